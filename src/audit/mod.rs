@@ -1,0 +1,324 @@
+//! The audit trail: security events and changes, append-only (a trigger refuses UPDATE, DELETE
+//! and TRUNCATE), written in the same transaction as the change it describes.
+//!
+//! Routes: `GET /admin/audit` (admins), with filters on action, user and dates.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use sqlx::PgExecutor;
+
+use crate::auth::{AdminOnly, CurrentUser};
+use crate::database::Timestamp;
+use crate::error::Result;
+use crate::state::AppState;
+use crate::users::Role;
+use crate::web::layout::Layout;
+use crate::web::{RequestContext, format, render};
+
+/// What happened. The code is stored; the label is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    SignInSucceeded,
+    SignInFailed,
+    SignInThrottled,
+    SignedOut,
+    AccessDenied,
+    UserCreated,
+    UserUpdated,
+    UserDeactivated,
+    UserReactivated,
+    PasswordReset,
+    PasswordChanged,
+}
+
+impl Action {
+    pub const ALL: &[Action] = &[
+        Self::SignInSucceeded,
+        Self::SignInFailed,
+        Self::SignInThrottled,
+        Self::SignedOut,
+        Self::AccessDenied,
+        Self::UserCreated,
+        Self::UserUpdated,
+        Self::UserDeactivated,
+        Self::UserReactivated,
+        Self::PasswordReset,
+        Self::PasswordChanged,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::SignInSucceeded => "sign_in.succeeded",
+            Self::SignInFailed => "sign_in.failed",
+            Self::SignInThrottled => "sign_in.throttled",
+            Self::SignedOut => "sign_out",
+            Self::AccessDenied => "access.denied",
+            Self::UserCreated => "user.created",
+            Self::UserUpdated => "user.updated",
+            Self::UserDeactivated => "user.deactivated",
+            Self::UserReactivated => "user.reactivated",
+            Self::PasswordReset => "user.password_reset",
+            Self::PasswordChanged => "user.password_changed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::SignInSucceeded => "Aangemeld",
+            Self::SignInFailed => "Aanmelden mislukt",
+            Self::SignInThrottled => "Aanmelden tijdelijk geblokkeerd",
+            Self::SignedOut => "Afgemeld",
+            Self::AccessDenied => "Toegang geweigerd",
+            Self::UserCreated => "Gebruiker aangemaakt",
+            Self::UserUpdated => "Gebruiker gewijzigd",
+            Self::UserDeactivated => "Gebruiker gedeactiveerd",
+            Self::UserReactivated => "Gebruiker opnieuw geactiveerd",
+            Self::PasswordReset => "Wachtwoord opnieuw ingesteld",
+            Self::PasswordChanged => "Wachtwoord gewijzigd",
+        }
+    }
+
+    fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|a| a.code() == code)
+    }
+}
+
+/// One audit entry, built up and then recorded.
+pub struct Entry {
+    action: Action,
+    actor: Option<(i64, Role)>,
+    object: Option<(&'static str, String)>,
+    details: serde_json::Value,
+}
+
+impl Entry {
+    pub fn new(action: Action) -> Self {
+        Self {
+            action,
+            actor: None,
+            object: None,
+            details: serde_json::json!({}),
+        }
+    }
+
+    pub fn actor(self, user: &CurrentUser) -> Self {
+        self.actor_id(user.user_id, user.role)
+    }
+
+    pub fn actor_id(mut self, user_id: i64, role: Role) -> Self {
+        self.actor = Some((user_id, role));
+        self
+    }
+
+    pub fn object(mut self, kind: &'static str, id: impl ToString) -> Self {
+        self.object = Some((kind, id.to_string()));
+        self
+    }
+
+    pub fn details(mut self, details: serde_json::Value) -> Self {
+        self.details = details;
+        self
+    }
+
+    /// Writes the entry; pass the transaction of the change it describes.
+    pub async fn record(self, db: impl PgExecutor<'_>, ctx: &RequestContext) -> Result<()> {
+        sqlx::query!(
+            r#"insert into audit_events
+                   (actor_user_id, actor_role, action, object_type, object_id, details, client_ip, request_id)
+               values ($1, $2, $3, $4, $5, $6, $7::text::inet, $8)"#,
+            self.actor.map(|(id, _)| id),
+            self.actor.map(|(_, role)| role) as Option<Role>,
+            self.action.code(),
+            self.object.as_ref().map(|(kind, _)| *kind),
+            self.object.as_ref().map(|(_, id)| id.as_str()),
+            self.details,
+            ctx.client_ip.map(|ip| ip.to_string()),
+            ctx.request_id.as_deref(),
+        )
+        .execute(db)
+        .await?;
+        Ok(())
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/admin/audit", get(index))
+}
+
+const PAGE_SIZE: i64 = 50;
+
+#[derive(Deserialize, Default)]
+struct AuditFilter {
+    #[serde(default)]
+    actie: String,
+    #[serde(default)]
+    gebruiker: String,
+    #[serde(default)]
+    van: String,
+    #[serde(default)]
+    tot: String,
+    /// Keyset pagination: show entries older than this id.
+    voor: Option<i64>,
+}
+
+struct AuditRow {
+    id: i64,
+    when: String,
+    action: String,
+    actor: String,
+    object: String,
+    details: String,
+    client_ip: String,
+    request_id: String,
+}
+
+struct ActionOption {
+    code: &'static str,
+    label: &'static str,
+    selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "audit/index.html")]
+struct AuditPage {
+    layout: Layout,
+    rows: Vec<AuditRow>,
+    actions: Vec<ActionOption>,
+    user_filter: String,
+    from: String,
+    to: String,
+    problems: Vec<String>,
+    older_link: Option<String>,
+}
+
+fn parse_date(value: &str, label: &str, problems: &mut Vec<String>) -> Option<NaiveDate> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    let parsed = NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(value, "%d/%m/%Y"));
+    if parsed.is_err() {
+        problems.push(format!(
+            "De datum '{label}' is niet geldig (dd/mm/jjjj); die filter werd niet toegepast."
+        ));
+    }
+    parsed.ok()
+}
+
+async fn index(
+    State(state): State<AppState>,
+    AdminOnly(admin): AdminOnly,
+    Query(filter): Query<AuditFilter>,
+) -> Result<Response> {
+    let mut problems = Vec::new();
+    let action = Action::from_code(filter.actie.trim());
+    let from = parse_date(&filter.van, "van", &mut problems);
+    let to = parse_date(&filter.tot, "tot en met", &mut problems);
+    let user = filter.gebruiker.trim();
+
+    let rows = sqlx::query!(
+        r#"select e.audit_event_id, e.occurred_at as "occurred_at: Timestamp", e.action, e.object_type, e.object_id,
+                  e.details, e.client_ip::text as client_ip, e.request_id,
+                  e.actor_role as "actor_role: Role",
+                  u.email as "actor_email?", u.full_name as "actor_name?"
+           from audit_events e
+           left join users u on u.user_id = e.actor_user_id
+           where ($1::text is null or e.action = $1)
+             and ($2::text = '' or strpos(lower(u.email), lower($2)) > 0
+                  or strpos(lower(u.full_name), lower($2)) > 0
+                  or strpos(lower(e.details->>'email'), lower($2)) > 0)
+             and ($3::date is null or e.occurred_at >= ($3::date::timestamp at time zone 'Europe/Brussels'))
+             and ($4::date is null or e.occurred_at < (($4::date + 1)::timestamp at time zone 'Europe/Brussels'))
+             and ($5::bigint is null or e.audit_event_id < $5)
+           order by e.audit_event_id desc
+           limit $6"#,
+        action.map(Action::code),
+        user,
+        // chrono dates; the macros would otherwise expect the `time` crate's.
+        from as _,
+        to as _,
+        filter.voor,
+        PAGE_SIZE + 1,
+    )
+    .fetch_all(&state.db)
+    .await?;
+
+    let has_more = rows.len() as i64 > PAGE_SIZE;
+    let rows: Vec<AuditRow> = rows
+        .into_iter()
+        .take(PAGE_SIZE as usize)
+        .map(|r| AuditRow {
+            id: r.audit_event_id,
+            when: format::datetime_seconds(r.occurred_at),
+            action: Action::from_code(&r.action).map_or(r.action.clone(), |a| a.label().to_string()),
+            actor: match (r.actor_name, r.actor_email) {
+                (Some(name), Some(email)) => format!(
+                    "{name} <{email}> ({})",
+                    r.actor_role.map_or("", Role::label)
+                ),
+                _ => "-".to_string(),
+            },
+            object: match (r.object_type, r.object_id) {
+                (Some(kind), Some(id)) => format!("{kind} {id}"),
+                _ => String::new(),
+            },
+            details: describe_details(&r.details),
+            client_ip: r.client_ip.unwrap_or_default(),
+            request_id: r.request_id.unwrap_or_default(),
+        })
+        .collect();
+
+    let older_link = has_more
+        .then(|| rows.last().map(|r| r.id))
+        .flatten()
+        .map(|last| {
+            let query: String = form_urlencoded::Serializer::new(String::new())
+                .append_pair("actie", filter.actie.trim())
+                .append_pair("gebruiker", user)
+                .append_pair("van", filter.van.trim())
+                .append_pair("tot", filter.tot.trim())
+                .append_pair("voor", &last.to_string())
+                .finish();
+            format!("/admin/audit?{query}")
+        });
+
+    render(&AuditPage {
+        layout: admin.layout("Audit").await?,
+        rows,
+        actions: Action::ALL
+            .iter()
+            .map(|a| ActionOption {
+                code: a.code(),
+                label: a.label(),
+                selected: Some(*a) == action,
+            })
+            .collect(),
+        user_filter: user.to_string(),
+        from: from.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+        to: to.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+        problems,
+        older_link,
+    })
+}
+
+/// `{"email": "a@b.be", "path": "/x"}` -> `email: a@b.be, path: /x` (escaped by the template).
+fn describe_details(details: &serde_json::Value) -> String {
+    match details.as_object() {
+        Some(map) => map
+            .iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => format!("{k}: {s}"),
+                other => format!("{k}: {other}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => details.to_string(),
+    }
+}
+

@@ -1,0 +1,357 @@
+//! Signing in and out, and changing one's own password.
+//!
+//! Routes: `GET/POST /login`, `POST /logout`, `GET/POST /wachtwoord`.
+//! The extractors in [`extract`] decide who may reach every other route.
+
+mod extract;
+pub mod password;
+pub mod throttle;
+
+pub use extract::{
+    AdminOnly, CurrentUser, MaybeSignedIn, SESSION_ABSOLUTE_TIMEOUT, SESSION_IDLE_TIMEOUT,
+    SignedIn, SignedInPendingPassword,
+};
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use crate::audit::{self, Action};
+use crate::error::Result;
+use crate::state::AppState;
+use crate::users::Role;
+use crate::web::flash::{self, FlashKind};
+use crate::web::forms::FieldErrors;
+use crate::web::layout::Layout;
+use crate::web::{RequestContext, csrf, render, render_with_status};
+use extract::{SESSION_KEY, SessionUser};
+use throttle::Verdict;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(new).post(create))
+        .route("/logout", post(delete))
+        .route("/wachtwoord", get(edit_password).post(update_password))
+}
+
+/// The one message for every failed sign-in: it must not tell which emails have an account.
+const WRONG_CREDENTIALS: &str = "Het e-mailadres of het wachtwoord is niet juist.";
+
+/// `next` if it is a path on this site, so a link cannot send a user elsewhere after sign-in.
+pub fn safe_next(next: &str) -> Option<&str> {
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(|c| c.is_control() || c == '\\');
+    local.then_some(next)
+}
+
+/// `/login`, with a `next` parameter when there is somewhere to return to.
+pub fn login_path_with_next(next: &str) -> String {
+    match safe_next(next) {
+        Some(next) if next != "/" => format!(
+            "/login?next={}",
+            form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+        ),
+        _ => "/login".to_string(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+struct LoginPage {
+    layout: Layout,
+    email: String,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn new(signed_in: MaybeSignedIn, Query(query): Query<NextQuery>) -> Result<Response> {
+    let next = query.next.as_deref().and_then(safe_next).unwrap_or("/");
+    if signed_in.user.is_some() {
+        return Ok(Redirect::to(next).into_response());
+    }
+    render(&LoginPage {
+        layout: signed_in.layout("Aanmelden").await?,
+        email: String::new(),
+        next: next.to_string(),
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    session: Session,
+    ctx: RequestContext,
+    Form(form): Form<LoginForm>,
+) -> Result<Response> {
+    let email_key = throttle::email_key(&form.email);
+    let next = safe_next(&form.next).unwrap_or("/").to_string();
+
+    if let Verdict::Throttled { minutes } =
+        throttle::check(&state.db, &email_key, ctx.client_ip).await?
+    {
+        audit::Entry::new(Action::SignInThrottled)
+            .details(serde_json::json!({ "email": email_key }))
+            .record(&state.db, &ctx)
+            .await?;
+        let message = format!(
+            "Te veel mislukte aanmeldpogingen. Wacht {minutes} {} en probeer het dan opnieuw.",
+            if minutes == 1 { "minuut" } else { "minuten" }
+        );
+        return login_failed(&session, StatusCode::TOO_MANY_REQUESTS, form.email, next, message)
+            .await;
+    }
+
+    let account = sqlx::query!(
+        r#"select user_id, role as "role: Role", password_hash, active, session_version,
+                  must_change_password
+           from users where lower(email) = $1"#,
+        email_key
+    )
+    .fetch_optional(&state.db)
+    .await?;
+    // Unknown and deactivated accounts are verified against a dummy hash: same time, same answer.
+    let usable = account.as_ref().filter(|a| a.active);
+    let password_ok = state
+        .hasher
+        .verify(form.password, usable.and_then(|a| a.password_hash.clone()))
+        .await?;
+
+    let mut tx = state.db.begin().await?;
+    let user = match usable {
+        Some(user) if password_ok => user,
+        _ => {
+            throttle::record(&mut *tx, &email_key, ctx.client_ip, false).await?;
+            let mut entry = audit::Entry::new(Action::SignInFailed)
+                .details(serde_json::json!({ "email": email_key }));
+            if let Some(a) = &account {
+                entry = entry.actor_id(a.user_id, a.role);
+            }
+            entry.record(&mut *tx, &ctx).await?;
+            tx.commit().await?;
+            return login_failed(
+                &session,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form.email,
+                next,
+                WRONG_CREDENTIALS.into(),
+            )
+            .await;
+        }
+    };
+    throttle::record(&mut *tx, &email_key, ctx.client_ip, true).await?;
+    sqlx::query!(
+        "update users set last_sign_in_at = now() where user_id = $1",
+        user.user_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::Entry::new(Action::SignInSucceeded)
+        .actor_id(user.user_id, user.role)
+        .record(&mut *tx, &ctx)
+        .await?;
+    tx.commit().await?;
+
+    // A new session id and CSRF token at sign-in: nothing fixed before it is valid after it.
+    session.cycle_id().await?;
+    csrf::renew(&session).await?;
+    let now = chrono::Utc::now().timestamp();
+    session
+        .insert(
+            SESSION_KEY,
+            SessionUser {
+                user_id: user.user_id,
+                session_version: user.session_version,
+                signed_in_at: now,
+                last_seen_at: now,
+            },
+        )
+        .await?;
+
+    if user.must_change_password {
+        return Ok(Redirect::to(&format!(
+            "/wachtwoord?next={}",
+            form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+        ))
+        .into_response());
+    }
+    Ok(Redirect::to(&next).into_response())
+}
+
+async fn login_failed(
+    session: &Session,
+    status: StatusCode,
+    email: String,
+    next: String,
+    message: String,
+) -> Result<Response> {
+    render_with_status(
+        status,
+        &LoginPage {
+            layout: Layout::new("Aanmelden", "/login", None, session).await?,
+            email,
+            next,
+            error: Some(message),
+        },
+    )
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    signed_in: SignedInPendingPassword,
+) -> Result<Response> {
+    let SignedInPendingPassword(signed_in) = signed_in;
+    audit::Entry::new(Action::SignedOut)
+        .actor(&signed_in.user)
+        .record(&state.db, &signed_in.ctx)
+        .await?;
+    signed_in.session.flush().await?;
+    flash::push(&signed_in.session, FlashKind::Info, "U bent afgemeld.").await?;
+    Ok(Redirect::to("/login").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "auth/password.html")]
+struct PasswordPage {
+    layout: Layout,
+    required: bool,
+    next: String,
+    errors: FieldErrors,
+}
+
+async fn edit_password(
+    signed_in: SignedInPendingPassword,
+    Query(query): Query<NextQuery>,
+) -> Result<Response> {
+    let SignedInPendingPassword(signed_in) = signed_in;
+    render(&PasswordPage {
+        layout: signed_in.layout("Wachtwoord wijzigen").await?,
+        required: signed_in.user.must_change_password,
+        next: query
+            .next
+            .as_deref()
+            .and_then(safe_next)
+            .unwrap_or("/")
+            .to_string(),
+        errors: FieldErrors::new(),
+    })
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    confirmation: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn update_password(
+    State(state): State<AppState>,
+    signed_in: SignedInPendingPassword,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response> {
+    let SignedInPendingPassword(signed_in) = signed_in;
+    let user = &signed_in.user;
+    let next = safe_next(&form.next).unwrap_or("/").to_string();
+
+    let mut errors = FieldErrors::new();
+    let stored = sqlx::query_scalar!(
+        "select password_hash from users where user_id = $1",
+        user.user_id
+    )
+    .fetch_one(&state.db)
+    .await?;
+    if !state.hasher.verify(form.current_password, stored).await? {
+        errors.add("current_password", "Uw huidige wachtwoord is niet juist.");
+    }
+    if let Err(message) = password::check_policy(&form.new_password, &user.email, &user.full_name)
+    {
+        errors.add("new_password", message);
+    }
+    if form.new_password != form.confirmation {
+        errors.add("confirmation", "De twee nieuwe wachtwoorden zijn niet gelijk.");
+    }
+    if !errors.is_empty() {
+        return render_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &PasswordPage {
+                layout: signed_in.layout("Wachtwoord wijzigen").await?,
+                required: user.must_change_password,
+                next,
+                errors,
+            },
+        );
+    }
+
+    let hash = state.hasher.hash(form.new_password).await?;
+    let mut tx = state.db.begin().await?;
+    // A new session version ends the user's other sessions; this one is carried over below.
+    let session_version = sqlx::query_scalar!(
+        r#"update users
+           set password_hash = $2, must_change_password = false,
+               session_version = session_version + 1, updated_at = now()
+           where user_id = $1
+           returning session_version"#,
+        user.user_id,
+        hash
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    audit::Entry::new(Action::PasswordChanged)
+        .actor(user)
+        .object("user", user.user_id)
+        .record(&mut *tx, &signed_in.ctx)
+        .await?;
+    tx.commit().await?;
+
+    if let Some(mut remembered) = signed_in.session.get::<SessionUser>(SESSION_KEY).await? {
+        remembered.session_version = session_version;
+        signed_in.session.insert(SESSION_KEY, remembered).await?;
+    }
+    flash::push(
+        &signed_in.session,
+        FlashKind::Success,
+        "Uw wachtwoord is gewijzigd.",
+    )
+    .await?;
+    Ok(Redirect::to(&next).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next("/gemeenten?q=gent"), Some("/gemeenten?q=gent"));
+        assert_eq!(safe_next("https://evil.example"), None);
+        assert_eq!(safe_next("//evil.example"), None);
+        assert_eq!(safe_next("/\\evil.example"), None);
+        assert_eq!(safe_next("/a\nb"), None);
+        assert_eq!(login_path_with_next("/"), "/login");
+        assert_eq!(
+            login_path_with_next("/gemeenten?q=a b"),
+            "/login?next=%2Fgemeenten%3Fq%3Da+b"
+        );
+    }
+}

@@ -1,0 +1,204 @@
+//! Password hashing (argon2id) and the password policy.
+//!
+//! Hashing is slow on purpose, so it runs on tokio's blocking pool behind a semaphore: a burst
+//! of sign-ins cannot starve the async workers or eat all memory (19 MiB per hash).
+
+use std::sync::{Arc, LazyLock};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use rand::Rng;
+use tokio::sync::Semaphore;
+
+use crate::error::{AppError, Result};
+
+pub const MIN_LENGTH: usize = 12;
+pub const MAX_LENGTH: usize = 128;
+
+/// OWASP's minimum for argon2id: m=19456 KiB, t=2, p=1.
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19_456, 2, 1, None).expect("valid argon2 parameters");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes and verifies passwords off the async executor.
+#[derive(Clone)]
+pub struct Hasher {
+    permits: Arc<Semaphore>,
+}
+
+impl Default for Hasher {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self {
+            permits: Arc::new(Semaphore::new(cores)),
+        }
+    }
+}
+
+impl Hasher {
+    pub async fn hash(&self, password: String) -> Result<String> {
+        self.blocking(move || hash_now(&password)).await?
+    }
+
+    /// Verifies `password` against `hash`; with no hash (unknown account) it verifies against
+    /// a dummy hash so that both cases take the same time.
+    pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool> {
+        self.blocking(move || {
+            let hash = hash.unwrap_or_else(|| DUMMY_HASH.clone());
+            let parsed = PasswordHash::new(&hash)
+                .map_err(|e| AppError::Internal(format!("stored password hash unreadable: {e}")))?;
+            Ok(argon2()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok())
+        })
+        .await?
+    }
+
+    async fn blocking<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| AppError::Internal("hasher closed".into()))?;
+        tokio::task::spawn_blocking(f)
+            .await
+            .map_err(|e| AppError::Internal(format!("hashing task failed: {e}")))
+    }
+}
+
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_now("regie dummy password").expect("hashing a constant works"));
+
+/// Hashes synchronously: for the command line, where no async executor needs protecting.
+pub fn hash_now(password: &str) -> Result<String> {
+    let salt_bytes: [u8; 16] = rand::rng().random();
+    let salt = SaltString::encode_b64(&salt_bytes)
+        .map_err(|e| AppError::Internal(format!("salt: {e}")))?;
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("hashing failed: {e}")))
+}
+
+/// A random one-time password: 20 characters from an alphabet without look-alikes (0/O, 1/l).
+pub fn one_time_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    let chars: String = (0..20)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
+    // Groups of five are easier to read out and type.
+    chars
+        .as_bytes()
+        .chunks(5)
+        .map(|c| std::str::from_utf8(c).unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Frequently used passwords that are refused whatever their length (compared case-insensitively).
+const COMMON: &[&str] = &[
+    "123456789012",
+    "1234567890123",
+    "12345678910",
+    "111111111111",
+    "000000000000",
+    "qwertyuiopas",
+    "qwerty123456",
+    "azertyuiopqs",
+    "azerty123456",
+    "password1234",
+    "password123!",
+    "passwordpassword",
+    "wachtwoord123",
+    "wachtwoord1234",
+    "wachtwoordwachtwoord",
+    "welkom123456",
+    "welkomwelkom",
+    "iloveyou1234",
+    "administrator",
+    "administrator1",
+    "letmein12345",
+    "changeme1234",
+    "regie1234567",
+    "vlaanderen123",
+    "vlaanderen2025",
+    "vlaanderen2026",
+    "belgie123456",
+    "zomer2026zomer",
+];
+
+/// Checks a new password against the policy: 12 to 128 characters, no composition rules, not
+/// a common password, and not containing the user's email or name. Returns a Dutch message.
+pub fn check_policy(password: &str, email: &str, full_name: &str) -> Result<(), String> {
+    let length = password.chars().count();
+    if length < MIN_LENGTH {
+        return Err(format!(
+            "Kies een wachtwoord van minstens {MIN_LENGTH} tekens. Een zin van enkele woorden is sterk en makkelijk te onthouden."
+        ));
+    }
+    if length > MAX_LENGTH {
+        return Err(format!(
+            "Een wachtwoord mag hoogstens {MAX_LENGTH} tekens lang zijn."
+        ));
+    }
+    let lower = password.to_lowercase();
+    if COMMON.contains(&lower.as_str()) {
+        return Err("Dit wachtwoord wordt te vaak gebruikt. Kies een ander.".into());
+    }
+    let email = email.trim().to_lowercase();
+    let local_part = email.split('@').next().unwrap_or_default();
+    if !email.is_empty() && (lower.contains(&email) || (local_part.len() >= 4 && lower.contains(local_part))) {
+        return Err("Het wachtwoord mag uw e-mailadres niet bevatten.".into());
+    }
+    let name = full_name.trim().to_lowercase();
+    let name_parts_in_password = name
+        .split_whitespace()
+        .filter(|part| part.chars().count() >= 4)
+        .any(|part| lower.contains(part));
+    let compact_name: String = name.split_whitespace().collect();
+    if !compact_name.is_empty() && (lower.contains(&compact_name) || name_parts_in_password) {
+        return Err("Het wachtwoord mag uw naam niet bevatten.".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_and_overlong_passwords_are_refused() {
+        assert!(check_policy("kort", "a@b.be", "An Peeters").is_err());
+        assert!(check_policy(&"x".repeat(129), "a@b.be", "An Peeters").is_err());
+        assert!(check_policy("paard batterij niet", "a@b.be", "An Peeters").is_ok());
+        // 64 characters is allowed; no composition rules.
+        assert!(check_policy(&"zonnige dagen ".repeat(5)[..64], "a@b.be", "An Peeters").is_ok());
+    }
+
+    #[test]
+    fn common_passwords_and_personal_details_are_refused() {
+        assert!(check_policy("Wachtwoord123", "a@b.be", "An Peeters").is_err());
+        assert!(check_policy("an.peeters@gent.be!!", "an.peeters@gent.be", "An Peeters").is_err());
+        assert!(check_policy("mijn peeters-wachtwoord", "x@gent.be", "An Peeters").is_err());
+    }
+
+    #[test]
+    fn a_hash_verifies_only_its_own_password() {
+        let hash = hash_now("een goed lang wachtwoord").unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        let parsed = PasswordHash::new(&hash).unwrap();
+        assert!(argon2().verify_password(b"een goed lang wachtwoord", &parsed).is_ok());
+        assert!(argon2().verify_password(b"een ander wachtwoord", &parsed).is_err());
+    }
+
+    #[test]
+    fn one_time_passwords_pass_the_policy_and_differ() {
+        let a = one_time_password();
+        let b = one_time_password();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 23);
+        assert!(check_policy(&a, "a@b.be", "An Peeters").is_ok());
+    }
+}

@@ -1,0 +1,221 @@
+//! The command line: `regie` (or `regie serve`) runs the web application; `regie user add`,
+//! `regie user list` and `regie db stop` are for scripts and operators.
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use sqlx::PgPool;
+use tower_sessions::ExpiredDeletion;
+use tower_sessions_sqlx_store::PostgresStore;
+
+use crate::audit::{self, Action};
+use crate::auth::password;
+use crate::config::Config;
+use crate::database::{self, Location, embedded::Cluster};
+use crate::state::AppState;
+use crate::users::{self, Role, db as users_db};
+use crate::web::RequestContext;
+
+#[derive(Parser)]
+#[command(name = "regie", version, about = "Lokale regie sociale economie en werk")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the web application (the default).
+    Serve,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage the embedded PostgreSQL cluster.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create a user; reads the password (one line) from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, ministry or regisseur
+        #[arg(long)]
+        role: String,
+    },
+    /// List all users.
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum DbCommand {
+    /// Stop the embedded cluster (tests and `regie user` leave it running for the next use).
+    Stop,
+}
+
+pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => with_database(&config, |db| serve(db, config.clone())).await,
+        Command::User(UserCommand::Add { email, name, role }) => {
+            let role = Role::parse(&role)
+                .with_context(|| format!("unknown role {role:?}: use admin, ministry or regisseur"))?;
+            let password = read_password()?;
+            with_database(&config, |db| add_user(db, email, name, role, password)).await
+        }
+        Command::User(UserCommand::List) => with_database(&config, list_users).await,
+        Command::Db(DbCommand::Stop) => {
+            if Cluster::stop_for(&config.data_dir)? {
+                println!("Embedded PostgreSQL stopped.");
+            } else {
+                println!("Embedded PostgreSQL was not running.");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Opens and prepares the database, runs `work`, and then stops the embedded cluster if this
+/// process started it, whether `work` succeeded or not.
+async fn with_database<F, Fut>(config: &Config, work: F) -> anyhow::Result<()>
+where
+    F: FnOnce(PgPool) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    let location = Location::open(config).await?;
+    let result = async {
+        let db = database::pool(location.options(), config.db_max_connections)
+            .await
+            .context("cannot connect to PostgreSQL")?;
+        database::prepare(&db).await?;
+        let outcome = work(db.clone()).await;
+        db.close().await;
+        outcome
+    }
+    .await;
+    location.close();
+    result
+}
+
+async fn serve(db: PgPool, config: Config) -> anyhow::Result<()> {
+    if let Some((email, password)) = users::ensure_first_admin(&db, &config.admin_email).await? {
+        // Printed once, to the console only: never to the log.
+        println!(
+            "\n  First start: an admin account was created.\n    e-mail:               {email}\n    one-time password:    {password}\n  Sign in and choose your own password. This is shown only once.\n"
+        );
+    }
+    tokio::spawn(
+        PostgresStore::new(db.clone()).continuously_delete_expired(Duration::from_secs(3600)),
+    );
+
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("cannot listen on {} (REGIE_BIND)", config.bind))?;
+    tracing::info!("listening on http://{}", config.bind);
+    println!("regie is running on http://{} (Ctrl-C stops it)", config.bind);
+    let app = crate::app(AppState::new(db, config));
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish the requests in flight.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    if password.is_empty() {
+        bail!("no password on standard input; pipe one line, e.g. `read -rs PW; echo \"$PW\" | regie user add ...`");
+    }
+    Ok(password)
+}
+
+async fn add_user(
+    db: PgPool,
+    email: String,
+    name: String,
+    role: Role,
+    password: String,
+) -> anyhow::Result<()> {
+    if !users::is_plausible_email(&email) {
+        bail!("{email:?} is not a valid email address");
+    }
+    if name.trim().is_empty() || name.trim().chars().count() > 200 {
+        bail!("the name must be 1 to 200 characters");
+    }
+    if let Err(message) = password::check_policy(&password, &email, &name) {
+        bail!("password refused: {message}");
+    }
+    let hash = password::Hasher::default().hash(password).await?;
+    let mut tx = db.begin().await?;
+    let user_id = users_db::create(
+        &mut *tx,
+        users_db::NewUser {
+            email: &email,
+            full_name: &name,
+            role,
+            password_hash: &hash,
+            must_change_password: false,
+        },
+    )
+    .await?
+    .map_err(|users_db::EmailTaken| anyhow::anyhow!("a user with email {email} already exists"))?;
+    audit::Entry::new(Action::UserCreated)
+        .object("user", user_id)
+        .details(serde_json::json!({ "email": email.trim(), "role": role.code(), "via": "command line" }))
+        .record(&mut *tx, &RequestContext::default())
+        .await?;
+    tx.commit().await?;
+    println!("Created user {user_id}: {} <{}> ({})", name.trim(), email.trim(), role.code());
+    Ok(())
+}
+
+async fn list_users(db: PgPool) -> anyhow::Result<()> {
+    let users = users_db::list(&db).await?;
+    println!("{:>5}  {:<9}  {:<8}  {:<35}  name", "id", "role", "active", "email");
+    for u in &users {
+        println!(
+            "{:>5}  {:<9}  {:<8}  {:<35}  {}",
+            u.user_id,
+            u.role.code(),
+            if u.active { "yes" } else { "no" },
+            u.email,
+            u.full_name
+        );
+    }
+    println!("{} user(s)", users.len());
+    Ok(())
+}

@@ -1,0 +1,33 @@
+//! `regie`: the web application for the Flemish programme *lokale regie sociale economie en
+//! werk*. See the README for what it does and how to run it.
+
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod database;
+pub mod error;
+pub mod municipalities;
+pub mod site;
+pub mod state;
+pub mod users;
+pub mod web;
+
+use axum::Router;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The whole application: every feature's routes behind the shared middleware stack.
+pub fn app(state: AppState) -> Router {
+    let routes = Router::new()
+        .merge(site::router())
+        .merge(auth::router())
+        .merge(municipalities::router())
+        .merge(users::router())
+        .merge(audit::router())
+        .merge(web::static_files::router())
+        .fallback(|| async { AppError::NotFound })
+        .with_state(state.clone());
+    web::middleware::stack(routes, &state)
+}

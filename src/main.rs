@@ -1,0 +1,40 @@
+//! `regie`: parse the command line and the environment, then run. See `cli` for the commands.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use regie::cli::{self, Cli};
+use regie::config::Config;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(value) if !value.trim().is_empty() => match EnvFilter::try_new(&value) {
+            Ok(filter) => filter,
+            Err(err) => {
+                eprintln!("regie: configuration variable RUST_LOG has an invalid value {value:?}: {err}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => EnvFilter::new("info,sqlx=warn,tower_sessions=warn"),
+    };
+    tracing_subscriber::fmt().with_env_filter(filter).init();
+
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("regie: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    match cli::run(cli, config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("regie: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

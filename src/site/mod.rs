@@ -1,0 +1,88 @@
+//! The start page, the about page with the data credits, and the health check.
+//!
+//! Routes: `GET /` (signed in), `GET /over` (public), `GET /healthz` (public).
+
+use std::time::Duration;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::auth::{MaybeSignedIn, SignedIn};
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+use crate::users::Role;
+use crate::web::layout::Layout;
+use crate::web::{format, render};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/over", get(about))
+        .route("/healthz", get(health))
+}
+
+#[derive(Template)]
+#[template(path = "site/home.html")]
+struct HomePage {
+    layout: Layout,
+    first_name: String,
+    is_admin: bool,
+    municipalities_2025: String,
+    municipalities_2019: String,
+    population: String,
+}
+
+async fn home(State(state): State<AppState>, signed_in: SignedIn) -> Result<Response> {
+    let counts = sqlx::query!(
+        r#"select
+             (select count(*) from municipalities where vintage = '2025') as "m2025!",
+             (select count(*) from municipalities where vintage = '2019-2024') as "m2019!",
+             (select coalesce(sum(population), 0) from municipality_populations
+               where vintage = '2019-2024' and year = 2020) as "population!""#
+    )
+    .fetch_one(&state.db)
+    .await?;
+    let user = &signed_in.user;
+    render(&HomePage {
+        layout: signed_in.layout("Start").await?,
+        first_name: user
+            .full_name
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+        is_admin: user.role == Role::Admin,
+        municipalities_2025: format::thousands(counts.m2025),
+        municipalities_2019: format::thousands(counts.m2019),
+        population: format::thousands(counts.population),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "site/about.html")]
+struct AboutPage {
+    layout: Layout,
+}
+
+async fn about(visitor: MaybeSignedIn) -> Result<Response> {
+    render(&AboutPage {
+        layout: visitor.layout("Over regie").await?,
+    })
+}
+
+/// 200 when the database answers within two seconds, 503 otherwise. Never panics.
+async fn health(State(state): State<AppState>) -> Response {
+    let ping = sqlx::query_scalar!(r#"select 1 as "one!""#).fetch_one(&state.db);
+    match tokio::time::timeout(Duration::from_secs(2), ping).await {
+        Ok(Ok(_)) => (StatusCode::OK, "ok").into_response(),
+        Ok(Err(err)) => {
+            tracing::warn!(error = %AppError::from(err), "health check: database error");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database timeout").into_response(),
+    }
+}

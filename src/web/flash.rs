@@ -1,0 +1,55 @@
+//! One-shot messages shown on the next page ("Gebruiker aangemaakt.").
+
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use crate::error::Result;
+
+const KEY: &str = "flash";
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub enum FlashKind {
+    Success,
+    Info,
+    Error,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Flash {
+    pub kind: FlashKind,
+    pub message: String,
+}
+
+impl Flash {
+    /// CSS class and ARIA role for the template.
+    pub fn class(&self) -> &'static str {
+        match self.kind {
+            FlashKind::Success => "flash flash-success",
+            FlashKind::Info => "flash flash-info",
+            FlashKind::Error => "flash flash-error",
+        }
+    }
+
+    pub fn role(&self) -> &'static str {
+        match self.kind {
+            FlashKind::Error => "alert",
+            _ => "status",
+        }
+    }
+}
+
+/// Adds a message for the next page this session renders.
+pub async fn push(session: &Session, kind: FlashKind, message: impl Into<String>) -> Result<()> {
+    let mut all: Vec<Flash> = session.get(KEY).await?.unwrap_or_default();
+    all.push(Flash {
+        kind,
+        message: message.into(),
+    });
+    session.insert(KEY, all).await?;
+    Ok(())
+}
+
+/// Takes the pending messages; they are shown once.
+pub async fn take(session: &Session) -> Result<Vec<Flash>> {
+    Ok(session.remove(KEY).await?.unwrap_or_default())
+}

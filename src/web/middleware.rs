@@ -1,0 +1,139 @@
+//! The middleware stack every request passes, outermost first:
+//! panic catcher, request id, tracing, security headers, compression, timeout, body limit,
+//! request context, cross-origin check, session, CSRF token check.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::csrf::CsrfLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+use crate::auth::SESSION_IDLE_TIMEOUT;
+use crate::error::{error_page, forbidden_page};
+use crate::state::AppState;
+use crate::web::{RequestContext, csrf};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "regie_sessie";
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// Forms are small; anything bigger is refused before a handler sees it.
+const BODY_LIMIT: usize = 1024 * 1024;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// No inline script or style anywhere, so the policy can forbid both. Pico's icons are data: URIs.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; \
+    object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+pub fn stack(router: Router, state: &AppState) -> Router {
+    let sessions = SessionManagerLayer::new(PostgresStore::new(state.db.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(SESSION_IDLE_TIMEOUT));
+
+    let cross_origin = CsrfLayer::new().with_rejection_response(|_| {
+        forbidden_page("Deze aanvraag komt niet van deze website en werd geweigerd.")
+    });
+
+    router.layer(
+        ServiceBuilder::new()
+            .layer(CatchPanicLayer::custom(|_| {
+                error_page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Er ging iets mis",
+                    "Er ging iets mis aan onze kant. De fout is gelogd; probeer het later opnieuw.",
+                )
+            }))
+            // Cookies never reach the logs.
+            .layer(SetSensitiveHeadersLayer::new([
+                header::COOKIE,
+                header::SET_COOKIE,
+                header::AUTHORIZATION,
+            ]))
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+            .layer(
+                TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                    let id = request
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    // The path only: query strings may hold search words or tokens.
+                    tracing::info_span!("request", id, method = %request.method(), path = request.uri().path())
+                }),
+            )
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .layer(security_header(
+                header::CONTENT_SECURITY_POLICY,
+                CONTENT_SECURITY_POLICY,
+            ))
+            .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+            .layer(security_header(
+                header::REFERRER_POLICY,
+                "strict-origin-when-cross-origin",
+            ))
+            .layer(security_header(
+                HeaderName::from_static("cross-origin-opener-policy"),
+                "same-origin",
+            ))
+            .layer(security_header(
+                HeaderName::from_static("permissions-policy"),
+                "camera=(), microphone=(), geolocation=()",
+            ))
+            // Pages may hold personal data: not stored by browsers or proxies unless a route
+            // (static files, public open data) says otherwise.
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-store"),
+            ))
+            .layer(CompressionLayer::new())
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::SERVICE_UNAVAILABLE,
+                REQUEST_TIMEOUT,
+            ))
+            .layer(DefaultBodyLimit::max(BODY_LIMIT))
+            .layer(middleware::from_fn(request_context))
+            .layer(cross_origin)
+            .layer(sessions)
+            .layer(middleware::from_fn(csrf::verify)),
+    )
+}
+
+fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
+}
+
+/// Records the request id and the peer address for audit entries and throttling.
+async fn request_context(mut request: Request, next: Next) -> Response {
+    let context = RequestContext {
+        request_id: request
+            .headers()
+            .get(REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        client_ip: request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip()),
+    };
+    request.extensions_mut().insert(context);
+    next.run(request).await
+}

@@ -1,0 +1,45 @@
+//! Shared web plumbing: the page layout, rendering, forms, flash messages, CSRF, middleware and
+//! static files. Features build on these; none of them owns a route of its own except `/static`.
+
+pub mod csrf;
+pub mod flash;
+pub mod format;
+pub mod forms;
+pub mod layout;
+pub mod middleware;
+pub mod static_files;
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::error::Result;
+
+/// Renders a page with status 200.
+pub fn render(page: &impl Template) -> Result<Response> {
+    render_with_status(StatusCode::OK, page)
+}
+
+/// Renders a page with another status, such as 422 for a form with errors.
+pub fn render_with_status(status: StatusCode, page: &impl Template) -> Result<Response> {
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+/// Per-request facts that audit entries and throttling need, set by [`middleware::request_context`].
+#[derive(Clone, Debug, Default)]
+pub struct RequestContext {
+    pub request_id: Option<String>,
+    /// The TCP peer's address. Behind a reverse proxy this is the proxy.
+    pub client_ip: Option<std::net::IpAddr>,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestContext {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<Self>().cloned().unwrap_or_default())
+    }
+}
