@@ -20,7 +20,11 @@ use crate::users::{self, Role, db as users_db};
 use crate::web::RequestContext;
 
 #[derive(Parser)]
-#[command(name = "regie", version, about = "Lokale regie sociale economie en werk")]
+#[command(
+    name = "regie",
+    version,
+    about = "Lokale regie sociale economie en werk"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -62,10 +66,17 @@ pub enum DbCommand {
 
 pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => with_database(&config, |db| serve(db, config.clone())).await,
+        Command::Serve => {
+            // Bind first: a taken port should fail before any database work.
+            let listener = tokio::net::TcpListener::bind(config.bind)
+                .await
+                .with_context(|| format!("cannot listen on {} (REGIE_BIND)", config.bind))?;
+            with_database(&config, |db| serve(db, listener, config.clone())).await
+        }
         Command::User(UserCommand::Add { email, name, role }) => {
-            let role = Role::parse(&role)
-                .with_context(|| format!("unknown role {role:?}: use admin, ministry or regisseur"))?;
+            let role = Role::parse(&role).with_context(|| {
+                format!("unknown role {role:?}: use admin, ministry or regisseur")
+            })?;
             let password = read_password()?;
             with_database(&config, |db| add_user(db, email, name, role, password)).await
         }
@@ -103,7 +114,11 @@ where
     result
 }
 
-async fn serve(db: PgPool, config: Config) -> anyhow::Result<()> {
+async fn serve(
+    db: PgPool,
+    listener: tokio::net::TcpListener,
+    config: Config,
+) -> anyhow::Result<()> {
     if let Some((email, password)) = users::ensure_first_admin(&db, &config.admin_email).await? {
         // Printed once, to the console only: never to the log.
         println!(
@@ -114,11 +129,11 @@ async fn serve(db: PgPool, config: Config) -> anyhow::Result<()> {
         PostgresStore::new(db.clone()).continuously_delete_expired(Duration::from_secs(3600)),
     );
 
-    let listener = tokio::net::TcpListener::bind(config.bind)
-        .await
-        .with_context(|| format!("cannot listen on {} (REGIE_BIND)", config.bind))?;
     tracing::info!("listening on http://{}", config.bind);
-    println!("regie is running on http://{} (Ctrl-C stops it)", config.bind);
+    println!(
+        "regie is running on http://{} (Ctrl-C stops it)",
+        config.bind
+    );
     let app = crate::app(AppState::new(db, config));
     axum::serve(
         listener,
@@ -158,7 +173,9 @@ fn read_password() -> anyhow::Result<String> {
         .context("reading the password from standard input")?;
     let password = line.trim_end_matches(['\r', '\n']).to_string();
     if password.is_empty() {
-        bail!("no password on standard input; pipe one line, e.g. `read -rs PW; echo \"$PW\" | regie user add ...`");
+        bail!(
+            "no password on standard input; pipe one line, e.g. `read -rs PW; echo \"$PW\" | regie user add ...`"
+        );
     }
     Ok(password)
 }
@@ -199,13 +216,21 @@ async fn add_user(
         .record(&mut *tx, &RequestContext::default())
         .await?;
     tx.commit().await?;
-    println!("Created user {user_id}: {} <{}> ({})", name.trim(), email.trim(), role.code());
+    println!(
+        "Created user {user_id}: {} <{}> ({})",
+        name.trim(),
+        email.trim(),
+        role.code()
+    );
     Ok(())
 }
 
 async fn list_users(db: PgPool) -> anyhow::Result<()> {
     let users = users_db::list(&db).await?;
-    println!("{:>5}  {:<9}  {:<8}  {:<35}  name", "id", "role", "active", "email");
+    println!(
+        "{:>5}  {:<9}  {:<8}  {:<35}  name",
+        "id", "role", "active", "email"
+    );
     for u in &users {
         println!(
             "{:>5}  {:<9}  {:<8}  {:<35}  {}",

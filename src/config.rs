@@ -159,7 +159,10 @@ mod tests {
         assert_eq!(err.name, "REGIE_SECURE_COOKIES");
         let err = config(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
         assert_eq!(err.name, "DATABASE_URL");
-        assert!(!err.to_string().contains("mysql"), "the URL may hold a secret");
+        assert!(
+            !err.to_string().contains("mysql"),
+            "the URL may hold a secret"
+        );
         let err = config(&[("REGIE_DB_MAX_CONNECTIONS", "0")]).unwrap_err();
         assert_eq!(err.name, "REGIE_DB_MAX_CONNECTIONS");
     }

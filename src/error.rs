@@ -15,6 +15,10 @@ pub type Result<T, E = AppError> = std::result::Result<T, E>;
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// A request that does not parse (a form or query of the wrong shape). The reason is
+    /// logged at debug level only; the page stays generic.
+    #[error("bad request: {0}")]
+    BadRequest(String),
     /// Not signed in: go to the sign-in page and come back to `next` (a local path) afterwards.
     #[error("not signed in")]
     Unauthorized { next: String },
@@ -32,23 +36,49 @@ pub enum AppError {
     Database(#[source] sqlx::Error),
     #[error("template error")]
     Render(#[from] askama::Error),
-    #[error("session store error")]
-    Session(#[from] tower_sessions::session::Error),
+    /// The session store (PostgreSQL) could not be read or written: like `Unavailable`.
+    #[error("session store unavailable")]
+    SessionStore(#[source] tower_sessions::session::Error),
+    #[error("session error")]
+    Session(#[source] tower_sessions::session::Error),
     #[error("internal error: {0}")]
     Internal(String),
 }
 
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
-        // 57014 query_canceled: our statement_timeout fired, the database is overloaded.
-        let timed_out = matches!(&err, sqlx::Error::Database(db) if db.code().as_deref() == Some("57014"));
-        match err {
+        let unavailable = match &err {
             sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_) => Self::Unavailable(err),
-            _ if timed_out => Self::Unavailable(err),
-            _ => Self::Database(err),
+            | sqlx::Error::Tls(_) => true,
+            sqlx::Error::Database(db) => db.code().is_some_and(|code| is_unavailable_code(&code)),
+            _ => false,
+        };
+        if unavailable {
+            Self::Unavailable(err)
+        } else {
+            Self::Database(err)
+        }
+    }
+}
+
+/// SQLSTATEs that mean "the database cannot serve now", not "this request is wrong":
+/// connection exceptions (08xxx), shutdown and start-up (57P01-57P03), too many connections
+/// (53300), a database closed to connections (55000) and our statement_timeout (57014).
+fn is_unavailable_code(code: &str) -> bool {
+    code.starts_with("08")
+        || matches!(
+            code,
+            "57P01" | "57P02" | "57P03" | "53300" | "55000" | "57014"
+        )
+}
+
+impl From<tower_sessions::session::Error> for AppError {
+    fn from(err: tower_sessions::session::Error) -> Self {
+        match err {
+            tower_sessions::session::Error::Store(_) => Self::SessionStore(err),
+            _ => Self::Session(err),
         }
     }
 }
@@ -68,6 +98,11 @@ impl AppError {
                 StatusCode::NOT_FOUND,
                 "Pagina niet gevonden",
                 "Deze pagina bestaat niet (meer). Controleer het adres of ga terug naar de startpagina.",
+            ),
+            Self::BadRequest(_) => (
+                StatusCode::BAD_REQUEST,
+                "Ongeldige aanvraag",
+                "Deze aanvraag kon niet gelezen worden. Ga terug, controleer wat u invulde en probeer het opnieuw.",
             ),
             Self::Unauthorized { .. } => (
                 StatusCode::UNAUTHORIZED,
@@ -89,7 +124,7 @@ impl AppError {
                 "Conflict",
                 "Deze wijziging botst met een andere wijziging. Laad de pagina opnieuw en probeer het nog eens.",
             ),
-            Self::Unavailable(_) => (
+            Self::Unavailable(_) | Self::SessionStore(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Tijdelijk niet beschikbaar",
                 "De databank antwoordt op dit moment niet. Probeer het over enkele ogenblikken opnieuw.",
@@ -116,6 +151,8 @@ impl IntoResponse for AppError {
         if status.is_server_error() {
             // The cause chain goes to the log, never to the page.
             tracing::error!(error = ?self, "request failed");
+        } else if let Self::BadRequest(reason) = &self {
+            tracing::debug!(reason, "bad request");
         }
         error_page(status, heading, message)
     }

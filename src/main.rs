@@ -15,7 +15,9 @@ async fn main() -> ExitCode {
         Ok(value) if !value.trim().is_empty() => match EnvFilter::try_new(&value) {
             Ok(filter) => filter,
             Err(err) => {
-                eprintln!("regie: configuration variable RUST_LOG has an invalid value {value:?}: {err}");
+                eprintln!(
+                    "regie: configuration variable RUST_LOG has an invalid value {value:?}: {err}"
+                );
                 return ExitCode::from(2);
             }
         },

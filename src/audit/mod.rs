@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use chrono::NaiveDate;
@@ -17,6 +17,7 @@ use crate::database::Timestamp;
 use crate::error::Result;
 use crate::state::AppState;
 use crate::users::Role;
+use crate::web::extract::Query;
 use crate::web::layout::Layout;
 use crate::web::{RequestContext, format, render};
 
@@ -256,7 +257,8 @@ async fn index(
         .map(|r| AuditRow {
             id: r.audit_event_id,
             when: format::datetime_seconds(r.occurred_at),
-            action: Action::from_code(&r.action).map_or(r.action.clone(), |a| a.label().to_string()),
+            action: Action::from_code(&r.action)
+                .map_or(r.action.clone(), |a| a.label().to_string()),
             actor: match (r.actor_name, r.actor_email) {
                 (Some(name), Some(email)) => format!(
                     "{name} <{email}> ({})",
@@ -300,8 +302,12 @@ async fn index(
             })
             .collect(),
         user_filter: user.to_string(),
-        from: from.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
-        to: to.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+        from: from
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+        to: to
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
         problems,
         older_link,
     })
@@ -321,4 +327,3 @@ fn describe_details(details: &serde_json::Value) -> String {
         None => details.to_string(),
     }
 }
-

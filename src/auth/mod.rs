@@ -13,11 +13,11 @@ pub use extract::{
 };
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::Router;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -25,6 +25,7 @@ use crate::audit::{self, Action};
 use crate::error::Result;
 use crate::state::AppState;
 use crate::users::Role;
+use crate::web::extract::{Form, Query};
 use crate::web::flash::{self, FlashKind};
 use crate::web::forms::FieldErrors;
 use crate::web::layout::Layout;
@@ -91,7 +92,9 @@ async fn new(signed_in: MaybeSignedIn, Query(query): Query<NextQuery>) -> Result
 
 #[derive(Deserialize)]
 struct LoginForm {
+    #[serde(default)]
     email: String,
+    #[serde(default)]
     password: String,
     #[serde(default)]
     next: String,
@@ -117,8 +120,14 @@ async fn create(
             "Te veel mislukte aanmeldpogingen. Wacht {minutes} {} en probeer het dan opnieuw.",
             if minutes == 1 { "minuut" } else { "minuten" }
         );
-        return login_failed(&session, StatusCode::TOO_MANY_REQUESTS, form.email, next, message)
-            .await;
+        return login_failed(
+            &session,
+            StatusCode::TOO_MANY_REQUESTS,
+            form.email,
+            next,
+            message,
+        )
+        .await;
     }
 
     let account = sqlx::query!(
@@ -258,8 +267,11 @@ async fn edit_password(
 
 #[derive(Deserialize)]
 struct PasswordForm {
+    #[serde(default)]
     current_password: String,
+    #[serde(default)]
     new_password: String,
+    #[serde(default)]
     confirmation: String,
     #[serde(default)]
     next: String,
@@ -284,12 +296,14 @@ async fn update_password(
     if !state.hasher.verify(form.current_password, stored).await? {
         errors.add("current_password", "Uw huidige wachtwoord is niet juist.");
     }
-    if let Err(message) = password::check_policy(&form.new_password, &user.email, &user.full_name)
-    {
+    if let Err(message) = password::check_policy(&form.new_password, &user.email, &user.full_name) {
         errors.add("new_password", message);
     }
     if form.new_password != form.confirmation {
-        errors.add("confirmation", "De twee nieuwe wachtwoorden zijn niet gelijk.");
+        errors.add(
+            "confirmation",
+            "De twee nieuwe wachtwoorden zijn niet gelijk.",
+        );
     }
     if !errors.is_empty() {
         return render_with_status(

@@ -55,7 +55,10 @@ impl Hasher {
         .await?
     }
 
-    async fn blocking<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
         let _permit = self
             .permits
             .acquire()
@@ -149,7 +152,9 @@ pub fn check_policy(password: &str, email: &str, full_name: &str) -> Result<(), 
     }
     let email = email.trim().to_lowercase();
     let local_part = email.split('@').next().unwrap_or_default();
-    if !email.is_empty() && (lower.contains(&email) || (local_part.len() >= 4 && lower.contains(local_part))) {
+    if !email.is_empty()
+        && (lower.contains(&email) || (local_part.len() >= 4 && lower.contains(local_part)))
+    {
         return Err("Het wachtwoord mag uw e-mailadres niet bevatten.".into());
     }
     let name = full_name.trim().to_lowercase();
@@ -189,8 +194,16 @@ mod tests {
         let hash = hash_now("een goed lang wachtwoord").unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         let parsed = PasswordHash::new(&hash).unwrap();
-        assert!(argon2().verify_password(b"een goed lang wachtwoord", &parsed).is_ok());
-        assert!(argon2().verify_password(b"een ander wachtwoord", &parsed).is_err());
+        assert!(
+            argon2()
+                .verify_password(b"een goed lang wachtwoord", &parsed)
+                .is_ok()
+        );
+        assert!(
+            argon2()
+                .verify_password(b"een ander wachtwoord", &parsed)
+                .is_err()
+        );
     }
 
     #[test]

@@ -21,7 +21,9 @@ pub const IP_LIMIT: i64 = 20;
 pub enum Verdict {
     Allowed,
     /// Locked; the lock lifts after about this many minutes.
-    Throttled { minutes: i64 },
+    Throttled {
+        minutes: i64,
+    },
 }
 
 /// The key an email address is counted under.
@@ -29,7 +31,11 @@ pub fn email_key(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-pub async fn check(db: impl PgExecutor<'_>, email_key: &str, ip: Option<IpAddr>) -> Result<Verdict> {
+pub async fn check(
+    db: impl PgExecutor<'_>,
+    email_key: &str,
+    ip: Option<IpAddr>,
+) -> Result<Verdict> {
     let ip = ip.map(|ip| ip.to_string());
     let row = sqlx::query!(
         r#"
@@ -61,8 +67,12 @@ pub async fn check(db: impl PgExecutor<'_>, email_key: &str, ip: Option<IpAddr>)
 
     let window = chrono::Duration::minutes(WINDOW_MINUTES.into());
     let locked_until = [
-        (row.account_failures >= ACCOUNT_LIMIT).then_some(row.account_oldest).flatten(),
-        (row.address_failures >= IP_LIMIT).then_some(row.address_oldest).flatten(),
+        (row.account_failures >= ACCOUNT_LIMIT)
+            .then_some(row.account_oldest)
+            .flatten(),
+        (row.address_failures >= IP_LIMIT)
+            .then_some(row.address_oldest)
+            .flatten(),
     ]
     .into_iter()
     .flatten()

@@ -69,7 +69,10 @@ impl Cluster {
             cluster.init()?;
         }
         if !cluster.is_running() {
-            cluster.pg_ctl(&["start", "-w", "-t", "120", "-s", "-l"], Some(&cluster.log_file()))?;
+            cluster.pg_ctl(
+                &["start", "-w", "-t", "120", "-s", "-l"],
+                Some(&cluster.log_file()),
+            )?;
             cluster.started_here = true;
             tracing::info!(folder = %cluster.root.display(), "embedded PostgreSQL started");
         } else {
@@ -282,8 +285,8 @@ fn cluster_root(data_dir: &Path, run_as: Option<&User>) -> anyhow::Result<PathBu
     let data_dir = fs::canonicalize(data_dir)?;
     let preferred = data_dir.join("postgres");
     let socket_len = preferred.join("run/.s.PGSQL.5432").as_os_str().len();
-    let usable = socket_len <= MAX_SOCKET_PATH
-        && run_as.is_none_or(|user| reachable(&data_dir, user));
+    let usable =
+        socket_len <= MAX_SOCKET_PATH && run_as.is_none_or(|user| reachable(&data_dir, user));
     let root = if usable {
         preferred
     } else {

@@ -90,7 +90,8 @@ impl Location {
     /// Creates `name` unless it exists. `name` must be a plain identifier.
     pub async fn create_database(&self, name: &str) -> anyhow::Result<()> {
         anyhow::ensure!(
-            name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+            name.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
             "invalid database name {name}"
         );
         let mut conn = self.maintenance_options().connect().await?;

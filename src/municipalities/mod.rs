@@ -7,7 +7,7 @@ pub mod seed;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
@@ -15,6 +15,7 @@ use serde::Deserialize;
 use crate::auth::SignedIn;
 use crate::error::{AppError, Result};
 use crate::state::AppState;
+use crate::web::extract::{Path, Query};
 use crate::web::layout::Layout;
 use crate::web::{format, render};
 use seed::{VINTAGE_2019, VINTAGE_2025};
@@ -119,7 +120,11 @@ async fn index(
     .fetch_all(&state.db)
     .await?;
 
-    let total_population: i64 = rows.iter().filter_map(|r| r.population).map(i64::from).sum();
+    let total_population: i64 = rows
+        .iter()
+        .filter_map(|r| r.population)
+        .map(i64::from)
+        .sum();
     let population_year = rows
         .iter()
         .filter_map(|r| r.year)
@@ -146,14 +151,17 @@ async fn index(
     render(&MunicipalitiesPage {
         layout: signed_in.layout("Gemeenten").await?,
         q: q.to_string(),
-        vintages: [(VINTAGE_2025, "vanaf 2025 (285)"), (VINTAGE_2019, "2019-2024 (300)")]
-            .into_iter()
-            .map(|(value, label)| Choice {
-                value,
-                label,
-                selected: value == vintage,
-            })
-            .collect(),
+        vintages: [
+            (VINTAGE_2025, "vanaf 2025 (285)"),
+            (VINTAGE_2019, "2019-2024 (300)"),
+        ]
+        .into_iter()
+        .map(|(value, label)| Choice {
+            value,
+            label,
+            selected: value == vintage,
+        })
+        .collect(),
         provinces: PROVINCES
             .into_iter()
             .map(|p| Choice {

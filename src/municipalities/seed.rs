@@ -146,7 +146,10 @@ pub async fn load(db: &PgPool) -> anyhow::Result<bool> {
     ] {
         let records: Vec<MunicipalityRecord> = read_csv(csv_name, csv_text)?;
         if records.len() != expected {
-            bail!("seeds/{csv_name} has {} rows, expected {expected}", records.len());
+            bail!(
+                "seeds/{csv_name} has {} rows, expected {expected}",
+                records.len()
+            );
         }
         let boundaries = read_boundaries(geo_name, geo_text)?;
         insert_vintage(&mut tx, vintage, &records, &boundaries).await?;

@@ -8,11 +8,11 @@
 pub mod db;
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::Router;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use tower_sessions::Session;
@@ -21,6 +21,7 @@ use crate::audit::{self, Action};
 use crate::auth::{AdminOnly, SignedIn, password};
 use crate::error::{AppError, Result};
 use crate::state::AppState;
+use crate::web::extract::{Form, Path};
 use crate::web::flash::{self, FlashKind};
 use crate::web::forms::{self, FieldErrors};
 use crate::web::layout::Layout;
@@ -82,7 +83,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/gebruikers/{id}/bewerken", post(update))
         .route("/admin/gebruikers/{id}/deactiveren", post(deactivate))
         .route("/admin/gebruikers/{id}/activeren", post(reactivate))
-        .route("/admin/gebruikers/{id}/wachtwoord-reset", post(reset_password))
+        .route(
+            "/admin/gebruikers/{id}/wachtwoord-reset",
+            post(reset_password),
+        )
 }
 
 /// Where a freshly issued one-time password waits to be shown to the admin, once.
@@ -196,7 +200,10 @@ async fn create(
     let mut errors = FieldErrors::new();
     let email = form.email.trim().to_string();
     if !is_plausible_email(&email) {
-        errors.add("email", "Vul een geldig e-mailadres in, zoals naam@gemeente.be.");
+        errors.add(
+            "email",
+            "Vul een geldig e-mailadres in, zoals naam@gemeente.be.",
+        );
     }
     let (full_name, role) = validate_name_and_role(&form, &mut errors);
 

@@ -85,7 +85,8 @@ pub async fn verify(session: Session, request: Request, next: Next) -> Response 
 
     match sent {
         Some(sent) if bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) => {
-            next.run(Request::from_parts(parts, Body::from(bytes))).await
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
         }
         _ => rejected(),
     }

@@ -28,7 +28,11 @@ pub fn percent(part: i64, whole: i64) -> String {
         return "-".into();
     }
     let hundredths = (part as i128 * 10_000 * 2 + whole as i128) / (whole as i128 * 2);
-    format!("{},{:02}%", thousands((hundredths / 100) as i64), (hundredths % 100).abs())
+    format!(
+        "{},{:02}%",
+        thousands((hundredths / 100) as i64),
+        (hundredths % 100).abs()
+    )
 }
 
 /// Money in cents: `€ 3.000.000` for whole euros, `€ 1.234,50` otherwise.
@@ -49,7 +53,9 @@ pub fn date(d: NaiveDate) -> String {
 
 /// An instant shown in Belgian local time: `27/11/2026 21:05`.
 pub fn datetime(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Brussels).format("%d/%m/%Y %H:%M").to_string()
+    t.with_timezone(&Brussels)
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
 }
 
 /// An instant with seconds, for audit trails: `27/11/2026 21:05:09`.
@@ -90,7 +96,10 @@ mod tests {
 
     #[test]
     fn dates_are_day_month_year_and_instants_use_brussels_time() {
-        assert_eq!(date(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()), "27/11/2026");
+        assert_eq!(
+            date(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()),
+            "27/11/2026"
+        );
         // 20:05 UTC is 21:05 in Brussels in winter, 22:05 in summer.
         let winter = Utc.with_ymd_and_hms(2026, 11, 27, 20, 5, 0).unwrap();
         assert_eq!(datetime(winter), "27/11/2026 21:05");

@@ -46,7 +46,10 @@ pub fn text(
     if value.is_empty() {
         errors.add(field, format!("Vul {label} in."));
     } else if value.chars().count() > max {
-        errors.add(field, format!("{label} mag hoogstens {max} tekens lang zijn."));
+        errors.add(
+            field,
+            format!("{label} mag hoogstens {max} tekens lang zijn."),
+        );
     }
     value
 }

@@ -112,6 +112,7 @@ pub fn stack(router: Router, state: &AppState) -> Router {
             .layer(DefaultBodyLimit::max(BODY_LIMIT))
             .layer(middleware::from_fn(request_context))
             .layer(cross_origin)
+            .layer(middleware::map_response(session_store_failure))
             .layer(sessions)
             .layer(middleware::from_fn(csrf::verify)),
     )
@@ -119,6 +120,22 @@ pub fn stack(router: Router, state: &AppState) -> Router {
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
+}
+
+/// tower-sessions answers a bare, empty 500 when it cannot save a session (the store, i.e.
+/// PostgreSQL, is unreachable). Our own 500s always carry a page, so a bare one is that case:
+/// show the Dutch "temporarily unavailable" page instead.
+async fn session_store_failure(response: Response) -> Response {
+    if response.status() == StatusCode::INTERNAL_SERVER_ERROR
+        && !response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return error_page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Tijdelijk niet beschikbaar",
+            "De databank antwoordt op dit moment niet. Probeer het over enkele ogenblikken opnieuw.",
+        );
+    }
+    response
 }
 
 /// Records the request id and the peer address for audit entries and throttling.

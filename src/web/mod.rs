@@ -2,6 +2,7 @@
 //! static files. Features build on these; none of them owns a route of its own except `/static`.
 
 pub mod csrf;
+pub mod extract;
 pub mod flash;
 pub mod format;
 pub mod forms;

@@ -1,0 +1,277 @@
+//! End-to-end tests in a real headless Chromium (Debian's `chromium` and `chromium-driver`),
+//! against the real server on a loopback port.
+//!
+//! Without Chromium these tests say so and pass on a developer's machine; under CI (`CI=true`)
+//! a missing browser is a failure, never a silent skip.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use regie::users::Role;
+
+use crate::helpers::{PASSWORD, TestApp};
+
+fn find_program(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([
+            PathBuf::from("/usr/bin"),
+            PathBuf::from("/usr/lib/chromium"),
+        ])
+        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
+        .find(|p| p.is_file())
+}
+
+/// chromedriver plus a WebDriver session; both end when this is dropped.
+struct Browser {
+    client: Option<Client>,
+    driver: Child,
+    _profile: PathBuf,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = std::fs::remove_dir_all(&self._profile);
+    }
+}
+
+impl Browser {
+    /// Starts chromedriver and Chromium, or returns `None` (skip) where they are not installed.
+    async fn start() -> Option<Self> {
+        let chromium = find_program(&["chromium", "chromium-browser", "google-chrome"]);
+        let driver = find_program(&["chromedriver"]);
+        let (Some(chromium), Some(driver)) = (chromium, driver) else {
+            if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+                panic!(
+                    "CI=true but Chromium or chromedriver is missing: apt-get install chromium chromium-driver"
+                );
+            }
+            eprintln!(
+                "SKIPPED browser test: chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)"
+            );
+            return None;
+        };
+
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let child = Command::new(&driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let profile =
+            std::env::temp_dir().join(format!("regie-chromium-{}-{port}", std::process::id()));
+
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": chromium,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.display()),
+                ]
+            }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => break client,
+                Err(err) if Instant::now() > deadline => {
+                    panic!("chromedriver did not start: {err}")
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        };
+        Some(Self {
+            client: Some(client),
+            driver: child,
+            _profile: profile,
+        })
+    }
+
+    fn client(&self) -> &Client {
+        self.client.as_ref().unwrap()
+    }
+
+    async fn close(mut self) {
+        if let Some(client) = self.client.take() {
+            let _ = client.close().await;
+        }
+    }
+
+    /// Waits until the page's text contains `text`.
+    async fn wait_for_text(&self, selector: &str, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let found = match self.client().find(Locator::Css(selector)).await {
+                Ok(element) => element.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if found.contains(text) {
+                return found;
+            }
+            if Instant::now() > deadline {
+                let source = self.client().source().await.unwrap_or_default();
+                panic!("{selector} never contained {text:?}; last text {found:?}\n{source}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn fill(&self, selector: &str, value: &str) {
+        let field = self.client().find(Locator::Css(selector)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(value).await.unwrap();
+    }
+
+    async fn click(&self, selector: &str) {
+        self.client()
+            .find(Locator::Css(selector))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    async fn path(&self) -> String {
+        let url = self.client().current_url().await.unwrap();
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        }
+    }
+}
+
+/// Serves the test app on a free loopback port; returns its base URL.
+async fn serve(app: &TestApp) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = regie::app(app.state.clone());
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn an_admin_signs_in_searches_the_municipalities_and_signs_out() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::new().await;
+    app.create_user(Role::Admin, "e2e@vlaanderen.be", "Eva Tweede")
+        .await;
+    let base = serve(&app).await;
+    let c = browser.client();
+
+    c.goto(&format!("{base}/gemeenten")).await.unwrap();
+    assert_eq!(browser.path().await, "/login?next=%2Fgemeenten");
+    browser.fill("#email", "e2e@vlaanderen.be").await;
+    browser.fill("#password", PASSWORD).await;
+    browser
+        .click("form[action='/login'] button[type=submit]")
+        .await;
+
+    browser.wait_for_text("h1", "Gemeenten").await;
+    assert_eq!(browser.path().await, "/gemeenten");
+    browser.wait_for_text("#aantal", "285").await;
+
+    // Search as you type (htmx): the results narrow without a page load.
+    browser.fill("#q", "Beveren").await;
+    browser
+        .wait_for_text("#resultaten", "Beveren-Kruibeke-Zwijndrecht")
+        .await;
+    browser.wait_for_text("#aantal", "1").await;
+    assert!(
+        browser.path().await.contains("q=Beveren"),
+        "the search is in the URL"
+    );
+
+    // The same search without JavaScript: the form's submit button.
+    browser.fill("#q", "Gent").await;
+    browser.click("form.filters button[type=submit]").await;
+    let results = browser.wait_for_text("#resultaten", "Gent").await;
+    assert!(results.contains("44021"));
+
+    browser.click("a[href='/gemeenten/44021']").await;
+    browser.wait_for_text("h1", "Gent").await;
+
+    browser.click("form[action='/logout'] button").await;
+    browser.wait_for_text("main", "U bent afgemeld.").await;
+    assert_eq!(browser.path().await, "/login");
+    c.goto(&format!("{base}/gemeenten")).await.unwrap();
+    assert!(browser.path().await.starts_with("/login"));
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_new_user_replaces_the_one_time_password_in_the_browser() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let user_id = app
+        .create_user(Role::Regisseur, "eerste@kortrijk.be", "Els Eerste")
+        .await;
+    sqlx::query("update users set must_change_password = true where user_id = $1")
+        .bind(user_id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let base = serve(&app).await;
+
+    browser
+        .client()
+        .goto(&format!("{base}/login"))
+        .await
+        .unwrap();
+    browser.fill("#email", "eerste@kortrijk.be").await;
+    browser.fill("#password", PASSWORD).await;
+    browser
+        .click("form[action='/login'] button[type=submit]")
+        .await;
+    browser
+        .wait_for_text("main", "Kies nu een eigen wachtwoord")
+        .await;
+
+    browser.fill("#current_password", PASSWORD).await;
+    browser.fill("#new_password", "kort").await;
+    browser.fill("#confirmation", "kort").await;
+    browser.click("form[action='/wachtwoord'] button").await;
+    browser
+        .wait_for_text(".error-summary", "minstens 12 tekens")
+        .await;
+
+    browser.fill("#current_password", PASSWORD).await;
+    browser.fill("#new_password", "fietsen langs de leie").await;
+    browser.fill("#confirmation", "fietsen langs de leie").await;
+    browser.click("form[action='/wachtwoord'] button").await;
+    browser
+        .wait_for_text("main", "Uw wachtwoord is gewijzigd.")
+        .await;
+    assert_eq!(browser.path().await, "/");
+    browser.close().await;
+}

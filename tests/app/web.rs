@@ -1,0 +1,194 @@
+//! Cross-cutting behaviour of every response: headers, error pages, static files, the health
+//! check, and what happens when the database is gone.
+
+use axum::http::{StatusCode, header};
+use regie::users::Role;
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers_and_no_server_banner() {
+    let app = TestApp::new().await;
+    app.sign_in_as(Role::Admin).await;
+    for path in [
+        "/",
+        "/login",
+        "/over",
+        "/gemeenten",
+        "/bestaat-niet",
+        "/static/app.css",
+        "/healthz",
+    ] {
+        let r = app.get(path).await;
+        let h = |name: &str| {
+            r.headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let csp = h("content-security-policy");
+        for directive in [
+            "default-src 'self'",
+            "script-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(
+                csp.contains(directive),
+                "{path}: CSP lacks {directive}: {csp}"
+            );
+        }
+        assert!(!csp.contains("unsafe-inline"), "{path}");
+        assert_eq!(h("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(
+            h("referrer-policy"),
+            "strict-origin-when-cross-origin",
+            "{path}"
+        );
+        assert!(r.headers.get(header::SERVER).is_none(), "{path}");
+        assert!(r.headers.get("x-powered-by").is_none(), "{path}");
+        assert!(!h("x-request-id").is_empty(), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn signed_in_pages_are_not_cached_and_static_files_are() {
+    let app = TestApp::new().await;
+    app.sign_in_as(Role::Ministry).await;
+    let page = app.get("/gemeenten").await;
+    assert_eq!(page.headers[header::CACHE_CONTROL], "no-store");
+
+    let css = app.get("/static/vendor/pico-2.1.1.min.css").await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert_eq!(css.headers[header::CONTENT_TYPE], "text/css; charset=utf-8");
+    assert_eq!(css.headers[header::CACHE_CONTROL], "public, max-age=86400");
+    let js = app.get("/static/vendor/htmx-2.0.11.min.js").await;
+    assert_eq!(
+        js.headers[header::CONTENT_TYPE],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(
+        app.get("/static/../Cargo.toml").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/static/geheim.txt").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn pages_have_no_inline_script_or_style_so_the_policy_can_forbid_them() {
+    let app = TestApp::new().await;
+    let user = app.sign_in_as(Role::Admin).await;
+    for path in [
+        "/".to_string(),
+        "/gemeenten".into(),
+        "/gemeenten/11002".into(),
+        "/admin/gebruikers".into(),
+        format!("/admin/gebruikers/{user}"),
+        "/admin/gebruikers/nieuw".into(),
+        "/admin/audit".into(),
+        "/over".into(),
+        "/wachtwoord".into(),
+    ] {
+        let r = app.get(&path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(!r.body.contains("<script>"), "{path} has an inline script");
+        assert!(!r.body.contains(" style="), "{path} has an inline style");
+        assert!(!r.body.contains("onclick"), "{path} has an inline handler");
+        r.assert_contains(r#"<html lang="nl-BE">"#);
+        r.assert_contains(r##"<a class="skip-link" href="#inhoud">"##);
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_page_gives_the_friendly_dutch_404() {
+    let app = TestApp::new().await;
+    let r = app.get("/bestaat/niet").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    r.assert_contains("Pagina niet gevonden");
+    r.assert_contains("Naar de startpagina");
+}
+
+#[tokio::test]
+async fn a_malformed_form_or_query_gets_a_dutch_page_not_a_raw_error() {
+    let app = TestApp::new().await;
+    app.sign_in_as(Role::Admin).await;
+    let r = app.get("/admin/audit?voor=abc").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    r.assert_contains("Ongeldige aanvraag");
+    assert!(!r.body.contains("Failed to deserialize"));
+
+    let token = app.csrf_token().await;
+    let r = app
+        .request(
+            axum::http::Request::post("/admin/gebruikers/nieuw")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("x-csrf-token", token)
+                .body(axum::body::Body::from("{}"))
+                .unwrap(),
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    r.assert_contains("Ongeldige aanvraag");
+}
+
+#[tokio::test]
+async fn the_health_check_answers_200_with_a_database_and_503_without() {
+    let app = TestApp::new().await;
+    let r = app.get("/healthz").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, "ok");
+
+    app.db.close().await;
+    let r = app.get("/healthz").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    let page = app.get("/over").await;
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+    page.assert_contains("Tijdelijk niet beschikbaar");
+    assert!(!page.body.to_lowercase().contains("pool"));
+}
+
+#[tokio::test]
+async fn the_app_answers_503_while_the_database_refuses_connections_and_recovers_after() {
+    let app = TestApp::new().await;
+    let database: String = sqlx::query_scalar("select current_database()")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let admin = crate::helpers::fresh_database().await;
+    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+
+    sqlx::query(&format!(
+        "alter database {database} allow_connections false"
+    ))
+    .execute(&admin)
+    .await
+    .unwrap();
+    sqlx::query("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1")
+        .bind(&database)
+        .execute(&admin)
+        .await
+        .unwrap();
+
+    let started = std::time::Instant::now();
+    let down = app.get("/over").await;
+    assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE);
+    down.assert_contains("Tijdelijk niet beschikbaar");
+    assert_eq!(
+        app.get("/healthz").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    // Not a timing assertion on speed: only that it gives up instead of hanging forever.
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+
+    sqlx::query(&format!("alter database {database} allow_connections true"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+    assert_eq!(app.get("/over").await.status, StatusCode::OK);
+}
