@@ -183,3 +183,51 @@ pub fn error_page(status: StatusCode, heading: &'static str, message: &'static s
 pub fn forbidden_page(message: &'static str) -> Response {
     error_page(StatusCode::FORBIDDEN, "Aanvraag geweigerd", message)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::to_bytes;
+
+    async fn page(err: AppError) -> (StatusCode, String) {
+        let response = err.into_response();
+        let status = response.status();
+        let body = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        (status, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn internal_errors_show_a_friendly_page_without_their_cause() {
+        let (status, body) = page(AppError::Internal("secret detail: key=abc".into())).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(body.contains("Er ging iets mis"));
+        assert!(!body.contains("secret detail"));
+
+        let (status, body) = page(AppError::Database(sqlx::Error::RowNotFound)).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!body.contains("RowNotFound") && !body.contains("no rows"));
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_database_is_a_503_not_a_500() {
+        let (status, body) = page(AppError::from(sqlx::Error::PoolTimedOut)).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(body.contains("Tijdelijk niet beschikbaar"));
+        assert!(is_unavailable_code("08006"));
+        assert!(is_unavailable_code("57014"));
+        assert!(!is_unavailable_code("23505"));
+    }
+
+    #[tokio::test]
+    async fn a_signed_out_visitor_is_sent_to_sign_in_with_the_page_to_return_to() {
+        let response = AppError::Unauthorized {
+            next: "/gemeenten?q=gent".into(),
+        }
+        .into_response();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            response.headers()[header::LOCATION],
+            "/login?next=%2Fgemeenten%3Fq%3Dgent"
+        );
+    }
+}

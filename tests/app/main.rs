@@ -7,6 +7,7 @@ mod auth;
 mod browser;
 mod cli;
 mod csrf;
+mod embedded;
 mod helpers;
 mod municipalities;
 mod users;
