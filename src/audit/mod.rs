@@ -225,7 +225,7 @@ async fn index(
 
     let rows = sqlx::query!(
         r#"select e.audit_event_id, e.occurred_at as "occurred_at: Timestamp", e.action, e.object_type, e.object_id,
-                  e.details, e.client_ip::text as client_ip, e.request_id,
+                  e.details, host(e.client_ip) as client_ip, e.request_id,
                   e.actor_role as "actor_role: Role",
                   u.email as "actor_email?", u.full_name as "actor_name?"
            from audit_events e
