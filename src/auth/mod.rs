@@ -113,7 +113,7 @@ async fn create(
         throttle::check(&state.db, &email_key, ctx.client_ip).await?
     {
         audit::Entry::new(Action::SignInThrottled)
-            .details(serde_json::json!({ "email": email_key }))
+            .details(attempted_email(&email_key))
             .record(&state.db, &ctx)
             .await?;
         let message = format!(
@@ -150,8 +150,8 @@ async fn create(
         Some(user) if password_ok => user,
         _ => {
             throttle::record(&mut *tx, &email_key, ctx.client_ip, false).await?;
-            let mut entry = audit::Entry::new(Action::SignInFailed)
-                .details(serde_json::json!({ "email": email_key }));
+            let mut entry =
+                audit::Entry::new(Action::SignInFailed).details(attempted_email(&email_key));
             if let Some(a) = &account {
                 entry = entry.actor_id(a.user_id, a.role);
             }
@@ -204,6 +204,16 @@ async fn create(
         .into_response());
     }
     Ok(Redirect::to(&next).into_response())
+}
+
+/// The typed email for the audit trail, unless it is no email address at all: people sometimes
+/// type their password into the email field, and that must not be stored.
+fn attempted_email(email_key: &str) -> serde_json::Value {
+    if crate::users::is_plausible_email(email_key) {
+        serde_json::json!({ "email": email_key })
+    } else {
+        serde_json::json!({ "email": "(geen geldig e-mailadres)" })
+    }
 }
 
 async fn login_failed(

@@ -151,17 +151,14 @@ async fn index(
     render(&MunicipalitiesPage {
         layout: signed_in.layout("Gemeenten").await?,
         q: q.to_string(),
-        vintages: [
-            (VINTAGE_2025, "vanaf 2025 (285)"),
-            (VINTAGE_2019, "2019-2024 (300)"),
-        ]
-        .into_iter()
-        .map(|(value, label)| Choice {
-            value,
-            label,
-            selected: value == vintage,
-        })
-        .collect(),
+        vintages: [(VINTAGE_2025, "vanaf 2025"), (VINTAGE_2019, "2019-2024")]
+            .into_iter()
+            .map(|(value, label)| Choice {
+                value,
+                label,
+                selected: value == vintage,
+            })
+            .collect(),
         provinces: PROVINCES
             .into_iter()
             .map(|p| Choice {

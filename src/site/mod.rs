@@ -13,6 +13,7 @@ use axum::routing::get;
 
 use crate::auth::{MaybeSignedIn, SignedIn};
 use crate::error::{AppError, Result};
+use crate::municipalities::seed::{VINTAGE_2019, VINTAGE_2025};
 use crate::state::AppState;
 use crate::users::Role;
 use crate::web::layout::Layout;
@@ -34,15 +35,20 @@ struct HomePage {
     municipalities_2025: String,
     municipalities_2019: String,
     population: String,
+    population_year: i32,
 }
 
 async fn home(State(state): State<AppState>, signed_in: SignedIn) -> Result<Response> {
     let counts = sqlx::query!(
         r#"select
-             (select count(*) from municipalities where vintage = '2025') as "m2025!",
-             (select count(*) from municipalities where vintage = '2019-2024') as "m2019!",
+             (select count(*) from municipalities where vintage = $1) as "m2025!",
+             (select count(*) from municipalities where vintage = $2) as "m2019!",
+             (select coalesce(max(year), 0) from municipality_populations where vintage = $2) as "year!",
              (select coalesce(sum(population), 0) from municipality_populations
-               where vintage = '2019-2024' and year = 2020) as "population!""#
+               where vintage = $2
+                 and year = (select max(year) from municipality_populations where vintage = $2)) as "population!""#,
+        VINTAGE_2025,
+        VINTAGE_2019,
     )
     .fetch_one(&state.db)
     .await?;
@@ -59,6 +65,7 @@ async fn home(State(state): State<AppState>, signed_in: SignedIn) -> Result<Resp
         municipalities_2025: format::thousands(counts.m2025),
         municipalities_2019: format::thousands(counts.m2019),
         population: format::thousands(counts.population),
+        population_year: counts.year,
     })
 }
 

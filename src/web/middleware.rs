@@ -18,10 +18,11 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
+use tracing::Level;
 
 use crate::auth::SESSION_IDLE_TIMEOUT;
 use crate::error::{error_page, forbidden_page};
@@ -77,7 +78,8 @@ pub fn stack(router: Router, state: &AppState) -> Router {
                         .unwrap_or("-");
                     // The path only: query strings may hold search words or tokens.
                     tracing::info_span!("request", id, method = %request.method(), path = request.uri().path())
-                }),
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
             )
             .layer(PropagateRequestIdLayer::new(REQUEST_ID))
             .layer(security_header(

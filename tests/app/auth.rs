@@ -337,3 +337,16 @@ async fn changing_the_password_ends_the_users_other_sessions() {
     assert_eq!(app.get("/").await.status, StatusCode::OK);
     laptop.get("/").await.assert_redirects_to("/login");
 }
+
+#[tokio::test]
+async fn a_password_typed_into_the_email_field_is_not_kept_in_the_audit_trail() {
+    let app = TestApp::new().await;
+    app.sign_in("mijn geheime wachtwoord", "iets").await;
+    let stored: String = sqlx::query_scalar(
+        "select details::text from audit_events where action = 'sign_in.failed'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert!(!stored.contains("geheime"), "{stored}");
+}
