@@ -154,14 +154,11 @@ pub fn router() -> Router<AppState> {
 const PAGE_SIZE: i64 = 50;
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 struct AuditFilter {
-    #[serde(default)]
     actie: String,
-    #[serde(default)]
     gebruiker: String,
-    #[serde(default)]
     van: String,
-    #[serde(default)]
     tot: String,
     /// Keyset pagination: show entries older than this id.
     voor: Option<i64>,

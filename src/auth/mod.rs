@@ -90,13 +90,11 @@ async fn new(signed_in: MaybeSignedIn, Query(query): Query<NextQuery>) -> Result
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct LoginForm {
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     next: String,
 }
 
@@ -275,15 +273,12 @@ async fn edit_password(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct PasswordForm {
-    #[serde(default)]
     current_password: String,
-    #[serde(default)]
     new_password: String,
-    #[serde(default)]
     confirmation: String,
-    #[serde(default)]
     next: String,
 }
 

@@ -35,12 +35,10 @@ pub const PROVINCES: [&str; 5] = [
 ];
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 struct ListQuery {
-    #[serde(default)]
     q: String,
-    #[serde(default)]
     provincie: String,
-    #[serde(default)]
     indeling: String,
 }
 

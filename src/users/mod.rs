@@ -155,12 +155,10 @@ async fn index(State(state): State<AppState>, AdminOnly(admin): AdminOnly) -> Re
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 struct UserForm {
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     full_name: String,
-    #[serde(default)]
     role: String,
 }
 

@@ -356,6 +356,15 @@ impl TestApp {
         user_id
     }
 
+    /// Asserts that an audit entry with this action was recorded.
+    pub async fn assert_audited(&self, action: &str) {
+        let actions = self.audit_actions().await;
+        assert!(
+            actions.iter().any(|a| a == action),
+            "no {action} in {actions:?}"
+        );
+    }
+
     /// The audit actions recorded so far, oldest first.
     pub async fn audit_actions(&self) -> Vec<String> {
         sqlx::query_scalar("select action from audit_events order by audit_event_id")
