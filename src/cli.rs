@@ -204,7 +204,7 @@ async fn add_user(
             email: &email,
             full_name: &name,
             role,
-            password_hash: &hash,
+            password_hash: Some(&hash),
             must_change_password: false,
         },
     )

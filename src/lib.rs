@@ -1,13 +1,17 @@
 //! `regie`: the web application for the Flemish programme *lokale regie sociale economie en
 //! werk*. See the README for what it does and how to run it.
 
+pub mod appointments;
 pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod coverage;
 pub mod database;
 pub mod error;
 pub mod municipalities;
+pub mod partnerships;
+pub mod periods;
 pub mod site;
 pub mod state;
 pub mod users;
@@ -24,6 +28,10 @@ pub fn app(state: AppState) -> Router {
         .merge(site::router())
         .merge(auth::router())
         .merge(municipalities::router())
+        .merge(periods::router())
+        .merge(partnerships::router())
+        .merge(appointments::router())
+        .merge(coverage::router())
         .merge(users::router())
         .merge(audit::router())
         .merge(web::static_files::router())

@@ -6,12 +6,15 @@ use sqlx::PgPool;
 
 use crate::auth::password::Hasher;
 use crate::config::Config;
+use crate::coverage::map::MapCache;
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: PgPool,
     pub config: Arc<Config>,
     pub hasher: Hasher,
+    /// Projected SVG maps per municipality list.
+    pub maps: MapCache,
 }
 
 impl AppState {
@@ -20,6 +23,7 @@ impl AppState {
             db,
             config: Arc::new(config),
             hasher: Hasher::default(),
+            maps: MapCache::default(),
         }
     }
 }

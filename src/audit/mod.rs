@@ -35,6 +35,19 @@ pub enum Action {
     UserReactivated,
     PasswordReset,
     PasswordChanged,
+    PeriodCreated,
+    PeriodUpdated,
+    PartnershipCreated,
+    PartnershipUpdated,
+    MemberAdded,
+    MemberRemoved,
+    PartnershipCarriedOver,
+    AppointmentRequested,
+    AppointmentApproved,
+    AppointmentRejected,
+    AppointmentEnded,
+    PasswordSetByLink,
+    DemoDataLoaded,
 }
 
 impl Action {
@@ -50,6 +63,19 @@ impl Action {
         Self::UserReactivated,
         Self::PasswordReset,
         Self::PasswordChanged,
+        Self::PeriodCreated,
+        Self::PeriodUpdated,
+        Self::PartnershipCreated,
+        Self::PartnershipUpdated,
+        Self::MemberAdded,
+        Self::MemberRemoved,
+        Self::PartnershipCarriedOver,
+        Self::AppointmentRequested,
+        Self::AppointmentApproved,
+        Self::AppointmentRejected,
+        Self::AppointmentEnded,
+        Self::PasswordSetByLink,
+        Self::DemoDataLoaded,
     ];
 
     pub fn code(self) -> &'static str {
@@ -65,6 +91,19 @@ impl Action {
             Self::UserReactivated => "user.reactivated",
             Self::PasswordReset => "user.password_reset",
             Self::PasswordChanged => "user.password_changed",
+            Self::PeriodCreated => "policy_period.created",
+            Self::PeriodUpdated => "policy_period.updated",
+            Self::PartnershipCreated => "partnership.created",
+            Self::PartnershipUpdated => "partnership.updated",
+            Self::MemberAdded => "partnership.member_added",
+            Self::MemberRemoved => "partnership.member_removed",
+            Self::PartnershipCarriedOver => "partnership.carried_over",
+            Self::AppointmentRequested => "appointment.requested",
+            Self::AppointmentApproved => "appointment.approved",
+            Self::AppointmentRejected => "appointment.rejected",
+            Self::AppointmentEnded => "appointment.ended",
+            Self::PasswordSetByLink => "user.password_set_by_link",
+            Self::DemoDataLoaded => "demo.loaded",
         }
     }
 
@@ -81,6 +120,19 @@ impl Action {
             Self::UserReactivated => "Gebruiker opnieuw geactiveerd",
             Self::PasswordReset => "Wachtwoord opnieuw ingesteld",
             Self::PasswordChanged => "Wachtwoord gewijzigd",
+            Self::PeriodCreated => "Beleidsperiode aangemaakt",
+            Self::PeriodUpdated => "Beleidsperiode gewijzigd",
+            Self::PartnershipCreated => "Werkingsgebied aangemaakt",
+            Self::PartnershipUpdated => "Werkingsgebied gewijzigd",
+            Self::MemberAdded => "Gemeente toegevoegd aan werkingsgebied",
+            Self::MemberRemoved => "Gemeente verwijderd uit werkingsgebied",
+            Self::PartnershipCarriedOver => "Werkingsgebied overgedragen naar volgende periode",
+            Self::AppointmentRequested => "Aanstelling aangevraagd",
+            Self::AppointmentApproved => "Aanstelling goedgekeurd",
+            Self::AppointmentRejected => "Aanstelling afgewezen",
+            Self::AppointmentEnded => "Aanstelling beëindigd",
+            Self::PasswordSetByLink => "Wachtwoord ingesteld via eenmalige link",
+            Self::DemoDataLoaded => "Demogegevens geladen",
         }
     }
 

@@ -49,6 +49,7 @@ pub struct SignedIn {
     pub user: CurrentUser,
     pub session: Session,
     pub ctx: RequestContext,
+    pub method: String,
     pub path: String,
 }
 
@@ -64,6 +65,9 @@ pub struct SignedInPendingPassword(pub SignedIn);
 
 /// An admin.
 pub struct AdminOnly(pub SignedIn);
+
+/// Ministry staff or an admin: who reviews across Flanders.
+pub struct StaffOnly(pub SignedIn);
 
 /// A visitor who may or may not be signed in (public pages).
 pub struct MaybeSignedIn {
@@ -154,6 +158,7 @@ impl FromRequestParts<AppState> for SignedInPendingPassword {
                 .get::<RequestContext>()
                 .cloned()
                 .unwrap_or_default(),
+            method: parts.method.to_string(),
             path: parts.uri.path().to_string(),
         }))
     }
@@ -177,7 +182,17 @@ impl FromRequestParts<AppState> for AdminOnly {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         let signed_in = SignedIn::from_request_parts(parts, state).await?;
-        require_role(state, &signed_in, &[Role::Admin], parts).await?;
+        require_role(state, &signed_in, &[Role::Admin]).await?;
+        Ok(Self(signed_in))
+    }
+}
+
+impl FromRequestParts<AppState> for StaffOnly {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let signed_in = SignedIn::from_request_parts(parts, state).await?;
+        require_role(state, &signed_in, &[Role::Admin, Role::Ministry]).await?;
         Ok(Self(signed_in))
     }
 }
@@ -197,22 +212,23 @@ impl FromRequestParts<AppState> for MaybeSignedIn {
 }
 
 /// Refuses (403) and audits a user whose role is not in `allowed`.
-async fn require_role(
-    state: &AppState,
-    signed_in: &SignedIn,
-    allowed: &[Role],
-    parts: &Parts,
-) -> Result<()> {
+async fn require_role(state: &AppState, signed_in: &SignedIn, allowed: &[Role]) -> Result<()> {
     if allowed.contains(&signed_in.user.role) {
         return Ok(());
     }
-    audit::Entry::new(Action::AccessDenied)
+    Err(deny(state, signed_in).await)
+}
+
+/// Audits a refused request and returns the 403 error; for object-level checks in handlers
+/// (a regisseur asking for another werkingsgebied) as well as role checks.
+pub async fn deny(state: &AppState, signed_in: &SignedIn) -> AppError {
+    let recorded = audit::Entry::new(Action::AccessDenied)
         .actor(&signed_in.user)
-        .details(serde_json::json!({
-            "method": parts.method.as_str(),
-            "path": parts.uri.path(),
-        }))
+        .details(serde_json::json!({ "method": signed_in.method, "path": signed_in.path }))
         .record(&state.db, &signed_in.ctx)
-        .await?;
-    Err(AppError::Forbidden)
+        .await;
+    match recorded {
+        Ok(()) => AppError::Forbidden,
+        Err(err) => err,
+    }
 }

@@ -5,11 +5,12 @@
 
 mod extract;
 pub mod password;
+pub mod password_link;
 pub mod throttle;
 
 pub use extract::{
     AdminOnly, CurrentUser, MaybeSignedIn, SESSION_ABSOLUTE_TIMEOUT, SESSION_IDLE_TIMEOUT,
-    SignedIn, SignedInPendingPassword,
+    SignedIn, SignedInPendingPassword, StaffOnly, deny,
 };
 
 use askama::Template;
@@ -35,6 +36,7 @@ use throttle::Verdict;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(password_link::router())
         .route("/login", get(new).post(create))
         .route("/logout", post(delete))
         .route("/wachtwoord", get(edit_password).post(update_password))

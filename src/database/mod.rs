@@ -132,5 +132,6 @@ pub async fn prepare(db: &PgPool) -> anyhow::Result<()> {
     if crate::municipalities::seed::load(db).await? {
         tracing::info!("reference data loaded from seeds/");
     }
+    crate::periods::seed(db).await?;
     Ok(())
 }

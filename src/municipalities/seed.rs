@@ -20,6 +20,7 @@ const MUNICIPALITIES_2025: &str = include_str!("../../seeds/municipalities_2025.
 const MERGERS_2025: &str = include_str!("../../seeds/mergers_2025.csv");
 const BOUNDARIES_2019: &str = include_str!("../../seeds/municipalities_2019_2024.geojson");
 const BOUNDARIES_2025: &str = include_str!("../../seeds/municipalities_2025.geojson");
+const CENTRE_CITIES: &str = include_str!("../../seeds/centrumsteden.csv");
 
 const SEED_NAME: &str = "reference_municipalities";
 
@@ -39,6 +40,12 @@ struct MunicipalityRecord {
 
 #[derive(Deserialize)]
 struct MergerRecord {
+    nis_code_2019_2024: String,
+    nis_code_2025: String,
+}
+
+#[derive(Deserialize)]
+struct CentreCityRecord {
     nis_code_2019_2024: String,
     nis_code_2025: String,
 }
@@ -68,6 +75,7 @@ pub fn content_hash() -> String {
         MERGERS_2025,
         BOUNDARIES_2019,
         BOUNDARIES_2025,
+        CENTRE_CITIES,
     ] {
         hasher.update(part.len().to_le_bytes());
         hasher.update(part.as_bytes());
@@ -172,6 +180,29 @@ pub async fn load(db: &PgPool) -> anyhow::Result<bool> {
     )
     .execute(&mut *tx)
     .await?;
+
+    let centre_cities: Vec<CentreCityRecord> = read_csv("centrumsteden.csv", CENTRE_CITIES)?;
+    let (old, new): (Vec<String>, Vec<String>) = centre_cities
+        .into_iter()
+        .map(|c| (c.nis_code_2019_2024, c.nis_code_2025))
+        .unzip();
+    let marked = sqlx::query_scalar!(
+        r#"with updated as (
+               update municipalities
+               set centre_city = (vintage = $1 and nis_code = any($3)) or (vintage = $2 and nis_code = any($4))
+               returning centre_city
+           )
+           select count(*) filter (where centre_city) as "marked!" from updated"#,
+        VINTAGE_2019,
+        VINTAGE_2025,
+        &old,
+        &new
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if marked != (old.len() + new.len()) as i64 {
+        bail!("seeds/centrumsteden.csv names a NIS code that is not in the municipality lists");
+    }
 
     sqlx::query!(
         r#"insert into seed_runs (name, content_sha256) values ($1, $2)

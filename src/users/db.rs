@@ -14,7 +14,8 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     pub full_name: &'a str,
     pub role: Role,
-    pub password_hash: &'a str,
+    /// `None`: the user sets a password through a one-time link first.
+    pub password_hash: Option<&'a str>,
     pub must_change_password: bool,
 }
 

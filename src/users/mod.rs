@@ -215,7 +215,7 @@ async fn create(
                 email: &email,
                 full_name: &full_name,
                 role,
-                password_hash: &hash,
+                password_hash: Some(&hash),
                 must_change_password: true,
             },
         )
@@ -489,7 +489,7 @@ pub async fn ensure_first_admin(db: &PgPool, email: &str) -> Result<Option<(Stri
             email,
             full_name: "Beheerder",
             role: Role::Admin,
-            password_hash: &hash,
+            password_hash: Some(&hash),
             must_change_password: true,
         },
     )

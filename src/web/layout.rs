@@ -65,8 +65,14 @@ fn navigation(role: Option<Role>, path: &str) -> Vec<NavLink> {
     let mut links: Vec<(&'static str, &'static str)> = Vec::new();
     if let Some(role) = role {
         links.push(("/", "Start"));
+        links.push(("/werkingsgebieden", "Werkingsgebieden"));
+        links.push(("/dekking", "Dekking"));
+        if role != Role::Regisseur {
+            links.push(("/aanstellingen", "Aanstellingen"));
+        }
         links.push(("/gemeenten", "Gemeenten"));
         if role == Role::Admin {
+            links.push(("/admin/beleidsperiodes", "Periodes"));
             links.push(("/admin/gebruikers", "Gebruikers"));
             links.push(("/admin/audit", "Audit"));
         }

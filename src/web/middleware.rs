@@ -76,8 +76,7 @@ pub fn stack(router: Router, state: &AppState) -> Router {
                         .get(REQUEST_ID)
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or("-");
-                    // The path only: query strings may hold search words or tokens.
-                    tracing::info_span!("request", id, method = %request.method(), path = request.uri().path())
+                    tracing::info_span!("request", id, method = %request.method(), path = loggable_path(request.uri().path()))
                 })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
             )
@@ -118,6 +117,16 @@ pub fn stack(router: Router, state: &AppState) -> Router {
             .layer(sessions)
             .layer(middleware::from_fn(csrf::verify)),
     )
+}
+
+/// The path as logs may show it: never the query string (search words, tokens) and never the
+/// secret part of a set-password link.
+fn loggable_path(path: &str) -> &str {
+    if path.starts_with("/wachtwoord-instellen/") {
+        "/wachtwoord-instellen/<token>"
+    } else {
+        path
+    }
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -1,0 +1,211 @@
+//! The coverage figures (dekkingsgraad), computed from membership and population, never typed
+//! in. Pure functions over rows loaded by `super::load`, so they are easy to check.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::web::format;
+
+/// One municipality of a period's list, with its population in the chosen year and the
+/// werkingsgebied it belongs to in that period (if any).
+#[derive(Clone, Debug)]
+pub struct Municipality {
+    pub nis_code: String,
+    pub name: String,
+    pub province: String,
+    pub population: i64,
+    pub partnership_id: Option<i64>,
+}
+
+/// Covered versus all, for municipalities and inhabitants.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub municipalities: i64,
+    pub covered_municipalities: i64,
+    pub population: i64,
+    pub covered_population: i64,
+}
+
+/// A share in hundredths of a percent (basis points), rounded half up: 9313 is 93,13%.
+pub fn basis_points(part: i64, whole: i64) -> i64 {
+    if whole == 0 {
+        return 0;
+    }
+    (part as i128 * 20_000 + whole as i128).div_euclid(whole as i128 * 2) as i64
+}
+
+impl Totals {
+    pub fn add(&mut self, m: &Municipality, covered: bool) {
+        self.municipalities += 1;
+        self.population += m.population;
+        if covered {
+            self.covered_municipalities += 1;
+            self.covered_population += m.population;
+        }
+    }
+
+    pub fn municipality_share(&self) -> String {
+        format::percent(self.covered_municipalities, self.municipalities)
+    }
+
+    pub fn population_share(&self) -> String {
+        format::percent(self.covered_population, self.population)
+    }
+
+    pub fn municipality_basis_points(&self) -> i64 {
+        basis_points(self.covered_municipalities, self.municipalities)
+    }
+
+    pub fn population_basis_points(&self) -> i64 {
+        basis_points(self.covered_population, self.population)
+    }
+}
+
+/// Totals for all municipalities and per province (alphabetical), where `covered` decides.
+pub fn totals(
+    municipalities: &[Municipality],
+    covered: impl Fn(&Municipality) -> bool,
+) -> (Totals, Vec<(String, Totals)>) {
+    let mut all = Totals::default();
+    let mut provinces: BTreeMap<String, Totals> = BTreeMap::new();
+    for m in municipalities {
+        let c = covered(m);
+        all.add(m, c);
+        provinces.entry(m.province.clone()).or_default().add(m, c);
+    }
+    (all, provinces.into_iter().collect())
+}
+
+/// How coverage changed between an earlier and a later period.
+#[derive(Debug)]
+pub struct Comparison {
+    /// Covered later, not earlier (later list's names).
+    pub joined: Vec<(String, String)>,
+    /// Covered earlier, not later (later list's names; a merged municipality counts as its
+    /// 2025 municipality).
+    pub left: Vec<(String, String)>,
+    /// Later covered count minus earlier covered count, each in its own list.
+    pub net: i64,
+    pub municipality_share_change: i64,
+    pub population_share_change: i64,
+}
+
+/// Compares two periods. `to_later` maps an earlier NIS code to the later list's code (the
+/// 2025 mergers); codes not in it are the same in both lists.
+pub fn compare(
+    earlier: &[Municipality],
+    earlier_totals: &Totals,
+    later: &[Municipality],
+    later_totals: &Totals,
+    to_later: &HashMap<String, String>,
+) -> Comparison {
+    let earlier_covered: HashSet<&str> = earlier
+        .iter()
+        .filter(|m| m.partnership_id.is_some())
+        .map(|m| to_later.get(&m.nis_code).unwrap_or(&m.nis_code).as_str())
+        .collect();
+    let mut joined = Vec::new();
+    let mut left = Vec::new();
+    for m in later {
+        let now = m.partnership_id.is_some();
+        let before = earlier_covered.contains(m.nis_code.as_str());
+        if now && !before {
+            joined.push((m.nis_code.clone(), m.name.clone()));
+        } else if before && !now {
+            left.push((m.nis_code.clone(), m.name.clone()));
+        }
+    }
+    Comparison {
+        joined,
+        left,
+        net: later_totals.covered_municipalities - earlier_totals.covered_municipalities,
+        municipality_share_change: later_totals.municipality_basis_points()
+            - earlier_totals.municipality_basis_points(),
+        population_share_change: later_totals.population_basis_points()
+            - earlier_totals.population_basis_points(),
+    }
+}
+
+/// A change in percentage points: `+4,13 procentpunt`.
+pub fn points(basis_points: i64) -> String {
+    let sign = if basis_points > 0 {
+        "+"
+    } else if basis_points < 0 {
+        "-"
+    } else {
+        ""
+    };
+    let abs = basis_points.abs();
+    format!("{sign}{},{:02} procentpunt", abs / 100, abs % 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(nis: &str, province: &str, population: i64, partnership: Option<i64>) -> Municipality {
+        Municipality {
+            nis_code: nis.into(),
+            name: format!("G{nis}"),
+            province: province.into(),
+            population,
+            partnership_id: partnership,
+        }
+    }
+
+    #[test]
+    fn totals_count_covered_municipalities_and_inhabitants_per_province() {
+        let list = vec![
+            m("1", "A", 100, Some(1)),
+            m("2", "A", 300, None),
+            m("3", "B", 600, Some(2)),
+        ];
+        let (all, provinces) = totals(&list, |m| m.partnership_id.is_some());
+        assert_eq!(
+            all,
+            Totals {
+                municipalities: 3,
+                covered_municipalities: 2,
+                population: 1000,
+                covered_population: 700
+            }
+        );
+        assert_eq!(all.population_share(), "70,00%");
+        assert_eq!(all.municipality_share(), "66,67%");
+        assert_eq!(provinces[0].0, "A");
+        assert_eq!(provinces[0].1.covered_population, 100);
+    }
+
+    #[test]
+    fn a_comparison_follows_mergers_and_reports_joined_and_left() {
+        // Earlier: 10 and 11 covered, 12 not. 10 and 11 merged into 20 later.
+        let earlier = vec![
+            m("10", "A", 10, Some(1)),
+            m("11", "A", 10, Some(1)),
+            m("12", "A", 10, None),
+            m("13", "A", 10, Some(1)),
+        ];
+        let later = vec![
+            m("20", "A", 20, Some(5)),
+            m("12", "A", 10, Some(5)),
+            m("13", "A", 10, None),
+        ];
+        let mapping: HashMap<String, String> = [("10", "20"), ("11", "20")]
+            .into_iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        let (te, _) = totals(&earlier, |m| m.partnership_id.is_some());
+        let (tl, _) = totals(&later, |m| m.partnership_id.is_some());
+        let c = compare(&earlier, &te, &later, &tl, &mapping);
+        assert_eq!(c.joined, vec![("12".to_string(), "G12".to_string())]);
+        assert_eq!(c.left, vec![("13".to_string(), "G13".to_string())]);
+        assert_eq!(c.net, -1);
+    }
+
+    #[test]
+    fn shares_and_changes_are_exact_to_the_hundredth() {
+        assert_eq!(basis_points(261, 300), 8700);
+        assert_eq!(basis_points(238, 300), 7933);
+        assert_eq!(points(8700 - 7933), "+7,67 procentpunt");
+        assert_eq!(points(-5), "-0,05 procentpunt");
+    }
+}

@@ -1,0 +1,184 @@
+//! A map of Flanders as server-rendered SVG, from the seeds' GeoJSON boundaries: no tiles, no
+//! scripts, no internet. Shapes are projected once per municipality list and cached.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::sync::{Arc, Mutex};
+
+use sqlx::PgPool;
+
+use crate::error::Result;
+
+/// Width of the SVG's coordinate system; the height follows from Flanders' shape.
+const WIDTH: f64 = 1200.0;
+
+pub struct Shape {
+    pub nis_code: String,
+    pub name: String,
+    /// SVG path data in whole units.
+    pub d: String,
+}
+
+pub struct MapGeometry {
+    pub width: i64,
+    pub height: i64,
+    pub shapes: Vec<Shape>,
+}
+
+/// Projected maps per municipality list, built on first use.
+#[derive(Clone, Default)]
+pub struct MapCache(Arc<Mutex<HashMap<String, Arc<MapGeometry>>>>);
+
+impl MapCache {
+    pub async fn get(&self, db: &PgPool, vintage: &str) -> Result<Arc<MapGeometry>> {
+        if let Some(map) = self.0.lock().map_err(poisoned)?.get(vintage) {
+            return Ok(map.clone());
+        }
+        let rows = sqlx::query!(
+            r#"select nis_code, name_nl, boundary as "boundary!" from municipalities
+               where vintage = $1 and boundary is not null order by nis_code"#,
+            vintage
+        )
+        .fetch_all(db)
+        .await?;
+        let map = Arc::new(project(
+            rows.into_iter()
+                .map(|r| (r.nis_code, r.name_nl, r.boundary))
+                .collect(),
+        ));
+        self.0
+            .lock()
+            .map_err(poisoned)?
+            .insert(vintage.to_string(), map.clone());
+        Ok(map)
+    }
+}
+
+fn poisoned<T>(_: T) -> crate::error::AppError {
+    crate::error::AppError::Internal("map cache lock poisoned".into())
+}
+
+/// A closed line of (longitude, latitude) points.
+type Ring = Vec<(f64, f64)>;
+
+/// The rings of a Polygon or MultiPolygon.
+fn rings(geometry: &serde_json::Value) -> Vec<Ring> {
+    let ring = |r: &serde_json::Value| -> Ring {
+        r.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
+            .collect()
+    };
+    let coords = &geometry["coordinates"];
+    match geometry["type"].as_str() {
+        Some("Polygon") => coords.as_array().into_iter().flatten().map(ring).collect(),
+        Some("MultiPolygon") => coords
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|poly| poly.as_array().into_iter().flatten().map(ring))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Projects WGS84 boundaries onto the SVG plane: an equirectangular projection scaled by the
+/// cosine of the mean latitude, which is accurate enough for a region of 200 km.
+pub fn project(features: Vec<(String, String, serde_json::Value)>) -> MapGeometry {
+    let all: Vec<(String, String, Vec<Ring>)> = features
+        .into_iter()
+        .map(|(nis, name, g)| (nis, name, rings(&g)))
+        .collect();
+    let points = all.iter().flat_map(|(_, _, r)| r.iter().flatten());
+    let (mut min_lon, mut max_lon, mut min_lat, mut max_lat) =
+        (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for &(lon, lat) in points {
+        min_lon = min_lon.min(lon);
+        max_lon = max_lon.max(lon);
+        min_lat = min_lat.min(lat);
+        max_lat = max_lat.max(lat);
+    }
+    if min_lon > max_lon {
+        return MapGeometry {
+            width: WIDTH as i64,
+            height: 1,
+            shapes: Vec::new(),
+        };
+    }
+    let x_scale = ((min_lat + max_lat) / 2.0).to_radians().cos();
+    let scale = WIDTH / ((max_lon - min_lon) * x_scale);
+    let height = ((max_lat - min_lat) * scale).ceil() as i64;
+    let shapes = all
+        .into_iter()
+        .map(|(nis_code, name, rings)| {
+            let mut d = String::new();
+            for ring in rings {
+                let mut last: Option<(i64, i64)> = None;
+                for (lon, lat) in ring {
+                    let p = (
+                        ((lon - min_lon) * x_scale * scale).round() as i64,
+                        ((max_lat - lat) * scale).round() as i64,
+                    );
+                    // Points that fall on the same unit add nothing visible.
+                    if last == Some(p) {
+                        continue;
+                    }
+                    let command = if last.is_none() { 'M' } else { 'L' };
+                    let _ = write!(d, "{command}{} {}", p.0, p.1);
+                    last = Some(p);
+                }
+                if last.is_some() {
+                    d.push('Z');
+                }
+            }
+            Shape { nis_code, name, d }
+        })
+        .collect();
+    MapGeometry {
+        width: WIDTH as i64,
+        height,
+        shapes,
+    }
+}
+
+/// Colours for werkingsgebieden (Okabe-Ito and Tableau tones, readable with black text).
+pub const PALETTE: [&str; 12] = [
+    "#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7", "#9c755f",
+    "#56b4e9", "#e69f00", "#009e73", "#cc79a7",
+];
+pub const UNCOVERED: &str = "#e5e7eb";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_square_becomes_one_closed_path_scaled_to_the_width() {
+        let square = serde_json::json!({
+            "type": "Polygon",
+            "coordinates": [[[4.0, 51.0], [5.0, 51.0], [5.0, 50.0], [4.0, 50.0], [4.0, 51.0]]]
+        });
+        let map = project(vec![("1".into(), "A".into(), square)]);
+        assert_eq!(map.shapes.len(), 1);
+        let d = &map.shapes[0].d;
+        assert!(d.starts_with("M0 0L1200 0"), "{d}");
+        assert!(d.ends_with('Z'));
+        assert_eq!(d.matches('M').count(), 1);
+        // One degree of latitude is longer than one of longitude at 50.5° N.
+        assert!(map.height > 1200);
+    }
+
+    #[test]
+    fn multipolygons_give_one_subpath_per_ring() {
+        let two = serde_json::json!({
+            "type": "MultiPolygon",
+            "coordinates": [
+                [[[4.0, 51.0], [4.5, 51.0], [4.5, 50.5], [4.0, 51.0]]],
+                [[[5.0, 50.0], [5.5, 50.0], [5.5, 50.5], [5.0, 50.0]]]
+            ]
+        });
+        let map = project(vec![("1".into(), "A".into(), two)]);
+        assert_eq!(map.shapes[0].d.matches('M').count(), 2);
+    }
+}

@@ -1,0 +1,137 @@
+//! Carrying a werkingsgebied over to the next policy period: a copy with its members, re-mapped
+//! to the new municipality list through the 2025 mergers when the list changes.
+//!
+//! Route (admins): `POST /werkingsgebieden/{id}/overdragen`.
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+
+use super::{db::LegalForm, find, period_of};
+use crate::audit::{self, Action};
+use crate::auth::AdminOnly;
+use crate::error::Result;
+use crate::periods;
+use crate::state::AppState;
+use crate::web::extract::Path;
+use crate::web::flash::{self, FlashKind};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/werkingsgebieden/{id}/overdragen", post(create))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    AdminOnly(admin): AdminOnly,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let p = find(&state.db, id).await?;
+    let period = period_of(&state.db, &p).await?;
+    let all = periods::list(&state.db).await?;
+    let back = Redirect::to(&format!("/werkingsgebieden/{id}")).into_response();
+    let Some(next) = periods::next_after(&all, &period) else {
+        flash::push(
+            &admin.session,
+            FlashKind::Error,
+            "Er is nog geen volgende beleidsperiode. Een beheerder maakt die eerst aan.",
+        )
+        .await?;
+        return Ok(back);
+    };
+
+    let mut tx = state.db.begin().await?;
+    let copied = sqlx::query_scalar!(
+        r#"insert into partnerships (policy_period_id, name, legal_form, lead_organisation,
+                                     contact_name, contact_email, contact_phone, is_demo,
+                                     carried_over_from)
+           select $2, name, legal_form, lead_organisation, contact_name, contact_email,
+                  contact_phone, is_demo, partnership_id
+           from partnerships where partnership_id = $1
+           returning partnership_id"#,
+        id,
+        next.policy_period_id
+    )
+    .fetch_one(&mut *tx)
+    .await;
+    let new_id = match copied {
+        Ok(new_id) => new_id,
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some("partnerships_name_key") => {
+            drop(tx);
+            flash::push(
+                &admin.session,
+                FlashKind::Error,
+                format!(
+                    "In {} bestaat al een werkingsgebied met de naam {}; het werd niet opnieuw overgedragen.",
+                    next.name, p.name
+                ),
+            )
+            .await?;
+            return Ok(back);
+        }
+        Err(e) => return Err(e.into()),
+    };
+
+    // Members in the new list: merged municipalities become their 2025 municipality (two
+    // members that merged become one). Those already in another werkingsgebied of the new
+    // period stay there (on conflict do nothing) and are reported below.
+    let carried = sqlx::query!(
+        r#"with mapped as (
+               select distinct coalesce(mm.to_nis_code, m.nis_code) as nis_code
+               from partnership_members m
+               left join municipality_mergers mm
+                      on mm.from_vintage = m.vintage and mm.from_nis_code = m.nis_code
+                     and mm.to_vintage = $3
+               where m.partnership_id = $1
+           ), inserted as (
+               insert into partnership_members (partnership_id, policy_period_id, vintage, nis_code)
+               select $2, $4, $3, mapped.nis_code
+               from mapped join municipalities mu on mu.vintage = $3 and mu.nis_code = mapped.nis_code
+               on conflict do nothing
+               returning nis_code
+           )
+           select mu.name_nl, (i.nis_code is not null) as "carried!"
+           from mapped
+           join municipalities mu on mu.vintage = $3 and mu.nis_code = mapped.nis_code
+           left join inserted i on i.nis_code = mapped.nis_code
+           order by mu.name_nl"#,
+        id,
+        new_id,
+        next.vintage,
+        next.policy_period_id
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let count = carried.iter().filter(|c| c.carried).count();
+    let skipped: Vec<&str> = carried
+        .iter()
+        .filter(|c| !c.carried)
+        .map(|c| c.name_nl.as_str())
+        .collect();
+
+    audit::Entry::new(Action::PartnershipCarriedOver)
+        .actor(&admin.user)
+        .object("partnership", new_id)
+        .details(serde_json::json!({
+            "from_partnership": id,
+            "to_period": next.name,
+            "members": count,
+            "skipped": skipped,
+        }))
+        .record(&mut *tx, &admin.ctx)
+        .await?;
+    tx.commit().await?;
+
+    let mut message = format!("Overgedragen naar {} met {count} gemeenten.", next.name);
+    if !skipped.is_empty() {
+        message.push_str(&format!(
+            " Niet overgenomen, want al in een ander werkingsgebied: {}.",
+            skipped.join(", ")
+        ));
+    }
+    if p.legal_form == LegalForm::Centrumstad && count != 1 {
+        message.push_str(" Controleer de rechtsvorm.");
+    }
+    flash::push(&admin.session, FlashKind::Success, message).await?;
+    Ok(Redirect::to(&format!("/werkingsgebieden/{new_id}")).into_response())
+}

@@ -1,0 +1,286 @@
+//! The member municipalities of a werkingsgebied (admins). Search-as-you-type with htmx; the
+//! same form works without JavaScript.
+//!
+//! Routes: `GET /werkingsgebieden/{id}/leden?q=`, `POST /werkingsgebieden/{id}/leden/toevoegen`,
+//! `POST /werkingsgebieden/{id}/leden/verwijderen`.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::{Partnership, find, period_of};
+use crate::audit::{self, Action};
+use crate::auth::{AdminOnly, SignedIn};
+use crate::error::Result;
+use crate::periods::Period;
+use crate::state::AppState;
+use crate::web::extract::{Form, Path, Query};
+use crate::web::flash::{self, FlashKind};
+use crate::web::layout::Layout;
+use crate::web::{format, render_with_status};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/werkingsgebieden/{id}/leden", get(index))
+        .route("/werkingsgebieden/{id}/leden/toevoegen", post(add))
+        .route("/werkingsgebieden/{id}/leden/verwijderen", post(remove))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SearchQuery {
+    q: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MemberForm {
+    nis_code: String,
+    q: String,
+}
+
+struct Member {
+    nis_code: String,
+    name: String,
+    population: String,
+}
+
+struct Candidate {
+    nis_code: String,
+    name: String,
+    province: String,
+    population: String,
+    /// The werkingsgebied it belongs to in this period, if any.
+    taken_by: Option<(i64, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "partnerships/members.html")]
+struct MembersPage {
+    layout: Layout,
+    p: Partnership,
+    period: Period,
+    members: Vec<Member>,
+    total_population: String,
+    q: String,
+    candidates: Vec<Candidate>,
+    error: Option<String>,
+}
+
+async fn page(
+    state: &AppState,
+    admin: &SignedIn,
+    id: i64,
+    q: &str,
+    error: Option<String>,
+) -> Result<MembersPage> {
+    let p = find(&state.db, id).await?;
+    let period = period_of(&state.db, &p).await?;
+    let members = sqlx::query!(
+        r#"select m.nis_code, mu.name_nl, pop.population as "population?"
+           from partnership_members m
+           join municipalities mu on mu.vintage = m.vintage and mu.nis_code = m.nis_code
+           left join municipality_populations pop
+                  on pop.vintage = m.vintage and pop.nis_code = m.nis_code and pop.year = $2
+           where m.partnership_id = $1 order by mu.name_nl"#,
+        id,
+        period.population_year
+    )
+    .fetch_all(&state.db)
+    .await?;
+    let q = q.trim();
+    let candidates = if q.is_empty() {
+        Vec::new()
+    } else {
+        sqlx::query!(
+            r#"select mu.nis_code, mu.name_nl, mu.province, pop.population as "population?",
+                      other.partnership_id as "other_id?", other.name as "other_name?"
+               from municipalities mu
+               left join municipality_populations pop
+                      on pop.vintage = mu.vintage and pop.nis_code = mu.nis_code and pop.year = $3
+               left join partnership_members pm
+                      on pm.policy_period_id = $2 and pm.nis_code = mu.nis_code
+               left join partnerships other on other.partnership_id = pm.partnership_id
+               where mu.vintage = $1
+                 and (mu.nis_code = $4 or strpos(lower(mu.name_nl), lower($4)) > 0)
+               order by mu.name_nl
+               limit 30"#,
+            period.vintage,
+            period.policy_period_id,
+            period.population_year,
+            q
+        )
+        .fetch_all(&state.db)
+        .await?
+        .into_iter()
+        .map(|c| Candidate {
+            nis_code: c.nis_code,
+            name: c.name_nl,
+            province: c.province,
+            population: c
+                .population
+                .map_or_else(|| "-".into(), |n| format::thousands(n.into())),
+            taken_by: c.other_id.zip(c.other_name),
+        })
+        .collect()
+    };
+    let total: i64 = members
+        .iter()
+        .filter_map(|m| m.population)
+        .map(i64::from)
+        .sum();
+    Ok(MembersPage {
+        layout: admin.layout(format!("Gemeenten van {}", p.name)).await?,
+        members: members
+            .into_iter()
+            .map(|m| Member {
+                nis_code: m.nis_code,
+                name: m.name_nl,
+                population: m
+                    .population
+                    .map_or_else(|| "-".into(), |n| format::thousands(n.into())),
+            })
+            .collect(),
+        total_population: format::thousands(total),
+        q: q.to_string(),
+        candidates,
+        error,
+        period,
+        p,
+    })
+}
+
+async fn index(
+    State(state): State<AppState>,
+    AdminOnly(admin): AdminOnly,
+    Path(id): Path<i64>,
+    Query(query): Query<SearchQuery>,
+) -> Result<Response> {
+    let page = page(&state, &admin, id, &query.q, None).await?;
+    render_with_status(StatusCode::OK, &page)
+}
+
+fn back_to(id: i64, q: &str) -> String {
+    let q = q.trim();
+    if q.is_empty() {
+        format!("/werkingsgebieden/{id}/leden")
+    } else {
+        format!(
+            "/werkingsgebieden/{id}/leden?q={}",
+            form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+        )
+    }
+}
+
+async fn add(
+    State(state): State<AppState>,
+    AdminOnly(admin): AdminOnly,
+    Path(id): Path<i64>,
+    Form(form): Form<MemberForm>,
+) -> Result<Response> {
+    let p = find(&state.db, id).await?;
+    let period = period_of(&state.db, &p).await?;
+    let nis = form.nis_code.trim();
+    let mut tx = state.db.begin().await?;
+    let inserted = sqlx::query_scalar!(
+        r#"insert into partnership_members (partnership_id, policy_period_id, vintage, nis_code)
+           select $1, $2, $3, nis_code from municipalities where vintage = $3 and nis_code = $4
+           returning nis_code"#,
+        id,
+        period.policy_period_id,
+        period.vintage,
+        nis
+    )
+    .fetch_optional(&mut *tx)
+    .await;
+    let error = match inserted {
+        Ok(Some(_)) => None,
+        Ok(None) => Some(format!(
+            "De NIS-code {nis} hoort niet bij de gemeentelijst van deze periode."
+        )),
+        // The database decides: a municipality is in at most one werkingsgebied per period.
+        Err(sqlx::Error::Database(e))
+            if e.constraint() == Some("partnership_members_one_per_period") =>
+        {
+            drop(tx);
+            let other = sqlx::query!(
+                r#"select o.partnership_id, o.name as other, mu.name_nl
+                   from partnership_members m
+                   join partnerships o on o.partnership_id = m.partnership_id
+                   join municipalities mu on mu.vintage = m.vintage and mu.nis_code = m.nis_code
+                   where m.policy_period_id = $1 and m.nis_code = $2"#,
+                period.policy_period_id,
+                nis
+            )
+            .fetch_one(&state.db)
+            .await?;
+            if other.partnership_id == id {
+                // Added twice (a double click): already a member.
+                return Ok(Redirect::to(&back_to(id, &form.q)).into_response());
+            }
+            let page = page(
+                &state,
+                &admin,
+                id,
+                &form.q,
+                Some(format!(
+                    "{} hoort in {} al bij werkingsgebied {}. Haal de gemeente daar eerst weg.",
+                    other.name_nl, period.name, other.other
+                )),
+            )
+            .await?;
+            return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some("partnership_members_pkey") => {
+            return Ok(Redirect::to(&back_to(id, &form.q)).into_response());
+        }
+        Err(err) => return Err(err.into()),
+    };
+    if let Some(error) = error {
+        drop(tx);
+        let page = page(&state, &admin, id, &form.q, Some(error)).await?;
+        return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    audit::Entry::new(Action::MemberAdded)
+        .actor(&admin.user)
+        .object("partnership", id)
+        .details(serde_json::json!({ "nis_code": nis }))
+        .record(&mut *tx, &admin.ctx)
+        .await?;
+    tx.commit().await?;
+    flash::push(&admin.session, FlashKind::Success, "Gemeente toegevoegd.").await?;
+    Ok(Redirect::to(&back_to(id, &form.q)).into_response())
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    AdminOnly(admin): AdminOnly,
+    Path(id): Path<i64>,
+    Form(form): Form<MemberForm>,
+) -> Result<Response> {
+    find(&state.db, id).await?;
+    let nis = form.nis_code.trim();
+    let mut tx = state.db.begin().await?;
+    let removed = sqlx::query!(
+        "delete from partnership_members where partnership_id = $1 and nis_code = $2",
+        id,
+        nis
+    )
+    .execute(&mut *tx)
+    .await?;
+    if removed.rows_affected() > 0 {
+        audit::Entry::new(Action::MemberRemoved)
+            .actor(&admin.user)
+            .object("partnership", id)
+            .details(serde_json::json!({ "nis_code": nis }))
+            .record(&mut *tx, &admin.ctx)
+            .await?;
+        tx.commit().await?;
+        flash::push(&admin.session, FlashKind::Success, "Gemeente verwijderd.").await?;
+    }
+    Ok(Redirect::to(&back_to(id, &form.q)).into_response())
+}

@@ -1,0 +1,474 @@
+//! Policy periods (beleidsperiodes): 2020-2022, 2023-2025, ... Each names the municipality list
+//! it uses and the population year its coverage figures use by default.
+//!
+//! Routes (admins): `GET /admin/beleidsperiodes`, `GET/POST /admin/beleidsperiodes/nieuw`,
+//! `GET/POST /admin/beleidsperiodes/{id}/bewerken`.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use sqlx::{PgExecutor, PgPool};
+
+use crate::audit::{self, Action};
+use crate::auth::AdminOnly;
+use crate::error::{AppError, Result};
+use crate::municipalities::seed::{VINTAGE_2019, VINTAGE_2025};
+use crate::state::AppState;
+use crate::web::extract::{Form, Path};
+use crate::web::flash::{self, FlashKind};
+use crate::web::forms::{self, FieldErrors};
+use crate::web::layout::Layout;
+use crate::web::{format, render, render_with_status};
+
+#[derive(Clone, Debug)]
+pub struct Period {
+    pub policy_period_id: i64,
+    pub name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub vintage: String,
+    pub population_year: i16,
+}
+
+impl Period {
+    pub fn dates(&self) -> String {
+        format!(
+            "{} - {}",
+            format::date(self.starts_on),
+            format::date(self.ends_on)
+        )
+    }
+}
+
+/// All periods, oldest first.
+pub async fn list(db: impl PgExecutor<'_>) -> Result<Vec<Period>> {
+    Ok(sqlx::query_as!(
+        Period,
+        r#"select policy_period_id, name, starts_on as "starts_on: NaiveDate",
+                  ends_on as "ends_on: NaiveDate", vintage, population_year
+           from policy_periods order by starts_on"#
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// The period asked for, or else the one running today, or else the latest.
+pub fn choose(periods: &[Period], asked: Option<i64>) -> Option<&Period> {
+    let today = chrono::Utc::now().date_naive();
+    match asked {
+        Some(id) => periods.iter().find(|p| p.policy_period_id == id),
+        None => periods
+            .iter()
+            .find(|p| p.starts_on <= today && today <= p.ends_on)
+            .or_else(|| periods.last()),
+    }
+}
+
+/// The period that follows `period` (for carrying werkingsgebieden over).
+pub fn next_after<'a>(periods: &'a [Period], period: &Period) -> Option<&'a Period> {
+    periods
+        .iter()
+        .filter(|p| p.starts_on > period.ends_on)
+        .min_by_key(|p| p.starts_on)
+}
+
+/// The two policy periods of the current decree (order of 29 April 2022), on the 2019-2024
+/// municipality list. Inserted when missing; an admin's later edits are kept.
+pub async fn seed(db: &PgPool) -> Result<()> {
+    sqlx::query!(
+        r#"insert into policy_periods (name, starts_on, ends_on, vintage, population_year)
+           values ('2020-2022', '2020-01-01', '2022-12-31', $1, 2020),
+                  ('2023-2025', '2023-01-01', '2025-12-31', $1, 2020)
+           on conflict do nothing"#,
+        VINTAGE_2019
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/beleidsperiodes", get(index))
+        .route("/admin/beleidsperiodes/nieuw", get(new).post(create))
+        .route(
+            "/admin/beleidsperiodes/{id}/bewerken",
+            get(edit).post(update),
+        )
+}
+
+struct PeriodRow {
+    id: i64,
+    name: String,
+    dates: String,
+    vintage: String,
+    population_year: i16,
+    partnerships: i64,
+}
+
+#[derive(Template)]
+#[template(path = "periods/index.html")]
+struct PeriodsPage {
+    layout: Layout,
+    periods: Vec<PeriodRow>,
+}
+
+async fn index(State(state): State<AppState>, AdminOnly(admin): AdminOnly) -> Result<Response> {
+    let counts = sqlx::query!(
+        r#"select policy_period_id, count(*) as "count!" from partnerships group by policy_period_id"#
+    )
+    .fetch_all(&state.db)
+    .await?;
+    let periods = list(&state.db)
+        .await?
+        .into_iter()
+        .rev()
+        .map(|p| PeriodRow {
+            id: p.policy_period_id,
+            dates: p.dates(),
+            vintage: vintage_label(&p.vintage).to_string(),
+            partnerships: counts
+                .iter()
+                .find(|c| c.policy_period_id == p.policy_period_id)
+                .map_or(0, |c| c.count),
+            name: p.name,
+            population_year: p.population_year,
+        })
+        .collect();
+    render(&PeriodsPage {
+        layout: admin.layout("Beleidsperiodes").await?,
+        periods,
+    })
+}
+
+pub fn vintage_label(vintage: &str) -> &'static str {
+    if vintage == VINTAGE_2025 {
+        "gemeenten vanaf 2025"
+    } else {
+        "gemeenten 2019-2024"
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PeriodForm {
+    name: String,
+    starts_on: String,
+    ends_on: String,
+    vintage: String,
+    population_year: String,
+}
+
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "periods/form.html")]
+struct PeriodFormPage {
+    layout: Layout,
+    action: String,
+    form: PeriodForm,
+    vintages: Vec<Choice>,
+    errors: FieldErrors,
+}
+
+impl PeriodFormPage {
+    async fn build(
+        admin: &crate::auth::SignedIn,
+        title: &str,
+        action: String,
+        form: PeriodForm,
+        errors: FieldErrors,
+    ) -> Result<Self> {
+        let vintages = [VINTAGE_2019, VINTAGE_2025]
+            .into_iter()
+            .map(|v| Choice {
+                value: v.to_string(),
+                label: vintage_label(v).to_string(),
+                selected: form.vintage == v,
+            })
+            .collect();
+        Ok(Self {
+            layout: admin.layout(title).await?,
+            action,
+            form,
+            vintages,
+            errors,
+        })
+    }
+}
+
+struct ValidPeriod {
+    name: String,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    vintage: &'static str,
+    population_year: i16,
+}
+
+/// Parses a date as the browser's date field sends it (2026-11-27) or as people type it
+/// (27/11/2026).
+pub fn parse_date(value: &str) -> Option<NaiveDate> {
+    let value = value.trim();
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(value, "%d/%m/%Y"))
+        .ok()
+}
+
+async fn validate(db: &PgPool, form: &PeriodForm) -> Result<(Option<ValidPeriod>, FieldErrors)> {
+    let mut errors = FieldErrors::new();
+    let name = forms::text(&mut errors, "name", "de naam", &form.name, 100);
+    let starts_on = parse_date(&form.starts_on);
+    if starts_on.is_none() {
+        errors.add("starts_on", "Vul een geldige begindatum in (dd/mm/jjjj).");
+    }
+    let ends_on = parse_date(&form.ends_on);
+    if ends_on.is_none() {
+        errors.add("ends_on", "Vul een geldige einddatum in (dd/mm/jjjj).");
+    }
+    if let (Some(s), Some(e)) = (starts_on, ends_on)
+        && e <= s
+    {
+        errors.add("ends_on", "De einddatum moet na de begindatum liggen.");
+    }
+    let vintage = [VINTAGE_2019, VINTAGE_2025]
+        .into_iter()
+        .find(|v| *v == form.vintage);
+    if vintage.is_none() {
+        errors.add("vintage", "Kies een gemeentelijst.");
+    }
+    let year: Option<i16> = form.population_year.trim().parse().ok();
+    let available: Vec<i16> = match vintage {
+        Some(v) => sqlx::query_scalar!(
+            "select distinct year from municipality_populations where vintage = $1 order by year",
+            v
+        )
+        .fetch_all(db)
+        .await?,
+        None => Vec::new(),
+    };
+    if vintage.is_some() && !year.is_some_and(|y| available.contains(&y)) {
+        let years: Vec<String> = available.iter().map(i16::to_string).collect();
+        errors.add(
+            "population_year",
+            format!(
+                "Kies een jaar waarvoor bevolkingscijfers bestaan: {}.",
+                years.join(", ")
+            ),
+        );
+    }
+    let valid = match (starts_on, ends_on, vintage, year) {
+        (Some(starts_on), Some(ends_on), Some(vintage), Some(population_year))
+            if errors.is_empty() =>
+        {
+            Some(ValidPeriod {
+                name,
+                starts_on,
+                ends_on,
+                vintage,
+                population_year,
+            })
+        }
+        _ => None,
+    };
+    Ok((valid, errors))
+}
+
+/// Maps the named constraints of `policy_periods` to a form error.
+fn constraint_error(err: &sqlx::Error, errors: &mut FieldErrors) -> bool {
+    let sqlx::Error::Database(db) = err else {
+        return false;
+    };
+    match db.constraint() {
+        Some("policy_periods_name_key") => {
+            errors.add("name", "Er bestaat al een beleidsperiode met deze naam.");
+            true
+        }
+        Some("policy_periods_no_overlap") => {
+            errors.add(
+                "starts_on",
+                "Deze periode overlapt met een andere beleidsperiode.",
+            );
+            true
+        }
+        _ => false,
+    }
+}
+
+async fn new(AdminOnly(admin): AdminOnly) -> Result<Response> {
+    let form = PeriodForm {
+        vintage: VINTAGE_2025.into(),
+        ..Default::default()
+    };
+    let page = PeriodFormPage::build(
+        &admin,
+        "Nieuwe beleidsperiode",
+        "/admin/beleidsperiodes/nieuw".into(),
+        form,
+        FieldErrors::new(),
+    )
+    .await?;
+    render(&page)
+}
+
+async fn create(
+    State(state): State<AppState>,
+    AdminOnly(admin): AdminOnly,
+    Form(form): Form<PeriodForm>,
+) -> Result<Response> {
+    let (valid, mut errors) = validate(&state.db, &form).await?;
+    if let Some(p) = valid {
+        let mut tx = state.db.begin().await?;
+        let inserted = sqlx::query_scalar!(
+            r#"insert into policy_periods (name, starts_on, ends_on, vintage, population_year)
+               values ($1, $2, $3, $4, $5) returning policy_period_id"#,
+            p.name,
+            p.starts_on as NaiveDate,
+            p.ends_on as NaiveDate,
+            p.vintage,
+            p.population_year
+        )
+        .fetch_one(&mut *tx)
+        .await;
+        match inserted {
+            Ok(id) => {
+                audit::Entry::new(Action::PeriodCreated)
+                    .actor(&admin.user)
+                    .object("policy_period", id)
+                    .details(serde_json::json!({ "name": p.name }))
+                    .record(&mut *tx, &admin.ctx)
+                    .await?;
+                tx.commit().await?;
+                flash::push(
+                    &admin.session,
+                    FlashKind::Success,
+                    "Beleidsperiode aangemaakt.",
+                )
+                .await?;
+                return Ok(Redirect::to("/admin/beleidsperiodes").into_response());
+            }
+            Err(err) if constraint_error(&err, &mut errors) => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    let page = PeriodFormPage::build(
+        &admin,
+        "Nieuwe beleidsperiode",
+        "/admin/beleidsperiodes/nieuw".into(),
+        form,
+        errors,
+    )
+    .await?;
+    render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+async fn find(db: &PgPool, id: i64) -> Result<Period> {
+    list(db)
+        .await?
+        .into_iter()
+        .find(|p| p.policy_period_id == id)
+        .ok_or(AppError::NotFound)
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    AdminOnly(admin): AdminOnly,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let period = find(&state.db, id).await?;
+    let form = PeriodForm {
+        name: period.name.clone(),
+        starts_on: period.starts_on.to_string(),
+        ends_on: period.ends_on.to_string(),
+        vintage: period.vintage.clone(),
+        population_year: period.population_year.to_string(),
+    };
+    let page = PeriodFormPage::build(
+        &admin,
+        &format!("Beleidsperiode {}", period.name),
+        format!("/admin/beleidsperiodes/{id}/bewerken"),
+        form,
+        FieldErrors::new(),
+    )
+    .await?;
+    render(&page)
+}
+
+async fn update(
+    State(state): State<AppState>,
+    AdminOnly(admin): AdminOnly,
+    Path(id): Path<i64>,
+    Form(form): Form<PeriodForm>,
+) -> Result<Response> {
+    let period = find(&state.db, id).await?;
+    let (valid, mut errors) = validate(&state.db, &form).await?;
+    if let Some(p) = valid {
+        let has_members = sqlx::query_scalar!(
+            r#"select exists(select 1 from partnership_members where policy_period_id = $1) as "exists!""#,
+            id
+        )
+        .fetch_one(&state.db)
+        .await?;
+        if has_members && p.vintage != period.vintage {
+            errors.add(
+                "vintage",
+                "Deze periode heeft al werkingsgebieden met leden; de gemeentelijst kan niet meer wijzigen.",
+            );
+        } else {
+            let mut tx = state.db.begin().await?;
+            let updated = sqlx::query!(
+                r#"update policy_periods
+                   set name = $2, starts_on = $3, ends_on = $4, vintage = $5, population_year = $6,
+                       updated_at = now()
+                   where policy_period_id = $1"#,
+                id,
+                p.name,
+                p.starts_on as NaiveDate,
+                p.ends_on as NaiveDate,
+                p.vintage,
+                p.population_year
+            )
+            .execute(&mut *tx)
+            .await;
+            match updated {
+                Ok(_) => {
+                    audit::Entry::new(Action::PeriodUpdated)
+                        .actor(&admin.user)
+                        .object("policy_period", id)
+                        .details(
+                            serde_json::json!({ "name": { "from": period.name, "to": p.name } }),
+                        )
+                        .record(&mut *tx, &admin.ctx)
+                        .await?;
+                    tx.commit().await?;
+                    flash::push(
+                        &admin.session,
+                        FlashKind::Success,
+                        "Beleidsperiode bewaard.",
+                    )
+                    .await?;
+                    return Ok(Redirect::to("/admin/beleidsperiodes").into_response());
+                }
+                Err(err) if constraint_error(&err, &mut errors) => {}
+                Err(err) => return Err(err.into()),
+            }
+        }
+    }
+    let page = PeriodFormPage::build(
+        &admin,
+        &format!("Beleidsperiode {}", period.name),
+        format!("/admin/beleidsperiodes/{id}/bewerken"),
+        form,
+        errors,
+    )
+    .await?;
+    render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
