@@ -40,6 +40,15 @@ pub enum Command {
     /// Manage the embedded PostgreSQL cluster.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Demonstration data (marked as demo everywhere).
+    #[command(subcommand)]
+    Demo(DemoCommand),
+}
+
+#[derive(Subcommand)]
+pub enum DemoCommand {
+    /// Load the demo werkingsgebieden and regisseurs (skipped when real ones exist).
+    Load,
 }
 
 #[derive(Subcommand)]
@@ -81,6 +90,17 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             with_database(&config, |db| add_user(db, email, name, role, password)).await
         }
         Command::User(UserCommand::List) => with_database(&config, list_users).await,
+        Command::Demo(DemoCommand::Load) => with_database(&config, |db| async move {
+            if crate::demo::load(&db).await? {
+                println!("Demo data loaded.");
+            } else {
+                println!(
+                    "Demo data not loaded: it was loaded before, or real werkingsgebieden exist."
+                );
+            }
+            Ok(())
+        })
+        .await,
         Command::Db(DbCommand::Stop) => {
             if Cluster::stop_for(&config.data_dir)? {
                 println!("Embedded PostgreSQL stopped.");
@@ -124,6 +144,10 @@ async fn serve(
         println!(
             "\n  First start: an admin account was created.\n    e-mail:               {email}\n    one-time password:    {password}\n  Sign in and choose your own password. This is shown only once.\n"
         );
+    }
+    // The embedded default is for trying regie out: give it a living system to look at.
+    if config.database_url.is_none() && crate::demo::load(&db).await? {
+        println!("  Demo data loaded (werkingsgebieden and regisseurs marked as demo).");
     }
     tokio::spawn(
         PostgresStore::new(db.clone()).continuously_delete_expired(Duration::from_secs(3600)),

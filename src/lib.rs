@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod coverage;
 pub mod database;
+pub mod demo;
 pub mod error;
 pub mod municipalities;
 pub mod partnerships;

@@ -18,12 +18,15 @@ enum Expect {
     Redirect,
     ToLogin,
     Forbidden,
+    Gone,
 }
 
 use Expect::*;
 
 /// (method, path, anonymous, admin, ministry, regisseur). `{user}` is a user other than the
-/// signed-in one.
+/// signed-in one; `{partnership}` a werkingsgebied of 2023-2025 without a regisseur,
+/// `{appointment}` a pending request for it, `{period}` that period.
+#[rustfmt::skip]
 const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect)] = &[
     ("GET", "/", ToLogin, Ok, Ok, Ok),
     ("GET", "/over", Ok, Ok, Ok, Ok),
@@ -32,80 +35,46 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect)] = &[
     ("GET", "/wachtwoord", ToLogin, Ok, Ok, Ok),
     ("GET", "/gemeenten", ToLogin, Ok, Ok, Ok),
     ("GET", "/gemeenten/44021", ToLogin, Ok, Ok, Ok),
-    (
-        "GET",
-        "/admin/gebruikers",
-        ToLogin,
-        Ok,
-        Forbidden,
-        Forbidden,
-    ),
-    (
-        "GET",
-        "/admin/gebruikers/nieuw",
-        ToLogin,
-        Ok,
-        Forbidden,
-        Forbidden,
-    ),
-    (
-        "GET",
-        "/admin/gebruikers/{user}",
-        ToLogin,
-        Ok,
-        Forbidden,
-        Forbidden,
-    ),
+    ("GET", "/admin/gebruikers", ToLogin, Ok, Forbidden, Forbidden),
+    ("GET", "/admin/gebruikers/nieuw", ToLogin, Ok, Forbidden, Forbidden),
+    ("GET", "/admin/gebruikers/{user}", ToLogin, Ok, Forbidden, Forbidden),
     ("GET", "/admin/audit", ToLogin, Ok, Forbidden, Forbidden),
-    (
-        "POST",
-        "/admin/gebruikers/nieuw",
-        ToLogin,
-        Unprocessable,
-        Forbidden,
-        Forbidden,
-    ),
-    (
-        "POST",
-        "/admin/gebruikers/{user}/bewerken",
-        ToLogin,
-        Unprocessable,
-        Forbidden,
-        Forbidden,
-    ),
-    (
-        "POST",
-        "/admin/gebruikers/{user}/deactiveren",
-        ToLogin,
-        Redirect,
-        Forbidden,
-        Forbidden,
-    ),
-    (
-        "POST",
-        "/admin/gebruikers/{user}/activeren",
-        ToLogin,
-        Redirect,
-        Forbidden,
-        Forbidden,
-    ),
-    (
-        "POST",
-        "/admin/gebruikers/{user}/wachtwoord-reset",
-        ToLogin,
-        Redirect,
-        Forbidden,
-        Forbidden,
-    ),
-    (
-        "POST",
-        "/wachtwoord",
-        ToLogin,
-        Unprocessable,
-        Unprocessable,
-        Unprocessable,
-    ),
+    ("POST", "/admin/gebruikers/nieuw", ToLogin, Unprocessable, Forbidden, Forbidden),
+    ("POST", "/admin/gebruikers/{user}/bewerken", ToLogin, Unprocessable, Forbidden, Forbidden),
+    ("POST", "/admin/gebruikers/{user}/deactiveren", ToLogin, Redirect, Forbidden, Forbidden),
+    ("POST", "/admin/gebruikers/{user}/activeren", ToLogin, Redirect, Forbidden, Forbidden),
+    ("POST", "/admin/gebruikers/{user}/wachtwoord-reset", ToLogin, Redirect, Forbidden, Forbidden),
+    ("POST", "/wachtwoord", ToLogin, Unprocessable, Unprocessable, Unprocessable),
     ("POST", "/logout", ToLogin, ToLogin, ToLogin, ToLogin),
+    ("GET", "/werkingsgebieden", ToLogin, Ok, Ok, Ok),
+    ("GET", "/werkingsgebieden/{partnership}", ToLogin, Ok, Ok, Ok),
+    ("GET", "/werkingsgebieden/nieuw", ToLogin, Ok, Forbidden, Forbidden),
+    ("POST", "/werkingsgebieden/nieuw", ToLogin, Unprocessable, Forbidden, Forbidden),
+    ("GET", "/werkingsgebieden/{partnership}/bewerken", ToLogin, Ok, Forbidden, Forbidden),
+    ("POST", "/werkingsgebieden/{partnership}/bewerken", ToLogin, Unprocessable, Forbidden, Forbidden),
+    ("GET", "/werkingsgebieden/{partnership}/contact", ToLogin, Ok, Forbidden, Forbidden),
+    ("POST", "/werkingsgebieden/{partnership}/contact", ToLogin, Redirect, Forbidden, Forbidden),
+    ("GET", "/werkingsgebieden/{partnership}/leden", ToLogin, Ok, Forbidden, Forbidden),
+    ("POST", "/werkingsgebieden/{partnership}/leden/toevoegen", ToLogin, Unprocessable, Forbidden, Forbidden),
+    ("POST", "/werkingsgebieden/{partnership}/leden/verwijderen", ToLogin, Redirect, Forbidden, Forbidden),
+    ("POST", "/werkingsgebieden/{partnership}/overdragen", ToLogin, Redirect, Forbidden, Forbidden),
+    ("GET", "/aanstellingen", ToLogin, Ok, Ok, Forbidden),
+    ("GET", "/aanstellingen/nieuw", ToLogin, Ok, Ok, Forbidden),
+    ("POST", "/aanstellingen/nieuw", ToLogin, Unprocessable, Unprocessable, Forbidden),
+    ("GET", "/aanstellingen/{appointment}", ToLogin, Ok, Ok, Forbidden),
+    ("POST", "/aanstellingen/{appointment}/goedkeuren", ToLogin, Redirect, Forbidden, Forbidden),
+    ("POST", "/aanstellingen/{appointment}/afwijzen", ToLogin, Unprocessable, Forbidden, Forbidden),
+    ("POST", "/aanstellingen/{appointment}/beeindigen", ToLogin, Unprocessable, Forbidden, Forbidden),
+    ("GET", "/dekking", ToLogin, Ok, Ok, Ok),
+    ("GET", "/dekking/simulatie", ToLogin, Ok, Ok, Forbidden),
+    ("GET", "/admin/beleidsperiodes", ToLogin, Ok, Forbidden, Forbidden),
+    ("GET", "/admin/beleidsperiodes/nieuw", ToLogin, Ok, Forbidden, Forbidden),
+    ("POST", "/admin/beleidsperiodes/nieuw", ToLogin, Unprocessable, Forbidden, Forbidden),
+    ("GET", "/admin/beleidsperiodes/{period}/bewerken", ToLogin, Ok, Forbidden, Forbidden),
+    ("POST", "/admin/beleidsperiodes/{period}/bewerken", ToLogin, Unprocessable, Forbidden, Forbidden),
+    ("GET", "/wachtwoord-instellen/onbekend", Gone, Gone, Gone, Gone),
+    ("GET", "/api/v1/periods", Ok, Ok, Ok, Ok),
+    ("GET", "/api/v1/coverage?period={period}", Ok, Ok, Ok, Ok),
 ];
 
 fn matches(status: StatusCode, location: &str, expect: Expect) -> bool {
@@ -115,6 +84,7 @@ fn matches(status: StatusCode, location: &str, expect: Expect) -> bool {
         Redirect => status == StatusCode::SEE_OTHER && !location.starts_with("/login"),
         ToLogin => status == StatusCode::SEE_OTHER && location.starts_with("/login"),
         Forbidden => status == StatusCode::FORBIDDEN,
+        Gone => status == StatusCode::GONE,
     }
 }
 
@@ -136,7 +106,31 @@ async fn check(who: Who) {
                 }
             }
         };
-        let path = path.replace("{user}", &target.to_string());
+        let period: i64 = sqlx::query_scalar(
+            "select policy_period_id from policy_periods where name = '2023-2025'",
+        )
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        let partnership: i64 = sqlx::query_scalar(
+            "insert into partnerships (policy_period_id, name, legal_form, lead_organisation) values ($1, 'Doelgebied', 'projectvereniging', 'Gemeente Doel') returning partnership_id",
+        )
+        .bind(period)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        let appointment: i64 = sqlx::query_scalar(
+            "insert into appointments (partnership_id, person_name, person_email, fte, starts_on, ends_on) values ($1, 'Kandidaat', 'kandidaat@gemeente.be', 1, '2024-01-01', '2025-12-31') returning appointment_id",
+        )
+        .bind(partnership)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        let path = path
+            .replace("{user}", &target.to_string())
+            .replace("{partnership}", &partnership.to_string())
+            .replace("{appointment}", &appointment.to_string())
+            .replace("{period}", &period.to_string());
         let response = match method {
             "GET" => app.get(&path).await,
             _ => app.post_form(&path, &[]).await,

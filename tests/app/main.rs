@@ -2,13 +2,16 @@
 //! fresh database per test, and a real headless Chromium for the end-to-end flows.
 
 mod access;
+mod appointments;
 mod audit;
 mod auth;
 mod browser;
 mod cli;
+mod coverage;
 mod csrf;
 mod embedded;
 mod helpers;
 mod municipalities;
+mod partnerships;
 mod users;
 mod web;
