@@ -108,6 +108,9 @@ async fn an_approved_regisseur_sets_a_password_and_edits_only_their_own_werkings
         .sign_in("rita@kortrijk.be", "de leie stroomt traag")
         .await
         .assert_redirects_to("/");
+    regisseur.get("/").await.assert_contains(&format!(
+        r#"<a href="/werkingsgebieden/{own}">Regio Leie (2023-2025)</a>"#
+    ));
 
     // Own werkingsgebied: contact details editable. Another one: 403, audited.
     assert_eq!(
