@@ -80,11 +80,11 @@ async fn population_years(db: &PgPool, vintage: &str) -> Result<Vec<i16>> {
     .await?)
 }
 
-/// Regisseurs appointed for the period: approved appointments of its werkingsgebieden that
-/// overlap it (also those ended since).
+/// Regisseurs appointed for the period: the people with an approved appointment for one of its
+/// werkingsgebieden that overlaps it (also those ended since), each counted once.
 async fn regisseurs(db: &PgPool, period: &Period) -> Result<i64> {
     Ok(sqlx::query_scalar!(
-        r#"select count(*) as "n!" from appointments a
+        r#"select count(distinct lower(a.person_email)) as "n!" from appointments a
            join partnerships p on p.partnership_id = a.partnership_id
            where p.policy_period_id = $1 and a.status in ('goedgekeurd', 'beeindigd')
              and a.starts_on <= $3 and coalesce(a.ended_on, a.ends_on) >= $2"#,
@@ -301,16 +301,19 @@ async fn show(
         .unwrap_or(period.population_year);
     let s = snapshot(&state.db, &period, year).await?;
 
-    let default_earlier = all
+    // Only earlier periods: "joined" and "left" read forward in time, and the merger mapping
+    // runs from the old municipality list to the new one.
+    let earlier_periods: Vec<&Period> = all
         .iter()
         .filter(|p| p.ends_on < period.starts_on)
-        .max_by_key(|p| p.starts_on);
+        .collect();
     let earlier = match query.vergelijk {
         Some(0) => None,
-        Some(id) => all
+        Some(id) => earlier_periods
             .iter()
-            .find(|p| p.policy_period_id == id && id != period.policy_period_id),
-        None => default_earlier,
+            .copied()
+            .find(|p| p.policy_period_id == id),
+        None => earlier_periods.iter().copied().max_by_key(|p| p.starts_on),
     };
     let comparison = match earlier {
         Some(e) => {
@@ -412,16 +415,11 @@ async fn show(
             label: "geen vergelijking".into(),
             selected: earlier.is_none(),
         })
-        .chain(
-            all.iter()
-                .rev()
-                .filter(|p| p.policy_period_id != period.policy_period_id)
-                .map(|p| Choice {
-                    value: p.policy_period_id.to_string(),
-                    label: p.name.clone(),
-                    selected: earlier.is_some_and(|e| e.policy_period_id == p.policy_period_id),
-                }),
-        )
+        .chain(earlier_periods.iter().rev().map(|p| Choice {
+            value: p.policy_period_id.to_string(),
+            label: p.name.clone(),
+            selected: earlier.is_some_and(|e| e.policy_period_id == p.policy_period_id),
+        }))
         .collect(),
         partnerships_count: s.partnerships.len(),
         regisseurs: s.regisseurs,

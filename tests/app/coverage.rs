@@ -132,6 +132,11 @@ async fn the_demo_produces_the_press_release_figures_from_data() {
     let earlier = app.get(&format!("/dekking?periode={p2020}")).await;
     earlier.assert_contains(r#"<p class="figure" id="werkingsgebieden">37</p>"#);
     earlier.assert_contains(r#"<p class="figure" id="gemeenten">238 / 300</p>"#);
+    // Comparing only looks back in time.
+    let backwards = app
+        .get(&format!("/dekking?periode={p2020}&vergelijk={p2023}"))
+        .await;
+    assert!(!backwards.body.contains("Vergelijking met"));
 
     // The population share is computed, and agrees with the CSV.
     let seed = seed_population();
