@@ -1,6 +1,7 @@
 //! `regie`: the web application for the Flemish programme *lokale regie sociale economie en
 //! werk*. See the README for what it does and how to run it.
 
+pub mod actions;
 pub mod appointments;
 pub mod audit;
 pub mod auth;
@@ -33,6 +34,7 @@ pub fn app(state: AppState) -> Router {
         .merge(partnerships::router())
         .merge(appointments::router())
         .merge(coverage::router())
+        .merge(actions::router())
         .merge(users::router())
         .merge(audit::router())
         .merge(web::static_files::router())

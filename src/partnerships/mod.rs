@@ -208,6 +208,8 @@ struct PartnershipPage {
     is_admin: bool,
     is_staff: bool,
     may_edit_contact: bool,
+    matrix: crate::actions::matrix::PartnershipMatrix,
+    action_count: i64,
 }
 
 async fn show(
@@ -241,7 +243,16 @@ async fn show(
         None => None,
     };
     let role = signed_in.user.role;
+    let matrix = crate::actions::matrix::for_partnership(&state.db, &period, id, &p.name).await?;
+    let action_count = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from actions where partnership_id = $1 and deleted_at is null"#,
+        id
+    )
+    .fetch_one(&state.db)
+    .await?;
     render(&PartnershipPage {
+        matrix,
+        action_count,
         layout: signed_in.layout(p.name.clone()).await?,
         legal_form: p.legal_form.label(),
         members: members

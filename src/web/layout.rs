@@ -65,9 +65,11 @@ fn navigation(role: Option<Role>, path: &str) -> Vec<NavLink> {
     let mut links: Vec<(&'static str, &'static str)> = Vec::new();
     if let Some(role) = role {
         links.push(("/", "Start"));
+        links.push(("/acties", "Acties"));
         links.push(("/werkingsgebieden", "Werkingsgebieden"));
         links.push(("/dekking", "Dekking"));
         if role != Role::Regisseur {
+            links.push(("/prioriteiten", "Prioriteiten"));
             links.push(("/aanstellingen", "Aanstellingen"));
         }
         links.push(("/gemeenten", "Gemeenten"));

@@ -1,0 +1,509 @@
+//! Action queries: loading one action with its partners, municipalities and participants,
+//! storing an [`ActionInput`], and the change history.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use sqlx::{PgConnection, PgExecutor};
+
+use super::form::{ActionForm, ActionInput};
+use super::model::{Kind, PartnerKind, Status, priority_code, target_group_label};
+use crate::auth::CurrentUser;
+use crate::database::Timestamp;
+use crate::error::{AppError, Result};
+use crate::users::Role;
+use crate::web::format;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, sqlx::Type)]
+#[sqlx(type_name = "data_origin", rename_all = "snake_case")]
+pub enum Origin {
+    Real,
+    Demo,
+    Synthetic,
+}
+
+#[derive(Clone, Debug)]
+pub struct Action {
+    pub action_id: i64,
+    pub partnership_id: i64,
+    pub partnership_name: String,
+    pub policy_period_id: i64,
+    pub input: ActionInput,
+    pub copied_from: Option<i64>,
+    pub origin: Origin,
+    pub version: i32,
+    pub deleted_at: Option<Timestamp>,
+}
+
+pub async fn find(conn: &mut PgConnection, action_id: i64) -> Result<Action> {
+    let row = sqlx::query!(
+        r#"select a.action_id, a.partnership_id, p.name as partnership_name, p.policy_period_id,
+                  a.title, a.description, a.priorities, a.kind as "kind: Kind",
+                  a.target_groups, a.starts_on as "starts_on: NaiveDate",
+                  a.ends_on as "ends_on: NaiveDate", a.status as "status: Status",
+                  a.cost_cents, a.results, a.copied_from, a.origin as "origin: Origin",
+                  a.version, a.deleted_at as "deleted_at: Timestamp"
+           from actions a join partnerships p on p.partnership_id = a.partnership_id
+           where a.action_id = $1"#,
+        action_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let partners = sqlx::query!(
+        r#"select kind as "kind: PartnerKind", name from action_partners
+           where action_id = $1 order by position"#,
+        action_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let municipalities = sqlx::query_scalar!(
+        "select nis_code from action_municipalities where action_id = $1 order by nis_code",
+        action_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let participants = sqlx::query!(
+        r#"select target_group, planned, reached from action_participants
+           where action_id = $1 order by target_group"#,
+        action_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(Action {
+        action_id: row.action_id,
+        partnership_id: row.partnership_id,
+        partnership_name: row.partnership_name,
+        policy_period_id: row.policy_period_id,
+        input: ActionInput {
+            title: row.title,
+            description: row.description,
+            priorities: row.priorities,
+            kind: row.kind,
+            target_groups: row.target_groups,
+            partners: partners.into_iter().map(|p| (p.kind, p.name)).collect(),
+            municipalities,
+            starts_on: row.starts_on,
+            ends_on: row.ends_on,
+            status: row.status,
+            participants: participants
+                .into_iter()
+                .map(|p| (p.target_group, p.planned, p.reached))
+                .collect(),
+            cost_cents: row.cost_cents,
+            results: row.results,
+        },
+        copied_from: row.copied_from,
+        origin: row.origin,
+        version: row.version,
+        deleted_at: row.deleted_at,
+    })
+}
+
+/// The form as it would show this action.
+pub fn form_of(action: &Action) -> ActionForm {
+    let i = &action.input;
+    ActionForm {
+        partnership_id: action.partnership_id.to_string(),
+        title: i.title.clone(),
+        description: i.description.clone(),
+        priorities: i.priorities.iter().map(|p| p.to_string()).collect(),
+        kind: i.kind.code().to_string(),
+        target_groups: i.target_groups.iter().cloned().collect(),
+        partners: i
+            .partners
+            .iter()
+            .map(|(k, n)| (k.code().to_string(), n.clone()))
+            .collect(),
+        municipalities: i.municipalities.iter().cloned().collect(),
+        starts_on: i.starts_on.to_string(),
+        ends_on: i.ends_on.map(|d| d.to_string()).unwrap_or_default(),
+        status: i.status.code().to_string(),
+        participants: i
+            .participants
+            .iter()
+            .map(|(c, p, r)| (c.clone(), p.to_string(), r.to_string()))
+            .collect(),
+        cost: i
+            .cost_cents
+            .map(|c| format!("{},{:02}", c / 100, c % 100))
+            .unwrap_or_default(),
+        results: i.results.clone(),
+        version: action.version.to_string(),
+        idempotency_key: String::new(),
+    }
+    .padded()
+}
+
+/// Whether `user` may write the actions of this werkingsgebied: only its regisseur with a
+/// current appointment. Ministry staff and admins read; they do not write actions.
+pub async fn may_write(
+    db: impl PgExecutor<'_>,
+    user: &CurrentUser,
+    partnership_id: i64,
+) -> Result<bool> {
+    if user.role != Role::Regisseur {
+        return Ok(false);
+    }
+    Ok(sqlx::query_scalar!(
+        r#"select exists(select 1 from current_appointments
+                         where partnership_id = $1 and user_id = $2) as "exists!""#,
+        partnership_id,
+        user.user_id
+    )
+    .fetch_one(db)
+    .await?)
+}
+
+/// The werkingsgebieden a regisseur may write now, newest period first.
+pub async fn own_partnerships(
+    db: impl PgExecutor<'_>,
+    user: &CurrentUser,
+) -> Result<Vec<(i64, String)>> {
+    Ok(sqlx::query!(
+        r#"select distinct p.partnership_id, p.name, pp.name as period, pp.starts_on
+           from current_appointments ca
+           join partnerships p on p.partnership_id = ca.partnership_id
+           join policy_periods pp on pp.policy_period_id = p.policy_period_id
+           where ca.user_id = $1
+           order by pp.starts_on desc, p.name"#,
+        user.user_id
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| (r.partnership_id, format!("{} ({})", r.name, r.period)))
+    .collect())
+}
+
+/// NIS codes of a werkingsgebied's municipalities.
+pub async fn members(
+    db: impl PgExecutor<'_>,
+    partnership_id: i64,
+) -> Result<Vec<(String, String)>> {
+    Ok(sqlx::query!(
+        r#"select m.nis_code, mu.name_nl from partnership_members m
+           join municipalities mu on mu.vintage = m.vintage and mu.nis_code = m.nis_code
+           where m.partnership_id = $1 order by mu.name_nl"#,
+        partnership_id
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| (r.nis_code, r.name_nl))
+    .collect())
+}
+
+/// Partner names this werkingsgebied used before, most recent first, for quick entry.
+pub async fn recent_partners(db: impl PgExecutor<'_>, partnership_id: i64) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar!(
+        r#"select name as "name!" from (
+               select ap.name, max(a.updated_at) as last_used
+               from action_partners ap join actions a on a.action_id = ap.action_id
+               where a.partnership_id = $1 and a.deleted_at is null
+               group by ap.name
+           ) recent order by last_used desc limit 30"#,
+        partnership_id
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+async fn write_children(
+    conn: &mut PgConnection,
+    action_id: i64,
+    input: &ActionInput,
+) -> Result<()> {
+    sqlx::query!(
+        "delete from action_partners where action_id = $1",
+        action_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "delete from action_municipalities where action_id = $1",
+        action_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "delete from action_participants where action_id = $1",
+        action_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    let positions: Vec<i16> = (0..input.partners.len() as i16).collect();
+    let kinds: Vec<PartnerKind> = input.partners.iter().map(|(k, _)| *k).collect();
+    let names: Vec<String> = input.partners.iter().map(|(_, n)| n.clone()).collect();
+    sqlx::query!(
+        r#"insert into action_partners (action_id, position, kind, name)
+           select $1, * from unnest($2::smallint[], $3::partner_kind[], $4::text[])"#,
+        action_id,
+        &positions,
+        &kinds as &[PartnerKind],
+        &names
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "insert into action_municipalities (action_id, nis_code) select $1, unnest($2::text[])",
+        action_id,
+        &input.municipalities
+    )
+    .execute(&mut *conn)
+    .await?;
+    let groups: Vec<String> = input.participants.iter().map(|p| p.0.clone()).collect();
+    let planned: Vec<i32> = input.participants.iter().map(|p| p.1).collect();
+    let reached: Vec<i32> = input.participants.iter().map(|p| p.2).collect();
+    sqlx::query!(
+        r#"insert into action_participants (action_id, target_group, planned, reached)
+           select $1, * from unnest($2::text[], $3::int[], $4::int[])"#,
+        action_id,
+        &groups,
+        &planned,
+        &reached
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub enum Inserted {
+    New(i64),
+    /// The same form was submitted before (double click): the action it created.
+    Duplicate(i64),
+}
+
+pub async fn insert(
+    conn: &mut PgConnection,
+    partnership_id: i64,
+    input: &ActionInput,
+    user_id: i64,
+    idempotency_key: Option<uuid::Uuid>,
+    copied_from: Option<i64>,
+) -> Result<Inserted> {
+    // `on conflict do nothing` on the (created_by, idempotency_key) constraint: a resubmitted
+    // form finds the action of the first submission instead of creating a second one.
+    let id = sqlx::query_scalar!(
+        r#"insert into actions (partnership_id, title, description, priorities, kind, target_groups,
+                                starts_on, ends_on, status, cost_cents, results, copied_from,
+                                idempotency_key, created_by, updated_by)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+           on conflict on constraint actions_idempotency_key do nothing
+           returning action_id"#,
+        partnership_id,
+        input.title,
+        input.description,
+        &input.priorities,
+        input.kind as Kind,
+        &input.target_groups,
+        input.starts_on as NaiveDate,
+        input.ends_on as Option<NaiveDate>,
+        input.status as Status,
+        input.cost_cents,
+        input.results,
+        copied_from,
+        idempotency_key,
+        user_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(id) = id else {
+        let existing = sqlx::query_scalar!(
+            "select action_id from actions where created_by = $1 and idempotency_key = $2",
+            user_id,
+            idempotency_key
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        return Ok(Inserted::Duplicate(existing));
+    };
+    write_children(conn, id, input).await?;
+    record_change(
+        conn,
+        id,
+        user_id,
+        if copied_from.is_some() {
+            "copied"
+        } else {
+            "created"
+        },
+        serde_json::json!({}),
+    )
+    .await?;
+    Ok(Inserted::New(id))
+}
+
+/// Updates when `version` is still current; returns false when someone else saved first.
+pub async fn update(
+    conn: &mut PgConnection,
+    before: &Action,
+    input: &ActionInput,
+    version: i32,
+    user_id: i64,
+) -> Result<bool> {
+    let updated = sqlx::query!(
+        r#"update actions
+           set title = $3, description = $4, priorities = $5, kind = $6, target_groups = $7,
+               starts_on = $8, ends_on = $9, status = $10, cost_cents = $11, results = $12,
+               version = version + 1, updated_by = $13, updated_at = now()
+           where action_id = $1 and version = $2 and deleted_at is null"#,
+        before.action_id,
+        version,
+        input.title,
+        input.description,
+        &input.priorities,
+        input.kind as Kind,
+        &input.target_groups,
+        input.starts_on as NaiveDate,
+        input.ends_on as Option<NaiveDate>,
+        input.status as Status,
+        input.cost_cents,
+        input.results,
+        user_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Ok(false);
+    }
+    write_children(conn, before.action_id, input).await?;
+    let changes = diff(&before.input, input);
+    record_change(conn, before.action_id, user_id, "updated", changes).await?;
+    Ok(true)
+}
+
+pub async fn record_change(
+    conn: &mut PgConnection,
+    action_id: i64,
+    user_id: i64,
+    change: &str,
+    fields: serde_json::Value,
+) -> Result<()> {
+    sqlx::query!(
+        "insert into action_changes (action_id, changed_by, change, fields) values ($1, $2, $3, $4)",
+        action_id,
+        user_id,
+        change,
+        fields
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Each field as a person reads it, for the history and the conflict page.
+pub fn describe(input: &ActionInput) -> BTreeMap<&'static str, String> {
+    let mut fields = BTreeMap::new();
+    fields.insert("titel", input.title.clone());
+    fields.insert("beschrijving", input.description.clone());
+    fields.insert(
+        "prioriteiten",
+        input
+            .priorities
+            .iter()
+            .map(|p| priority_code(*p))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    fields.insert("soort", input.kind.label().to_string());
+    fields.insert(
+        "doelgroepen",
+        input
+            .target_groups
+            .iter()
+            .map(|t| target_group_label(t))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    fields.insert(
+        "partners",
+        input
+            .partners
+            .iter()
+            .map(|(k, n)| format!("{n} ({})", k.label()))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    fields.insert("gemeenten", input.municipalities.join(", "));
+    fields.insert("begindatum", format::date(input.starts_on));
+    fields.insert(
+        "einddatum",
+        input.ends_on.map(format::date).unwrap_or_default(),
+    );
+    fields.insert("status", input.status.code().to_string());
+    fields.insert(
+        "deelnemers",
+        input
+            .participants
+            .iter()
+            .map(|(t, p, r)| format!("{}: {p} gepland, {r} bereikt", target_group_label(t)))
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
+    fields.insert(
+        "kostprijs",
+        input.cost_cents.map(format::euro_cents).unwrap_or_default(),
+    );
+    fields.insert("resultaten", input.results.clone());
+    fields
+}
+
+/// `{field: {from, to}}` for the fields that changed.
+pub fn diff(before: &ActionInput, after: &ActionInput) -> serde_json::Value {
+    let (b, a) = (describe(before), describe(after));
+    let changed: serde_json::Map<String, serde_json::Value> = b
+        .iter()
+        .filter(|(k, v)| a.get(*k) != Some(v))
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                serde_json::json!({ "from": v, "to": a.get(k).cloned().unwrap_or_default() }),
+            )
+        })
+        .collect();
+    serde_json::Value::Object(changed)
+}
+
+pub struct HistoryLine {
+    pub when: String,
+    pub who: String,
+    pub change: &'static str,
+    pub fields: Vec<(String, String, String)>,
+}
+
+pub async fn history(db: impl PgExecutor<'_>, action_id: i64) -> Result<Vec<HistoryLine>> {
+    let rows = sqlx::query!(
+        r#"select c.changed_at as "changed_at: Timestamp", c.change, c.fields,
+                  u.full_name as "who?"
+           from action_changes c left join users u on u.user_id = c.changed_by
+           where c.action_id = $1 order by c.action_change_id desc"#,
+        action_id
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| HistoryLine {
+            when: format::datetime(r.changed_at),
+            who: r.who.unwrap_or_else(|| "-".into()),
+            change: match r.change.as_str() {
+                "created" => "aangemaakt",
+                "copied" => "overgenomen",
+                "deleted" => "verwijderd",
+                "restored" => "hersteld",
+                _ => "gewijzigd",
+            },
+            fields: r
+                .fields
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| {
+                    let text = |key: &str| v[key].as_str().unwrap_or_default().to_string();
+                    (k.clone(), text("from"), text("to"))
+                })
+                .collect(),
+        })
+        .collect())
+}

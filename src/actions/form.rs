@@ -1,0 +1,411 @@
+//! The action form: read from the raw form body (checkbox groups repeat their name, which
+//! serde's form decoding does not support), kept as typed text for re-rendering, and validated
+//! into an [`ActionInput`] with a Dutch message per wrong field.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+
+use super::model::{Kind, PRIORITIES, PartnerKind, Status, TARGET_GROUPS};
+use crate::periods::parse_date;
+use crate::web::forms::FieldErrors;
+
+/// Rows offered for partners on the form.
+pub const PARTNER_ROWS: usize = 5;
+const MAX_COUNT: i64 = 1_000_000;
+
+/// What the user typed, kept as text so that a form with errors shows it again.
+#[derive(Clone, Debug, Default)]
+pub struct ActionForm {
+    pub partnership_id: String,
+    pub title: String,
+    pub description: String,
+    pub priorities: BTreeSet<String>,
+    pub kind: String,
+    pub target_groups: BTreeSet<String>,
+    pub partners: Vec<(String, String)>,
+    pub municipalities: BTreeSet<String>,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub status: String,
+    /// (target group code, planned, reached)
+    pub participants: Vec<(String, String, String)>,
+    pub cost: String,
+    pub results: String,
+    pub version: String,
+    pub idempotency_key: String,
+}
+
+impl ActionForm {
+    pub fn from_pairs(pairs: &[(String, String)]) -> Self {
+        let one = |key: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        let many = |key: &str| -> BTreeSet<String> {
+            pairs
+                .iter()
+                .filter(|(k, _)| k == key)
+                .map(|(_, v)| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+                .collect()
+        };
+        Self {
+            partnership_id: one("partnership_id"),
+            title: one("title"),
+            description: one("description"),
+            priorities: many("prioriteit"),
+            kind: one("kind"),
+            target_groups: many("doelgroep"),
+            partners: (0..PARTNER_ROWS)
+                .map(|i| {
+                    (
+                        one(&format!("partner_soort_{i}")),
+                        one(&format!("partner_naam_{i}")),
+                    )
+                })
+                .collect(),
+            municipalities: many("gemeente"),
+            starts_on: one("starts_on"),
+            ends_on: one("ends_on"),
+            status: one("status"),
+            participants: TARGET_GROUPS
+                .iter()
+                .map(|(code, _)| {
+                    (
+                        code.to_string(),
+                        one(&format!("gepland_{code}")),
+                        one(&format!("bereikt_{code}")),
+                    )
+                })
+                .collect(),
+            cost: one("cost"),
+            results: one("results"),
+            version: one("version"),
+            idempotency_key: one("idempotency_key"),
+        }
+    }
+
+    /// Fills the partner rows up to [`PARTNER_ROWS`] for the template.
+    pub fn padded(mut self) -> Self {
+        self.partners
+            .resize(PARTNER_ROWS, (String::new(), String::new()));
+        if self.participants.len() != TARGET_GROUPS.len() {
+            self.participants = TARGET_GROUPS
+                .iter()
+                .map(|(code, _)| {
+                    let existing = self.participants.iter().find(|(c, _, _)| c == code);
+                    existing
+                        .cloned()
+                        .unwrap_or((code.to_string(), String::new(), String::new()))
+                })
+                .collect();
+        }
+        self
+    }
+}
+
+/// A valid action, ready to store.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActionInput {
+    pub title: String,
+    pub description: String,
+    pub priorities: Vec<i16>,
+    pub kind: Kind,
+    pub target_groups: Vec<String>,
+    pub partners: Vec<(PartnerKind, String)>,
+    pub municipalities: Vec<String>,
+    pub starts_on: NaiveDate,
+    pub ends_on: Option<NaiveDate>,
+    pub status: Status,
+    pub participants: Vec<(String, i32, i32)>,
+    pub cost_cents: Option<i64>,
+    pub results: String,
+}
+
+/// `1.234,50`, `1234.5`, `€ 250` -> cents. Belgian notation: a point groups thousands, a comma
+/// separates cents; a lone point with one or two digits after it is read as decimals.
+pub fn parse_euro(value: &str) -> Option<i64> {
+    let cleaned: String = value
+        .trim()
+        .trim_start_matches('€')
+        .trim_end_matches("EUR")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if cleaned.is_empty() {
+        return None;
+    }
+    let normalised = if cleaned.contains(',') {
+        cleaned.replace('.', "").replace(',', ".")
+    } else {
+        match cleaned.rsplit_once('.') {
+            Some((_, decimals)) if decimals.len() <= 2 => cleaned.clone(),
+            _ => cleaned.replace('.', ""),
+        }
+    };
+    let (euros, cents) = normalised.split_once('.').unwrap_or((&normalised, ""));
+    if cents.len() > 2 || !euros.chars().all(|c| c.is_ascii_digit()) || euros.is_empty() {
+        return None;
+    }
+    let euros: i64 = euros.parse().ok()?;
+    let cents: i64 = if cents.is_empty() {
+        0
+    } else {
+        format!("{cents:0<2}").parse().ok()?
+    };
+    euros.checked_mul(100)?.checked_add(cents)
+}
+
+fn count(errors: &mut FieldErrors, field: &'static str, value: &str) -> i32 {
+    let value = value.trim();
+    if value.is_empty() {
+        return 0;
+    }
+    match value.parse::<i64>() {
+        Ok(n) if (0..=MAX_COUNT).contains(&n) => n as i32,
+        _ => {
+            errors.add(field, "Vul een aantal in vanaf 0 (alleen cijfers).");
+            0
+        }
+    }
+}
+
+fn long_text(errors: &mut FieldErrors, field: &'static str, label: &str, value: &str) -> String {
+    let value = value.trim().to_string();
+    if value.chars().count() > 10_000 {
+        errors.add(
+            field,
+            format!("{label} mag hoogstens 10.000 tekens lang zijn."),
+        );
+    }
+    value
+}
+
+/// Validates everything that does not need the database. `members` are the NIS codes of the
+/// werkingsgebied's municipalities.
+pub fn validate(form: &ActionForm, members: &[String]) -> (Option<ActionInput>, FieldErrors) {
+    let mut errors = FieldErrors::new();
+    let title = crate::web::forms::text(&mut errors, "title", "de titel", &form.title, 200);
+    let description = long_text(
+        &mut errors,
+        "description",
+        "De beschrijving",
+        &form.description,
+    );
+    let results = long_text(&mut errors, "results", "De resultaten", &form.results);
+
+    let priorities: Vec<i16> = PRIORITIES
+        .iter()
+        .map(|(n, _, _)| *n)
+        .filter(|n| form.priorities.contains(&n.to_string()))
+        .collect();
+    if priorities.is_empty() || priorities.len() != form.priorities.len() {
+        errors.add(
+            "prioriteit",
+            "Kies minstens één Vlaamse prioriteit (WSE-LR1 tot WSE-LR4).",
+        );
+    }
+    let kind = Kind::parse(form.kind.trim());
+    if kind.is_none() {
+        errors.add("kind", "Kies de soort actie.");
+    }
+    let status = Status::parse(form.status.trim());
+    if status.is_none() {
+        errors.add("status", "Kies een status.");
+    }
+    let target_groups: Vec<String> = TARGET_GROUPS
+        .iter()
+        .map(|(c, _)| c.to_string())
+        .filter(|c| form.target_groups.contains(c))
+        .collect();
+    if target_groups.len() != form.target_groups.len() {
+        errors.add("doelgroep", "Kies doelgroepen uit de lijst.");
+    }
+    let municipalities: Vec<String> = form.municipalities.iter().cloned().collect();
+    if municipalities.iter().any(|m| !members.contains(m)) {
+        errors.add(
+            "gemeente",
+            "Kies alleen gemeenten van het eigen werkingsgebied.",
+        );
+    }
+
+    let mut partners = Vec::new();
+    for (i, (kind, name)) in form.partners.iter().enumerate() {
+        let (kind, name) = (kind.trim(), name.trim());
+        if kind.is_empty() && name.is_empty() {
+            continue;
+        }
+        let field = [
+            "partner_0",
+            "partner_1",
+            "partner_2",
+            "partner_3",
+            "partner_4",
+        ][i];
+        match PartnerKind::parse(kind) {
+            None => errors.add(field, format!("Kies de soort van partner {}.", i + 1)),
+            Some(_) if name.is_empty() => {
+                errors.add(field, format!("Vul de naam van partner {} in.", i + 1))
+            }
+            Some(_) if name.chars().count() > 200 => errors.add(
+                field,
+                format!(
+                    "De naam van partner {} mag hoogstens 200 tekens lang zijn.",
+                    i + 1
+                ),
+            ),
+            Some(k) => partners.push((k, name.to_string())),
+        }
+    }
+
+    let starts_on = parse_date(&form.starts_on);
+    if starts_on.is_none() {
+        errors.add("starts_on", "Vul een geldige begindatum in (dd/mm/jjjj).");
+    }
+    let ends_on = if form.ends_on.trim().is_empty() {
+        None
+    } else {
+        let parsed = parse_date(&form.ends_on);
+        if parsed.is_none() {
+            errors.add(
+                "ends_on",
+                "Vul een geldige einddatum in (dd/mm/jjjj), of laat ze leeg.",
+            );
+        }
+        parsed
+    };
+    if let (Some(s), Some(e)) = (starts_on, ends_on)
+        && e < s
+    {
+        errors.add(
+            "ends_on",
+            "De einddatum kan niet vóór de begindatum liggen.",
+        );
+    }
+
+    let cost_cents = if form.cost.trim().is_empty() {
+        None
+    } else {
+        let parsed = parse_euro(&form.cost);
+        if parsed.is_none() {
+            errors.add(
+                "cost",
+                "Vul een bedrag in euro in, zoals 1.250,00 (niet negatief).",
+            );
+        }
+        parsed
+    };
+
+    let mut participants = Vec::new();
+    for (code, planned, reached) in &form.participants {
+        let p = count(&mut errors, "deelnemers", planned);
+        let r = count(&mut errors, "deelnemers", reached);
+        if p > 0 || r > 0 {
+            participants.push((code.clone(), p, r));
+        }
+    }
+
+    let input = match (kind, status, starts_on) {
+        (Some(kind), Some(status), Some(starts_on)) if errors.is_empty() => Some(ActionInput {
+            title,
+            description,
+            priorities,
+            kind,
+            target_groups,
+            partners,
+            municipalities,
+            starts_on,
+            ends_on,
+            status,
+            participants,
+            cost_cents,
+            results,
+        }),
+        _ => None,
+    };
+    (input, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+        items
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn valid() -> Vec<(String, String)> {
+        pairs(&[
+            ("title", "Lerend netwerk trajectbegeleiders"),
+            ("prioriteit", "2"),
+            ("prioriteit", "4"),
+            ("kind", "lerend_netwerk"),
+            ("status", "gepland"),
+            ("starts_on", "2026-03-01"),
+            ("doelgroep", "trajectbegeleiders"),
+            ("gemeente", "34022"),
+            ("partner_soort_0", "vdab"),
+            ("partner_naam_0", "VDAB Kortrijk"),
+            ("gepland_trajectbegeleiders", "12"),
+            ("cost", "1.250,50"),
+        ])
+    }
+
+    #[test]
+    fn a_complete_form_becomes_an_action() {
+        let form = ActionForm::from_pairs(&valid());
+        let (input, errors) = validate(&form, &["34022".to_string()]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let input = input.unwrap();
+        assert_eq!(input.priorities, vec![2, 4]);
+        assert_eq!(input.cost_cents, Some(125_050));
+        assert_eq!(
+            input.partners,
+            vec![(PartnerKind::Vdab, "VDAB Kortrijk".into())]
+        );
+        assert_eq!(
+            input.participants,
+            vec![("trajectbegeleiders".into(), 12, 0)]
+        );
+    }
+
+    #[test]
+    fn each_wrong_field_gets_its_own_message() {
+        let mut p = valid();
+        p.retain(|(k, _)| k != "prioriteit");
+        p.push(("ends_on".into(), "2026-01-01".into()));
+        p.push(("gepland_werkgevers".into(), "-3".into()));
+        p.push(("gemeente".into(), "44021".into()));
+        p.push(("partner_naam_1".into(), "zonder soort".into()));
+        let form = ActionForm::from_pairs(&p);
+        let (input, errors) = validate(&form, &["34022".to_string()]);
+        assert!(input.is_none());
+        for field in [
+            "prioriteit",
+            "ends_on",
+            "deelnemers",
+            "gemeente",
+            "partner_1",
+        ] {
+            assert!(errors.get(field).is_some(), "{field}: {errors:?}");
+        }
+    }
+
+    #[test]
+    fn euros_are_read_the_belgian_way() {
+        assert_eq!(parse_euro("1.250,50"), Some(125_050));
+        assert_eq!(parse_euro("€ 3.000.000"), Some(300_000_000));
+        assert_eq!(parse_euro("1250.5"), Some(125_050));
+        assert_eq!(parse_euro("250"), Some(25_000));
+        assert_eq!(parse_euro("-5"), None);
+        assert_eq!(parse_euro("veel"), None);
+        assert_eq!(parse_euro("1,234"), None);
+    }
+}
