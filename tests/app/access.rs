@@ -25,7 +25,7 @@ use Expect::*;
 
 /// (method, path, anonymous, admin, ministry, regisseur). `{user}` is a user other than the
 /// signed-in one; `{partnership}` a werkingsgebied of 2023-2025 without a regisseur,
-/// `{appointment}` a pending request for it, `{period}` that period.
+/// `{appointment}` a pending request for it, `{period}` that period, `{action}` an action of it.
 #[rustfmt::skip]
 const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect)] = &[
     ("GET", "/", ToLogin, Ok, Ok, Ok),
@@ -73,6 +73,20 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect)] = &[
     ("GET", "/admin/beleidsperiodes/{period}/bewerken", ToLogin, Ok, Forbidden, Forbidden),
     ("POST", "/admin/beleidsperiodes/{period}/bewerken", ToLogin, Unprocessable, Forbidden, Forbidden),
     ("GET", "/wachtwoord-instellen/onbekend", Gone, Gone, Gone, Gone),
+    ("GET", "/acties", ToLogin, Ok, Ok, Ok),
+    ("GET", "/acties?q=overleg&prioriteit=1&sortering=titel", ToLogin, Ok, Ok, Ok),
+    ("GET", "/acties/{action}", ToLogin, Ok, Ok, Ok),
+    ("GET", "/acties/export.csv", ToLogin, Ok, Ok, Ok),
+    ("GET", "/werkingsgebieden/{partnership}/acties", ToLogin, Ok, Ok, Ok),
+    ("GET", "/prioriteiten", ToLogin, Ok, Ok, Forbidden),
+    // Writing actions: only the werkingsgebied's current regisseur; nobody here is one.
+    ("GET", "/acties/nieuw", ToLogin, Forbidden, Forbidden, Forbidden),
+    ("POST", "/acties/nieuw", ToLogin, Forbidden, Forbidden, Forbidden),
+    ("GET", "/acties/{action}/bewerken", ToLogin, Forbidden, Forbidden, Forbidden),
+    ("POST", "/acties/{action}/bewerken", ToLogin, Forbidden, Forbidden, Forbidden),
+    ("POST", "/acties/{action}/verwijderen", ToLogin, Forbidden, Forbidden, Forbidden),
+    ("POST", "/acties/{action}/overnemen", ToLogin, Forbidden, Forbidden, Forbidden),
+    ("POST", "/acties/{action}/herstellen", ToLogin, Redirect, Forbidden, Forbidden),
     ("GET", "/api/v1/periods", Ok, Ok, Ok, Ok),
     ("GET", "/api/v1/coverage?period={period}", Ok, Ok, Ok, Ok),
 ];
@@ -126,7 +140,15 @@ async fn check(who: Who) {
         .fetch_one(&app.db)
         .await
         .unwrap();
+        let action: i64 = sqlx::query_scalar(
+            "insert into actions (partnership_id, title, priorities, kind, starts_on) values ($1, 'Overleg', '{1}', 'overleg', '2024-01-01') returning action_id",
+        )
+        .bind(partnership)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
         let path = path
+            .replace("{action}", &action.to_string())
             .replace("{user}", &target.to_string())
             .replace("{partnership}", &partnership.to_string())
             .replace("{appointment}", &appointment.to_string())

@@ -1,0 +1,539 @@
+//! Actions: who may write them, validation, stale edits, double submits, history, search,
+//! the priority matrix, exports and copying.
+
+use axum::http::{StatusCode, header};
+use regie::users::Role;
+
+use crate::helpers::{PASSWORD, TestApp};
+use crate::partnerships::period_id;
+
+/// A werkingsgebied of 2023-2025 with the given members. Returns its id.
+pub async fn partnership(app: &TestApp, name: &str, members: &[&str]) -> i64 {
+    let period = period_id(app, "2023-2025").await;
+    let id: i64 = sqlx::query_scalar(
+        "insert into partnerships (policy_period_id, name, legal_form, lead_organisation) values ($1, $2, 'interlokale_vereniging', 'Stad') returning partnership_id",
+    )
+    .bind(period)
+    .bind(name)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    for nis in members {
+        sqlx::query("insert into partnership_members (partnership_id, policy_period_id, vintage, nis_code) values ($1, $2, '2019-2024', $3)")
+            .bind(id)
+            .bind(period)
+            .bind(nis)
+            .execute(&app.db)
+            .await
+            .unwrap();
+    }
+    id
+}
+
+/// A regisseur with a current appointment for `partnership`, signed in on `app`.
+pub async fn regisseur_of(app: &TestApp, partnership: i64, email: &str) -> i64 {
+    let user = app
+        .create_user(Role::Regisseur, email, "Rita Regisseur")
+        .await;
+    sqlx::query(
+        "insert into appointments (partnership_id, person_name, person_email, fte, starts_on, ends_on, status, user_id, is_demo) values ($1, 'Rita Regisseur', $2, 1, current_date - 30, current_date + 365, 'goedgekeurd', $3, true)",
+    )
+    .bind(partnership)
+    .bind(email)
+    .bind(user)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    app.sign_in(email, PASSWORD).await.assert_redirects_to("/");
+    user
+}
+
+fn action_fields<'a>(partnership: &'a str, title: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("partnership_id", partnership),
+        ("title", title),
+        (
+            "description",
+            "Een opleiding netwerken en samenwerken voor trajectbegeleiders.",
+        ),
+        ("prioriteit", "1"),
+        ("prioriteit", "4"),
+        ("kind", "opleiding"),
+        ("status", "gepland"),
+        ("starts_on", "2024-03-01"),
+        ("ends_on", "2024-06-30"),
+        ("doelgroep", "trajectbegeleiders"),
+        ("gemeente", "34022"),
+        ("partner_soort_0", "vdab"),
+        ("partner_naam_0", "VDAB Kortrijk"),
+        ("gepland_trajectbegeleiders", "15"),
+        ("bereikt_trajectbegeleiders", "0"),
+        ("cost", "1.250,00"),
+        ("idempotency_key", "7f0e0a43-2f1c-4b59-9a5e-111111111111"),
+    ]
+}
+
+async fn create(app: &TestApp, partnership: i64, title: &str, key: &str) -> i64 {
+    let pid = partnership.to_string();
+    let mut fields = action_fields(&pid, title);
+    fields.retain(|(k, _)| *k != "idempotency_key");
+    fields.push(("idempotency_key", key));
+    let r = app.post_form("/acties/nieuw", &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    r.location().trim_start_matches("/acties/").parse().unwrap()
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&app.db).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_regisseur_logs_an_action_that_everyone_can_read() {
+    let app = TestApp::new().await;
+    let p = partnership(&app, "Regio Leie", &["34022", "34041"]).await;
+    regisseur_of(&app, p, "rita@kortrijk.be").await;
+    app.get("/acties/nieuw").await.assert_contains("Regio Leie");
+    let id = create(
+        &app,
+        p,
+        "Netwerkopleiding trajectbegeleiders",
+        "7f0e0a43-2f1c-4b59-9a5e-000000000001",
+    )
+    .await;
+
+    let page = app.get(&format!("/acties/{id}")).await;
+    page.assert_contains("Actie bewaard.");
+    page.assert_contains("WSE-LR1: regierol opnemen");
+    page.assert_contains("WSE-LR4: samenwerking met VDAB en andere actoren");
+    page.assert_contains("VDAB Kortrijk (VDAB)");
+    page.assert_contains("Kortrijk");
+    page.assert_contains("€ 1.250");
+    page.assert_contains("01/03/2024 - 30/06/2024");
+    page.assert_contains("aangemaakt");
+
+    let ministry = app.other_browser();
+    ministry.sign_in_as(Role::Ministry).await;
+    let read = ministry.get(&format!("/acties/{id}")).await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert!(
+        !read.body.contains("/bewerken\" role=\"button\""),
+        "staff read, they do not edit"
+    );
+}
+
+#[tokio::test]
+async fn a_form_with_errors_names_each_field_and_keeps_the_input() {
+    let app = TestApp::new().await;
+    let p = partnership(&app, "Regio Leie", &["34022"]).await;
+    regisseur_of(&app, p, "rita@kortrijk.be").await;
+    let pid = p.to_string();
+    let mut fields = action_fields(&pid, "Taal op de werkvloer");
+    fields.retain(|(k, _)| *k != "prioriteit");
+    fields.retain(|(k, v)| !(*k == "ends_on" || (*k == "gemeente" && *v == "34022")));
+    fields.push(("ends_on", "2024-01-01"));
+    fields.push(("gemeente", "44021"));
+    fields.push(("gepland_werkgevers", "-2"));
+    let r = app.post_form("/acties/nieuw", &fields).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for message in [
+        "Kies minstens één Vlaamse prioriteit",
+        "De einddatum kan niet vóór de begindatum liggen.",
+        "Kies alleen gemeenten van het eigen werkingsgebied.",
+        "Vul een aantal in vanaf 0",
+    ] {
+        r.assert_contains(message);
+    }
+    r.assert_contains(r#"value="Taal op de werkvloer""#);
+    r.assert_contains("Een opleiding netwerken en samenwerken");
+    assert_eq!(count(&app, "select count(*) from actions").await, 0);
+}
+
+#[tokio::test]
+async fn only_the_werkingsgebieds_current_regisseur_writes_its_actions() {
+    let app = TestApp::new().await;
+    let own = partnership(&app, "Regio Leie", &["34022"]).await;
+    let other = partnership(&app, "Regio Schelde", &["34003"]).await;
+    regisseur_of(&app, own, "rita@kortrijk.be").await;
+    let id = create(
+        &app,
+        own,
+        "Eigen actie",
+        "7f0e0a43-2f1c-4b59-9a5e-000000000002",
+    )
+    .await;
+
+    // Another werkingsgebied's regisseur: reads, cannot edit, delete or slip an action into it.
+    let intruder = app.other_browser();
+    regisseur_of(&intruder, other, "sam@avelgem.be").await;
+    assert_eq!(
+        intruder.get(&format!("/acties/{id}")).await.status,
+        StatusCode::OK
+    );
+    for path in [format!("/acties/{id}/bewerken")] {
+        assert_eq!(intruder.get(&path).await.status, StatusCode::FORBIDDEN);
+    }
+    let r = intruder
+        .post_form(
+            &format!("/acties/{id}/bewerken"),
+            &[("title", "Gekaapt"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = intruder
+        .post_form(&format!("/acties/{id}/verwijderen"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let own_id = own.to_string();
+    let r = intruder
+        .post_form("/acties/nieuw", &action_fields(&own_id, "Ondergeschoven"))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // Ministry staff and admins read but do not write actions.
+    for role in [Role::Ministry, Role::Admin] {
+        let staff = app.other_browser();
+        staff.sign_in_as(role).await;
+        assert_eq!(
+            staff.get("/acties/nieuw").await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            staff.get(&format!("/acties/{id}/bewerken")).await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from actions where title in ('Gekaapt', 'Ondergeschoven')"
+        )
+        .await,
+        0
+    );
+    assert!(
+        count(
+            &app,
+            "select count(*) from audit_events where action = 'access.denied'"
+        )
+        .await
+            >= 5
+    );
+
+    // When the appointment ends, the regisseur can no longer write.
+    sqlx::query("update appointments set status = 'beeindigd', ended_on = current_date where person_email = 'rita@kortrijk.be'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get(&format!("/acties/{id}/bewerken")).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn a_stale_edit_does_not_overwrite_and_shows_both_versions() {
+    let app = TestApp::new().await;
+    let p = partnership(&app, "Regio Leie", &["34022"]).await;
+    regisseur_of(&app, p, "rita@kortrijk.be").await;
+    let id = create(
+        &app,
+        p,
+        "Fietslessen",
+        "7f0e0a43-2f1c-4b59-9a5e-000000000003",
+    )
+    .await;
+    let pid = p.to_string();
+
+    // Two tabs open the edit form at version 1.
+    let edit = |title: &'static str| {
+        let mut f = action_fields(&pid, title);
+        f.retain(|(k, _)| *k != "idempotency_key" && *k != "partnership_id");
+        f.push(("version", "1"));
+        f
+    };
+    app.post_form(
+        &format!("/acties/{id}/bewerken"),
+        &edit("Fietslessen voor nieuwkomers"),
+    )
+    .await
+    .assert_redirects_to(&format!("/acties/{id}"));
+    let stale = app
+        .post_form(
+            &format!("/acties/{id}/bewerken"),
+            &edit("Fietslessen voor iedereen"),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    stale.assert_contains("Iemand anders wijzigde deze actie");
+    stale.assert_contains("Fietslessen voor nieuwkomers");
+    stale.assert_contains("Fietslessen voor iedereen");
+    let title: String = sqlx::query_scalar("select title from actions where action_id = $1")
+        .bind(id)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        title, "Fietslessen voor nieuwkomers",
+        "the first save stands"
+    );
+
+    // Choosing "my version" resubmits against the current version.
+    assert!(stale.body.contains(r#"name="version" value="2""#));
+    let mut mine = edit("Fietslessen voor iedereen");
+    mine.retain(|(k, _)| *k != "version");
+    mine.push(("version", "2"));
+    app.post_form(&format!("/acties/{id}/bewerken"), &mine)
+        .await
+        .assert_redirects_to(&format!("/acties/{id}"));
+    let page = app.get(&format!("/acties/{id}")).await;
+    page.assert_contains(
+        "titel: <del>Fietslessen voor nieuwkomers</del> → <ins>Fietslessen voor iedereen</ins>",
+    );
+    page.assert_contains("titel: <del>Fietslessen</del> → <ins>Fietslessen voor nieuwkomers</ins>");
+}
+
+#[tokio::test]
+async fn a_double_clicked_submit_creates_one_action() {
+    let app = TestApp::new().await;
+    let p = partnership(&app, "Regio Leie", &["34022"]).await;
+    regisseur_of(&app, p, "rita@kortrijk.be").await;
+    let key = "7f0e0a43-2f1c-4b59-9a5e-000000000004";
+    let first = create(&app, p, "Jobbeurs", key).await;
+    let second = create(&app, p, "Jobbeurs", key).await;
+    assert_eq!(first, second);
+    assert_eq!(count(&app, "select count(*) from actions").await, 1);
+}
+
+#[tokio::test]
+async fn deleting_is_soft_recorded_and_restorable_by_admins() {
+    let app = TestApp::new().await;
+    let p = partnership(&app, "Regio Leie", &["34022"]).await;
+    regisseur_of(&app, p, "rita@kortrijk.be").await;
+    let id = create(
+        &app,
+        p,
+        "Tijdelijke actie",
+        "7f0e0a43-2f1c-4b59-9a5e-000000000005",
+    )
+    .await;
+    app.post_form(&format!("/acties/{id}/verwijderen"), &[])
+        .await
+        .assert_redirects_to(&format!("/werkingsgebieden/{p}/acties"));
+    assert_eq!(
+        app.get(&format!("/acties/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(!app.get("/acties").await.body.contains("Tijdelijke actie"));
+    assert_eq!(
+        count(&app, "select count(*) from actions").await,
+        1,
+        "kept in the database"
+    );
+
+    let admin = app.other_browser();
+    admin.sign_in_as(Role::Admin).await;
+    admin
+        .get(&format!("/acties/{id}"))
+        .await
+        .assert_contains("Deze actie is verwijderd.");
+    admin
+        .post_form(&format!("/acties/{id}/herstellen"), &[])
+        .await
+        .assert_redirects_to(&format!("/acties/{id}"));
+    let page = app.get(&format!("/acties/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains("verwijderd");
+    page.assert_contains("hersteld");
+    // Regisseurs cannot restore.
+    let r = app
+        .post_form(&format!("/acties/{id}/herstellen"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn dutch_search_finds_word_forms_and_marks_the_matches() {
+    let app = TestApp::new().await;
+    let p = partnership(&app, "Regio Leie", &["34022"]).await;
+    regisseur_of(&app, p, "rita@kortrijk.be").await;
+    create(
+        &app,
+        p,
+        "Opleiding duurzaam ondernemen",
+        "7f0e0a43-2f1c-4b59-9a5e-000000000006",
+    )
+    .await;
+    create(
+        &app,
+        p,
+        "Fietslessen",
+        "7f0e0a43-2f1c-4b59-9a5e-000000000007",
+    )
+    .await;
+
+    let r = app.get("/acties?q=opleidingen").await;
+    r.assert_contains(r#"<strong id="aantal-acties">2</strong> acties"#);
+    r.assert_contains("<mark>Opleiding</mark> duurzaam ondernemen");
+    let r = app.get("/acties?q=duurzaam").await;
+    r.assert_contains(r#"<strong id="aantal-acties">1</strong> acties"#);
+    let r = app.get("/acties?q=%3Cscript%3E").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.body.contains("<script>"));
+    // Filters live in the URL and combine with the search.
+    let r = app.get("/acties?q=opleiding&prioriteit=2").await;
+    r.assert_contains(r#"<strong id="aantal-acties">0</strong> acties"#);
+    let r = app
+        .get("/acties?prioriteit=4&jaar=2024&soort=opleiding&provincie=West-Vlaanderen")
+        .await;
+    r.assert_contains(r#"<strong id="aantal-acties">2</strong> acties"#);
+    let r = app.get("/acties?jaar=2025").await;
+    r.assert_contains(r#"<strong id="aantal-acties">0</strong> acties"#);
+}
+
+#[tokio::test]
+async fn the_priority_matrix_counts_per_year_and_lists_gaps_first() {
+    let app = TestApp::new().await;
+    let full = partnership(&app, "Regio Volledig", &["34022"]).await;
+    let partial = partnership(&app, "Regio Half", &["34003"]).await;
+    let period = period_id(&app, "2023-2025").await;
+    for (p, year, priorities) in [
+        (full, 2023, vec![1i16, 2, 3, 4]),
+        (full, 2024, vec![1, 2, 3, 4]),
+        (full, 2025, vec![1, 2, 3, 4]),
+        (full, 2025, vec![2]),
+        (partial, 2024, vec![1, 2]),
+    ] {
+        sqlx::query("insert into actions (partnership_id, title, priorities, kind, starts_on) values ($1, 'x', $2, 'overleg', make_date($3, 5, 1))")
+            .bind(p)
+            .bind(priorities)
+            .bind(year)
+            .execute(&app.db)
+            .await
+            .unwrap();
+    }
+    // Cancelled actions do not count.
+    sqlx::query("insert into actions (partnership_id, title, priorities, kind, starts_on, status) values ($1, 'x', '{3}', 'overleg', '2024-05-01', 'geannuleerd')")
+        .bind(partial)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    app.sign_in_as(Role::Ministry).await;
+    let page = app.get(&format!("/prioriteiten?periode={period}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains(r#"<strong id="volledig">1</strong> van de 2"#);
+    let half = page.body.find("Regio Half").unwrap();
+    let whole = page.body.find("Regio Volledig").unwrap();
+    assert!(half < whole, "gaps first");
+    page.assert_contains("10 lege cellen");
+    page.assert_contains(r#"<td class="num">2</td>"#);
+
+    let own = app.get(&format!("/werkingsgebieden/{partial}")).await;
+    own.assert_contains("10 lege cellen");
+    let regisseur = app.other_browser();
+    regisseur.sign_in_as(Role::Regisseur).await;
+    assert_eq!(
+        regisseur.get("/prioriteiten").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn the_csv_export_follows_the_filters_for_belgian_excel() {
+    let app = TestApp::new().await;
+    let p = partnership(&app, "Regio Leie", &["34022"]).await;
+    regisseur_of(&app, p, "rita@kortrijk.be").await;
+    create(
+        &app,
+        p,
+        "Lerend netwerk; jobcoaches",
+        "7f0e0a43-2f1c-4b59-9a5e-000000000008",
+    )
+    .await;
+    create(
+        &app,
+        p,
+        "Fietslessen",
+        "7f0e0a43-2f1c-4b59-9a5e-000000000009",
+    )
+    .await;
+    let r = app.get("/acties/export.csv?q=jobcoaches").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert!(r.body.starts_with('\u{feff}'), "byte-order mark for Excel");
+    let mut lines = r.body.trim_start_matches('\u{feff}').lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("id;werkingsgebied;beleidsperiode;titel;prioriteiten")
+    );
+    let row = lines.next().unwrap();
+    assert!(
+        row.contains(
+            ";Regio Leie;2023-2025;\"Lerend netwerk; jobcoaches\";WSE-LR1, WSE-LR4;opleiding;"
+        ),
+        "{row}"
+    );
+    assert!(row.contains(";1250,00;15;0;34022;VDAB Kortrijk;"), "{row}");
+    assert!(lines.next().is_none(), "only the filtered action");
+}
+
+#[tokio::test]
+async fn a_regisseur_copies_another_areas_action_into_their_own() {
+    let app = TestApp::new().await;
+    let source_area = partnership(&app, "Regio Leie", &["34022"]).await;
+    let own_area = partnership(&app, "Regio Schelde", &["34003"]).await;
+    regisseur_of(&app, source_area, "rita@kortrijk.be").await;
+    let source = create(
+        &app,
+        source_area,
+        "Taalcoaching op de werkvloer",
+        "7f0e0a43-2f1c-4b59-9a5e-000000000010",
+    )
+    .await;
+
+    let other = app.other_browser();
+    regisseur_of(&other, own_area, "sam@avelgem.be").await;
+    other
+        .get(&format!("/acties/{source}"))
+        .await
+        .assert_contains("Overnemen in mijn werkingsgebied");
+    let r = other
+        .post_form(&format!("/acties/{source}/overnemen"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let copy: i64 = r
+        .location()
+        .trim_start_matches("/acties/")
+        .trim_end_matches("/bewerken")
+        .parse()
+        .unwrap();
+    let row: (i64, String, String, Option<i64>) = sqlx::query_as(
+        "select partnership_id, title, status::text, copied_from from actions where action_id = $1",
+    )
+    .bind(copy)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        row,
+        (
+            own_area,
+            "Taalcoaching op de werkvloer".into(),
+            "gepland".into(),
+            Some(source)
+        )
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!("select count(*) from action_municipalities where action_id = {copy}")
+        )
+        .await,
+        0
+    );
+    other
+        .get(&format!("/acties/{copy}"))
+        .await
+        .assert_contains(&format!(r#"<a href="/acties/{source}">"#));
+}
