@@ -16,7 +16,7 @@ use super::db::Origin;
 use super::model::{Kind, PRIORITIES, Status, TARGET_GROUPS, target_group_label};
 use super::{origin_label, priorities_label};
 use crate::auth::SignedIn;
-use crate::error::Result;
+use crate::error::{AppError, Result};
 use crate::municipalities::PROVINCES;
 use crate::periods;
 use crate::state::AppState;
@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/acties", get(index))
         .route("/acties/export.csv", get(export_csv))
+        .route("/acties/export.xlsx", get(export_xlsx))
         .route("/werkingsgebieden/{id}/acties", get(for_partnership))
 }
 
@@ -51,6 +52,8 @@ pub struct Filters {
     q: String,
     sortering: String,
     pagina: String,
+    /// Keyset cursor of the default order: `2024-05-01_123`.
+    na: String,
 }
 
 /// The filters parsed; unknown values are ignored rather than failing the page.
@@ -115,8 +118,8 @@ impl Filters {
         }
     }
 
-    /// The query string of these filters with one field changed (for pagination links).
-    fn with_page(&self, page: i64) -> String {
+    /// The query string of these filters for another page.
+    fn query_string(&self, page: i64, cursor: Option<Cursor>) -> String {
         let mut s = form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
             ("periode", &self.periode),
@@ -136,6 +139,9 @@ impl Filters {
         }
         if page > 1 {
             s.append_pair("pagina", &page.to_string());
+        }
+        if let Some(cursor) = cursor {
+            s.append_pair("na", &cursor.encode());
         }
         s.finish()
     }
@@ -173,23 +179,152 @@ fn segments(marked: &str) -> Vec<(String, bool)> {
     out
 }
 
-async fn fetch(state: &AppState, f: &Parsed, limit: i64, offset: i64) -> Result<(Vec<Row>, i64)> {
-    let options = format!(
-        "StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \""
-    );
-    let title_options = format!("StartSel={HIT_START}, StopSel={HIT_END}, HighlightAll=true");
-    let rows = sqlx::query!(
+/// One row as the list queries return it.
+struct ListRow {
+    action_id: i64,
+    title: String,
+    priorities: Vec<i16>,
+    kind: Kind,
+    status: Status,
+    starts_on: NaiveDate,
+    ends_on: Option<NaiveDate>,
+    origin: Origin,
+    partnership_id: i64,
+    partnership: String,
+    title_marked: String,
+    snippet: String,
+}
+
+impl From<ListRow> for Row {
+    fn from(r: ListRow) -> Self {
+        Row {
+            action_id: r.action_id,
+            title: if r.title_marked.is_empty() {
+                vec![(r.title, false)]
+            } else {
+                segments(&r.title_marked)
+            },
+            snippet: segments(&r.snippet),
+            partnership_id: r.partnership_id,
+            partnership: r.partnership,
+            priorities: priorities_label(&r.priorities),
+            kind: r.kind.label(),
+            status: r.status.code(),
+            dates: match r.ends_on {
+                Some(e) if e != r.starts_on => {
+                    format!("{} - {}", format::date(r.starts_on), format::date(e))
+                }
+                _ => format::date(r.starts_on),
+            },
+            origin: origin_label(r.origin),
+        }
+    }
+}
+
+/// Where the next page starts in the default order (newest first): after this action.
+#[derive(Clone, Copy)]
+struct Cursor {
+    starts_on: NaiveDate,
+    action_id: i64,
+}
+
+impl Cursor {
+    fn parse(value: &str) -> Option<Self> {
+        let (date, id) = value.split_once('_')?;
+        Some(Self {
+            starts_on: NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?,
+            action_id: id.parse().ok()?,
+        })
+    }
+
+    fn encode(&self) -> String {
+        format!("{}_{}", self.starts_on, self.action_id)
+    }
+}
+
+/// Counting stops here: an exact count of a huge result costs a scan and tells nobody more.
+const COUNT_LIMIT: i64 = 10_000;
+
+/// The number of results, up to [`COUNT_LIMIT`] (more is reported as `COUNT_LIMIT + 1`).
+async fn count(state: &AppState, f: &Parsed) -> Result<i64> {
+    Ok(sqlx::query_scalar!(
+        r#"select count(*) as "n!" from (
+               select 1 from filtered_actions($1, $2, $3, $4, $5, $6, $7, $8, $9) limit $10
+           ) limited"#,
+        f.period,
+        f.year,
+        f.priority,
+        f.kind as Option<Kind>,
+        f.target_group,
+        f.status as Option<Status>,
+        f.province,
+        f.partnership,
+        f.query,
+        COUNT_LIMIT + 1,
+    )
+    .fetch_one(&state.db)
+    .await?)
+}
+
+/// Newest first, by keyset: a deep page costs what the first one does (indexes
+/// `actions_list_idx` and `actions_partnership_idx`).
+async fn fetch_newest(
+    state: &AppState,
+    f: &Parsed,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<Vec<ListRow>> {
+    Ok(sqlx::query_as!(
+        ListRow,
         r#"select a.action_id as "action_id!", a.title as "title!", a.priorities as "priorities!",
                   a.kind as "kind!: Kind", a.status as "status!: Status",
                   a.starts_on as "starts_on!: NaiveDate", a.ends_on as "ends_on: NaiveDate",
                   a.origin as "origin!: Origin", p.partnership_id, p.name as partnership,
-                  case when $9 = '' then a.title
+                  '' as "title_marked!", '' as "snippet!"
+           from filtered_actions($1, $2, $3, $4, $5, $6, $7, $8, '') a
+           join partnerships p on p.partnership_id = a.partnership_id
+           where ($9::date is null or (a.starts_on, a.action_id) < ($9::date, $10::bigint))
+           order by a.starts_on desc, a.action_id desc
+           limit $11"#,
+        f.period,
+        f.year,
+        f.priority,
+        f.kind as Option<Kind>,
+        f.target_group,
+        f.status as Option<Status>,
+        f.province,
+        f.partnership,
+        after.map(|c| c.starts_on) as Option<NaiveDate>,
+        after.map(|c| c.action_id),
+        limit,
+    )
+    .fetch_all(&state.db)
+    .await?)
+}
+
+/// Search results by relevance, or another order, with matches marked; by page number.
+async fn fetch_sorted(
+    state: &AppState,
+    f: &Parsed,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<ListRow>> {
+    let options = format!(
+        "StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \""
+    );
+    let title_options = format!("StartSel={HIT_START}, StopSel={HIT_END}, HighlightAll=true");
+    Ok(sqlx::query_as!(
+        ListRow,
+        r#"select a.action_id as "action_id!", a.title as "title!", a.priorities as "priorities!",
+                  a.kind as "kind!: Kind", a.status as "status!: Status",
+                  a.starts_on as "starts_on!: NaiveDate", a.ends_on as "ends_on: NaiveDate",
+                  a.origin as "origin!: Origin", p.partnership_id, p.name as partnership,
+                  case when $9 = '' then ''
                        else ts_headline('dutch', a.title, websearch_to_tsquery('dutch', $9), $14) end
                        as "title_marked!",
                   case when $9 = '' then ''
                        else ts_headline('dutch', a.description || ' ' || a.results,
-                                        websearch_to_tsquery('dutch', $9), $13) end as "snippet!",
-                  count(*) over () as "total!"
+                                        websearch_to_tsquery('dutch', $9), $13) end as "snippet!"
            from filtered_actions($1, $2, $3, $4, $5, $6, $7, $8, $9) a
            join partnerships p on p.partnership_id = a.partnership_id
            order by
@@ -215,30 +350,7 @@ async fn fetch(state: &AppState, f: &Parsed, limit: i64, offset: i64) -> Result<
         title_options,
     )
     .fetch_all(&state.db)
-    .await?;
-    let total = rows.first().map_or(0, |r| r.total);
-    Ok((
-        rows.into_iter()
-            .map(|r| Row {
-                action_id: r.action_id,
-                title: segments(&r.title_marked),
-                snippet: segments(&r.snippet),
-                partnership_id: r.partnership_id,
-                partnership: r.partnership,
-                priorities: priorities_label(&r.priorities),
-                kind: r.kind.label(),
-                status: r.status.code(),
-                dates: match r.ends_on {
-                    Some(e) if e != r.starts_on => {
-                        format!("{} - {}", format::date(r.starts_on), format::date(e))
-                    }
-                    _ => format::date(r.starts_on),
-                },
-                origin: origin_label(r.origin),
-            })
-            .collect(),
-        total,
-    ))
+    .await?)
 }
 
 struct Choice {
@@ -275,6 +387,7 @@ struct ActionsPage {
     total: String,
     page: i64,
     pages: i64,
+    keyset: bool,
     previous: Option<String>,
     next: Option<String>,
     export: String,
@@ -291,16 +404,40 @@ async fn page(
     partnership: Option<(i64, String)>,
 ) -> Result<Response> {
     let parsed = filters.parse();
-    let (rows, total) = fetch(state, &parsed, PAGE_SIZE, (parsed.page - 1) * PAGE_SIZE).await?;
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    let link = |p: i64| {
-        let q = filters.with_page(p);
+    let keyset = parsed.sort == "nieuwste" && parsed.query.is_empty();
+    let after = Cursor::parse(filters.na.trim()).filter(|_| keyset);
+    let rows: Vec<ListRow> = if keyset {
+        fetch_newest(state, &parsed, after, PAGE_SIZE + 1).await?
+    } else {
+        fetch_sorted(state, &parsed, PAGE_SIZE + 1, (parsed.page - 1) * PAGE_SIZE).await?
+    };
+    let has_more = rows.len() as i64 > PAGE_SIZE;
+    let last = rows.get(PAGE_SIZE as usize - 1).map(|r| Cursor {
+        starts_on: r.starts_on,
+        action_id: r.action_id,
+    });
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .take(PAGE_SIZE as usize)
+        .map(Row::from)
+        .collect();
+    let total = count(state, &parsed).await?;
+    let pages = ((total.min(COUNT_LIMIT) + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let link = |page: i64, cursor: Option<Cursor>| {
+        let q = filters.query_string(page, cursor);
         if q.is_empty() {
             base.clone()
         } else {
             format!("{base}?{q}")
         }
     };
+    // Keyset pages only go forward; "first page" stands in for "previous".
+    let previous = match (keyset, parsed.page > 1) {
+        (_, false) => None,
+        (true, true) => Some(link(1, None)),
+        (false, true) => Some(link(parsed.page - 1, None)),
+    };
+    let next = has_more.then(|| link(parsed.page + 1, if keyset { last } else { None }));
     let all_periods = periods::list(&state.db).await?;
     let page = ActionsPage {
         layout: signed_in.layout(heading.clone()).await?,
@@ -351,17 +488,19 @@ async fn page(
             .map(|(v, l)| (v.to_string(), l.to_string())),
             parsed.sort,
         ),
-        total: format::thousands(total),
+        total: if total > COUNT_LIMIT {
+            format!("meer dan {}", format::thousands(COUNT_LIMIT))
+        } else {
+            format::thousands(total)
+        },
         page: parsed.page,
         pages,
-        previous: (parsed.page > 1).then(|| link(parsed.page - 1)),
-        next: (parsed.page < pages).then(|| link(parsed.page + 1)),
+        keyset,
+        previous,
+        next,
         export: {
-            let q = filters.with_page(1);
-            format!(
-                "/acties/export.csv{}{q}",
-                if q.is_empty() { "" } else { "?" }
-            )
+            let q = filters.query_string(1, None);
+            format!("{}{q}", if q.is_empty() { "" } else { "?" })
         },
         may_create: !super::db::own_partnerships(&state.db, &signed_in.user)
             .await?
@@ -409,12 +548,33 @@ async fn for_partnership(
     .await
 }
 
-/// The filtered list as CSV for Belgian Excel: UTF-8 with a byte-order mark, `;` between fields.
-async fn export_csv(
-    State(state): State<AppState>,
-    _signed_in: SignedIn,
-    Query(filters): Query<Filters>,
-) -> Result<Response> {
+/// The header of both exports.
+const EXPORT_HEADER: [&str; 18] = [
+    "id",
+    "werkingsgebied",
+    "beleidsperiode",
+    "titel",
+    "prioriteiten",
+    "soort",
+    "doelgroepen",
+    "status",
+    "begindatum",
+    "einddatum",
+    "kostprijs (EUR)",
+    "deelnemers gepland",
+    "deelnemers bereikt",
+    "gemeenten (NIS)",
+    "partners",
+    "beschrijving",
+    "resultaten",
+    "herkomst",
+];
+
+/// At most this many rows per export.
+const EXPORT_LIMIT: i64 = 200_000;
+
+/// The filtered actions as export rows, newest first.
+async fn export_rows(state: &AppState, filters: &Filters) -> Result<Vec<[String; 18]>> {
     let parsed = filters.parse();
     let rows = sqlx::query!(
         r#"select a.action_id as "action_id!", p.name as partnership, pp.name as period,
@@ -431,7 +591,7 @@ async fn export_csv(
            join partnerships p on p.partnership_id = a.partnership_id
            join policy_periods pp on pp.policy_period_id = p.policy_period_id
            order by a.starts_on desc, a.action_id desc
-           limit 200000"#,
+           limit $10"#,
         parsed.period,
         parsed.year,
         parsed.priority,
@@ -441,38 +601,14 @@ async fn export_csv(
         parsed.province,
         parsed.partnership,
         parsed.query,
+        EXPORT_LIMIT,
     )
     .fetch_all(&state.db)
     .await?;
-
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(Vec::new());
-    let header = [
-        "id",
-        "werkingsgebied",
-        "beleidsperiode",
-        "titel",
-        "prioriteiten",
-        "soort",
-        "doelgroepen",
-        "status",
-        "begindatum",
-        "einddatum",
-        "kostprijs (EUR)",
-        "deelnemers gepland",
-        "deelnemers bereikt",
-        "gemeenten (NIS)",
-        "partners",
-        "beschrijving",
-        "resultaten",
-        "herkomst",
-    ];
-    let internal = |e: csv::Error| crate::error::AppError::Internal(format!("csv: {e}"));
-    writer.write_record(header).map_err(internal)?;
-    for r in rows {
-        writer
-            .write_record([
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            [
                 r.action_id.to_string(),
                 r.partnership,
                 r.period,
@@ -500,26 +636,92 @@ async fn export_csv(
                     "" => "echt".to_string(),
                     other => other.to_string(),
                 },
-            ])
-            .map_err(internal)?;
+            ]
+        })
+        .collect())
+}
+
+fn download(content_type: &'static str, filename: &'static str, body: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_DISPOSITION, filename),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The filtered list as CSV for Belgian Excel: UTF-8 with a byte-order mark, `;` between fields.
+async fn export_csv(
+    State(state): State<AppState>,
+    _signed_in: SignedIn,
+    Query(filters): Query<Filters>,
+) -> Result<Response> {
+    let internal = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(Vec::new());
+    writer.write_record(EXPORT_HEADER).map_err(internal)?;
+    for row in export_rows(&state, &filters).await? {
+        writer.write_record(&row).map_err(internal)?;
     }
     let mut body = "\u{feff}".as_bytes().to_vec();
     body.extend(
         writer
             .into_inner()
-            .map_err(|e| crate::error::AppError::Internal(format!("csv: {e}")))?,
+            .map_err(|e| AppError::Internal(format!("csv: {e}")))?,
     );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"acties.csv\"",
-            ),
-        ],
+    Ok(download(
+        "text/csv; charset=utf-8",
+        "attachment; filename=\"acties.csv\"",
         body,
-    )
-        .into_response())
+    ))
+}
+
+/// The filtered list as an Excel workbook, numbers as numbers.
+async fn export_xlsx(
+    State(state): State<AppState>,
+    _signed_in: SignedIn,
+    Query(filters): Query<Filters>,
+) -> Result<Response> {
+    let rows = export_rows(&state, &filters).await?;
+    let body =
+        tokio::task::spawn_blocking(move || -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+            let mut workbook = rust_xlsxwriter::Workbook::new();
+            let sheet = workbook.add_worksheet();
+            sheet.set_name("Acties")?;
+            let bold = rust_xlsxwriter::Format::new().set_bold();
+            for (col, title) in EXPORT_HEADER.iter().enumerate() {
+                sheet.write_string_with_format(0, col as u16, *title, &bold)?;
+            }
+            // Columns that hold numbers: id, cost, participants planned and reached.
+            let numeric = [0usize, 10, 11, 12];
+            for (i, row) in rows.iter().enumerate() {
+                let r = i as u32 + 1;
+                for (col, value) in row.iter().enumerate() {
+                    let number = numeric
+                        .contains(&col)
+                        .then(|| value.replace(',', ".").parse::<f64>().ok())
+                        .flatten();
+                    match number {
+                        Some(n) => sheet.write_number(r, col as u16, n)?,
+                        None => sheet.write_string(r, col as u16, value)?,
+                    };
+                }
+            }
+            sheet.autofilter(0, 0, rows.len() as u32, EXPORT_HEADER.len() as u16 - 1)?;
+            sheet.set_freeze_panes(1, 0)?;
+            workbook.save_to_buffer()
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("xlsx task: {e}")))?
+        .map_err(|e| AppError::Internal(format!("xlsx: {e}")))?;
+    Ok(download(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "attachment; filename=\"acties.xlsx\"",
+        body,
+    ))
 }
 
 #[cfg(test)]

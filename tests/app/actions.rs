@@ -537,3 +537,52 @@ async fn a_regisseur_copies_another_areas_action_into_their_own() {
         .await
         .assert_contains(&format!(r#"<a href="/acties/{source}">"#));
 }
+
+#[tokio::test]
+async fn deep_pages_follow_a_keyset_and_the_xlsx_export_is_a_workbook() {
+    let app = TestApp::new().await;
+    let p = partnership(&app, "Regio Leie", &["34022"]).await;
+    sqlx::query(
+        "insert into actions (partnership_id, title, priorities, kind, starts_on) select $1, 'Actie ' || i, '{2}', 'overleg', date '2024-01-01' + i from generate_series(1, 30) i",
+    )
+    .bind(p)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    app.sign_in_as(Role::Ministry).await;
+    let first = app.get("/acties").await;
+    first.assert_contains(r#"<strong id="aantal-acties">30</strong> acties"#);
+    first.assert_contains("Actie 30");
+    assert!(!first.body.contains(">Actie 5<"));
+    let start = first
+        .body
+        .find("/acties?pagina=2&#38;na=")
+        .expect("a keyset link");
+    let end = first.body[start..].find('"').unwrap();
+    let next = first.body[start..start + end].replace("&#38;", "&");
+    assert!(next.ends_with("na=2024-01-07_6"), "{next}");
+    let second = app.get(&next).await;
+    second.assert_contains(">Actie 5<");
+    second.assert_contains(">Actie 1<");
+    assert!(!second.body.contains(">Actie 6<"));
+    second.assert_contains("Eerste pagina");
+
+    let xlsx = app.get("/acties/export.xlsx?prioriteit=2").await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert_eq!(
+        xlsx.headers[header::CONTENT_TYPE],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(xlsx.bytes)).unwrap();
+    let mut shared = String::new();
+    std::io::Read::read_to_string(
+        &mut archive.by_name("xl/sharedStrings.xml").unwrap(),
+        &mut shared,
+    )
+    .unwrap();
+    assert!(
+        shared.contains("werkingsgebied") && shared.contains("Actie 30"),
+        "{shared}"
+    );
+    assert!(shared.contains("Regio Leie"));
+}

@@ -162,6 +162,8 @@ pub struct TestResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body as sent, for binary downloads.
+    pub bytes: Vec<u8>,
 }
 
 impl TestResponse {
@@ -269,6 +271,7 @@ impl TestApp {
             status,
             headers,
             body,
+            bytes: bytes.to_vec(),
         }
     }
 
