@@ -49,6 +49,16 @@ pub enum Command {
 pub enum DemoCommand {
     /// Load the demo werkingsgebieden and regisseurs (skipped when real ones exist).
     Load,
+    /// Add synthetic actions for benchmarks (marked synthetic), and two benchmark accounts
+    /// whose password is read from standard input. Never on a production database.
+    Volume {
+        /// Actions per werkingsgebied and year.
+        #[arg(long, default_value_t = 500)]
+        per_year: i32,
+        /// Years, counting back from 2025.
+        #[arg(long, default_value_t = 10)]
+        years: i32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -90,6 +100,23 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             with_database(&config, |db| add_user(db, email, name, role, password)).await
         }
         Command::User(UserCommand::List) => with_database(&config, list_users).await,
+        Command::Demo(DemoCommand::Volume { per_year, years }) => {
+            if !(1..=5000).contains(&per_year) || !(1..=30).contains(&years) {
+                bail!("--per-year must be 1..5000 and --years 1..30");
+            }
+            let password = read_password()?;
+            with_database(&config, |db| async move {
+                let started = std::time::Instant::now();
+                let count =
+                    crate::demo::actions::synthetic(&db, per_year, years, &password).await?;
+                println!(
+                    "{count} synthetic actions added in {:.1} s.",
+                    started.elapsed().as_secs_f64()
+                );
+                Ok(())
+            })
+            .await
+        }
         Command::Demo(DemoCommand::Load) => with_database(&config, |db| async move {
             if crate::demo::load(&db).await? {
                 println!("Demo data loaded.");

@@ -11,6 +11,8 @@
 //! Loaded on the first start of the embedded default database, or with `regie demo load`;
 //! never when real werkingsgebieden exist.
 
+pub mod actions;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use anyhow::{Context, bail};
@@ -349,8 +351,12 @@ pub async fn load(db: &PgPool) -> anyhow::Result<bool> {
     let plan = plan(&municipalities)?;
 
     let mut earlier: HashMap<String, i64> = HashMap::new();
+    let mut created: [Vec<i64>; 2] = [Vec::new(), Vec::new()];
     let mut person = 0;
-    for (period, list) in [(p2020, &plan.in_2020), (p2023, &plan.in_2023)] {
+    for (index, (period, list)) in [(p2020, &plan.in_2020), (p2023, &plan.in_2023)]
+        .into_iter()
+        .enumerate()
+    {
         for p in list.iter() {
             let id = sqlx::query_scalar!(
                 r#"insert into partnerships (policy_period_id, name, legal_form, lead_organisation,
@@ -388,8 +394,14 @@ pub async fn load(db: &PgPool) -> anyhow::Result<bool> {
             .execute(&mut *tx)
             .await?;
             earlier.insert(p.name.clone(), id);
+            created[index].push(id);
         }
     }
+    // A few demo actions per werkingsgebied and year, so lists, search and the priority matrix
+    // show something; some priorities stay empty, as they would in reality.
+    actions::generate(&mut tx, &created[0], 2020, 2022, 1, "demo").await?;
+    actions::generate(&mut tx, &created[1], 2023, 2025, 2, "demo").await?;
+
     sqlx::query!(
         "insert into seed_runs (name, content_sha256) values ($1, 'demo v1')",
         SEED_NAME

@@ -586,3 +586,48 @@ async fn deep_pages_follow_a_keyset_and_the_xlsx_export_is_a_workbook() {
     );
     assert!(shared.contains("Regio Leie"));
 }
+
+#[tokio::test]
+async fn demo_and_synthetic_actions_are_generated_and_labelled() {
+    let app = TestApp::new().await;
+    assert!(regie::demo::load(&app.db).await.unwrap());
+    // 37 werkingsgebieden x 3 years x 1 and 39 x 3 x 2.
+    assert_eq!(
+        count(&app, "select count(*) from actions where origin = 'demo'").await,
+        345
+    );
+    assert_eq!(
+        count(&app, "select count(*) from actions a join partnerships p using (partnership_id) where not p.is_demo").await,
+        0
+    );
+    let added = regie::demo::actions::synthetic(&app.db, 2, 2, "een wachtwoord voor de benchmark")
+        .await
+        .unwrap();
+    assert_eq!(added, 39 * 2 * 2);
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from actions where origin = 'synthetic'"
+        )
+        .await,
+        156
+    );
+    assert_eq!(
+        count(&app, "select count(*) from action_changes c join actions a using (action_id) where a.origin = 'synthetic'").await,
+        156,
+        "each with its history"
+    );
+
+    let bench = app.other_browser();
+    bench
+        .sign_in(
+            "bench.regisseur@synthetic.invalid",
+            "een wachtwoord voor de benchmark",
+        )
+        .await
+        .assert_redirects_to("/");
+    let list = bench.get("/acties?q=fietslessen").await;
+    list.assert_contains(r#"<span class="demo-badge">demo</span>"#);
+    list.assert_contains(r#"<span class="demo-badge">synthetisch</span>"#);
+    assert_eq!(bench.get("/acties/nieuw").await.status, StatusCode::OK);
+}
