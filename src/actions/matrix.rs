@@ -42,31 +42,34 @@ pub struct PartnershipMatrix {
     pub missing: usize,
 }
 
-/// Counts of actions (not deleted, not cancelled) per werkingsgebied, year and priority. An
-/// action that spans several years counts in each of them.
+/// Counts of actions (not deleted, not cancelled) per werkingsgebied, year and priority, kept
+/// by triggers in `action_priority_counts`. An action that spans several years counts in each.
 async fn counts(
     db: &PgPool,
     period: &Period,
     partnership: Option<i64>,
 ) -> Result<HashMap<(i64, i32, i16), i64>> {
     let rows = sqlx::query!(
-        r#"select a.partnership_id, y.year as "year!", pr.priority as "priority!", count(*) as "count!"
-           from actions a
-           join partnerships p on p.partnership_id = a.partnership_id
-           cross join lateral generate_series(extract(year from a.starts_on)::int,
-                                              extract(year from coalesce(a.ends_on, a.starts_on))::int) as y(year)
-           cross join lateral unnest(a.priorities) as pr(priority)
-           where a.deleted_at is null and a.status <> 'geannuleerd'
-             and p.policy_period_id = $1 and ($2::bigint is null or a.partnership_id = $2)
-           group by 1, 2, 3"#,
+        r#"select c.partnership_id, c.year, c.priority, c.actions
+           from action_priority_counts c
+           join partnerships p on p.partnership_id = c.partnership_id
+           where p.policy_period_id = $1 and ($2::bigint is null or c.partnership_id = $2)
+             and c.year between $3 and $4 and c.actions > 0"#,
         period.policy_period_id,
-        partnership
+        partnership,
+        period.starts_on.year() as i16,
+        period.ends_on.year() as i16,
     )
     .fetch_all(db)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| ((r.partnership_id, r.year, r.priority), r.count))
+        .map(|r| {
+            (
+                (r.partnership_id, i32::from(r.year), r.priority),
+                i64::from(r.actions),
+            )
+        })
         .collect())
 }
 

@@ -631,3 +631,47 @@ async fn demo_and_synthetic_actions_are_generated_and_labelled() {
     list.assert_contains(r#"<span class="demo-badge">synthetisch</span>"#);
     assert_eq!(bench.get("/acties/nieuw").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_kept_priority_counts_always_equal_a_fresh_count() {
+    let app = TestApp::new().await;
+    let a = partnership(&app, "Regio A", &["34022"]).await;
+    let b = partnership(&app, "Regio B", &["34003"]).await;
+    let statements = [
+        "insert into actions (partnership_id, title, priorities, kind, starts_on, ends_on) select $1, 'x' || i, array[1 + i % 4, 1 + (i + 1) % 4]::smallint[], 'overleg', date '2022-11-01' + i * 20, date '2022-11-01' + i * 25 from generate_series(1, 60) i",
+        "insert into actions (partnership_id, title, priorities, kind, starts_on) select $2, 'y' || i, '{3}', 'vorming', date '2024-01-01' + i from generate_series(1, 10) i",
+        "update actions set priorities = '{2}' where title like 'x1%'",
+        "update actions set status = 'geannuleerd' where title like 'x2%'",
+        "update actions set deleted_at = now() where title like 'y%' and title <> 'y1'",
+        "update actions set partnership_id = $2 where title = 'x33'",
+        "update actions set ends_on = starts_on + 400 where title = 'x5'",
+        "delete from actions where title = 'x44'",
+    ];
+    for sql in statements {
+        sqlx::query(sql)
+            .bind(a)
+            .bind(b)
+            .execute(&app.db)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    let kept: Vec<(i64, i16, i16, i32)> = sqlx::query_as(
+        "select partnership_id, year, priority, actions from action_priority_counts where actions <> 0 order by 1, 2, 3",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    let fresh: Vec<(i64, i16, i16, i32)> = sqlx::query_as(
+        "select a.partnership_id, y.year::smallint, p.priority, count(*)::int
+         from actions a
+         cross join lateral generate_series(extract(year from a.starts_on)::int, extract(year from coalesce(a.ends_on, a.starts_on))::int) y(year)
+         cross join lateral unnest(a.priorities) p(priority)
+         where a.deleted_at is null and a.status <> 'geannuleerd'
+         group by 1, 2, 3 order by 1, 2, 3",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert!(!fresh.is_empty());
+    assert_eq!(kept, fresh);
+}
