@@ -528,7 +528,8 @@ impl AppointmentPage {
             .await?
             .pop()
             .ok_or(AppError::NotFound)?;
-        let issued: Option<IssuedLink> = signed_in.session.remove(ISSUED_LINK_KEY).await?;
+        let issued: Option<IssuedLink> =
+            flash::take_once(&signed_in.session, ISSUED_LINK_KEY).await?;
         let host = headers
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())

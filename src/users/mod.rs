@@ -280,7 +280,8 @@ impl UserPage {
         errors: FieldErrors,
     ) -> Result<Self> {
         // Shown once: taken out of the session as it is rendered.
-        let issued: Option<IssuedPassword> = admin.session.remove(ONE_TIME_PASSWORD_KEY).await?;
+        let issued: Option<IssuedPassword> =
+            crate::web::flash::take_once(&admin.session, ONE_TIME_PASSWORD_KEY).await?;
         let form = form.unwrap_or_else(|| UserForm {
             email: user.email.clone(),
             full_name: user.full_name.clone(),

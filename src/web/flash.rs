@@ -51,5 +51,19 @@ pub async fn push(session: &Session, kind: FlashKind, message: impl Into<String>
 
 /// Takes the pending messages; they are shown once.
 pub async fn take(session: &Session) -> Result<Vec<Flash>> {
-    Ok(session.remove(KEY).await?.unwrap_or_default())
+    Ok(take_once(session, KEY).await?.unwrap_or_default())
+}
+
+/// Reads a value that is shown once and removes it. Only a value that is there is removed:
+/// a removal marks the session changed, and a changed session is written back to PostgreSQL,
+/// which every page view would otherwise pay for.
+pub async fn take_once<T: serde::de::DeserializeOwned>(
+    session: &Session,
+    key: &str,
+) -> Result<Option<T>> {
+    let value: Option<T> = session.get(key).await?;
+    if value.is_some() {
+        session.remove::<serde_json::Value>(key).await?;
+    }
+    Ok(value)
 }

@@ -275,3 +275,91 @@ async fn a_new_user_replaces_the_one_time_password_in_the_browser() {
     assert_eq!(browser.path().await, "/");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_regisseur_logs_an_action_and_finds_it_in_the_catalogue() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let partnership = crate::actions::partnership(&app, "Regio Leie", &["34022", "34041"]).await;
+    crate::actions::regisseur_of(&app, partnership, "rita@kortrijk.be").await;
+    let base = serve(&app).await;
+
+    browser
+        .client()
+        .goto(&format!("{base}/login"))
+        .await
+        .unwrap();
+    browser.fill("#email", "rita@kortrijk.be").await;
+    browser.fill("#password", PASSWORD).await;
+    browser
+        .click("form[action='/login'] button[type=submit]")
+        .await;
+    browser.wait_for_text("main", "Uw werkingsgebied").await;
+
+    browser
+        .client()
+        .goto(&format!("{base}/acties/nieuw"))
+        .await
+        .unwrap();
+    browser.fill("#title", "Fietslessen voor nieuwkomers").await;
+    browser
+        .fill(
+            "#description",
+            "Fietslessen zodat nieuwkomers zelfstandig naar hun opleiding kunnen.",
+        )
+        .await;
+    browser.click("input[name=prioriteit][value='2']").await;
+    browser
+        .client()
+        .find(Locator::Css("#kind"))
+        .await
+        .unwrap()
+        .select_by_value("opleiding")
+        .await
+        .unwrap();
+    // A date field takes the keyboard: day, month, year in the browser's own order.
+    browser
+        .client()
+        .execute(
+            "document.getElementById('starts_on').value = '2025-04-01'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.click("input[name=gemeente][value='34041']").await;
+    browser.fill("#partner_naam_0", "VDAB Kortrijk").await;
+    browser
+        .client()
+        .find(Locator::Css("#partner_soort_0"))
+        .await
+        .unwrap()
+        .select_by_value("vdab")
+        .await
+        .unwrap();
+    browser.click("form.action-form button[type=submit]").await;
+    browser.wait_for_text("main", "Actie bewaard.").await;
+    browser
+        .wait_for_text("h1", "Fietslessen voor nieuwkomers")
+        .await;
+
+    // The catalogue finds it through another form of a word in its description.
+    browser
+        .client()
+        .goto(&format!("{base}/acties?q=opleidingen"))
+        .await
+        .unwrap();
+    let results = browser.wait_for_text("#resultaten", "nieuwkomers").await;
+    assert!(results.contains("Regio Leie"), "{results}");
+    let marked = browser
+        .client()
+        .find(Locator::Css("#resultaten mark"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(marked.to_lowercase(), "opleiding");
+    browser.close().await;
+}
