@@ -266,9 +266,46 @@ async fn count(state: &AppState, f: &Parsed) -> Result<i64> {
     .await?)
 }
 
-/// Newest first, by keyset: a deep page costs what the first one does (indexes
-/// `actions_list_idx` and `actions_partnership_idx`).
-async fn fetch_newest(
+/// Newest or oldest first, by keyset: a deep page costs what the first one does (indexes
+/// `actions_list_idx` and `actions_partnership_idx`, read forward or backward).
+async fn fetch_by_date(
+    state: &AppState,
+    f: &Parsed,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<Vec<ListRow>> {
+    if f.sort == "oudste" {
+        return fetch_oldest(state, f, after, limit).await;
+    }
+    Ok(sqlx::query_as!(
+        ListRow,
+        r#"select a.action_id as "action_id!", a.title as "title!", a.priorities as "priorities!",
+                  a.kind as "kind!: Kind", a.status as "status!: Status",
+                  a.starts_on as "starts_on!: NaiveDate", a.ends_on as "ends_on: NaiveDate",
+                  a.origin as "origin!: Origin", p.partnership_id, p.name as partnership,
+                  '' as "title_marked!", '' as "snippet!"
+           from filtered_actions($1, $2, $3, $4, $5, $6, $7, $8, '') a
+           join partnerships p on p.partnership_id = a.partnership_id
+           where ($9::date is null or (a.starts_on, a.action_id) < ($9::date, $10::bigint))
+           order by a.starts_on desc, a.action_id desc
+           limit $11"#,
+        f.period,
+        f.year,
+        f.priority,
+        f.kind as Option<Kind>,
+        f.target_group,
+        f.status as Option<Status>,
+        f.province,
+        f.partnership,
+        after.map(|c| c.starts_on) as Option<NaiveDate>,
+        after.map(|c| c.action_id),
+        limit,
+    )
+    .fetch_all(&state.db)
+    .await?)
+}
+
+async fn fetch_oldest(
     state: &AppState,
     f: &Parsed,
     after: Option<Cursor>,
@@ -283,8 +320,8 @@ async fn fetch_newest(
                   '' as "title_marked!", '' as "snippet!"
            from filtered_actions($1, $2, $3, $4, $5, $6, $7, $8, '') a
            join partnerships p on p.partnership_id = a.partnership_id
-           where ($9::date is null or (a.starts_on, a.action_id) < ($9::date, $10::bigint))
-           order by a.starts_on desc, a.action_id desc
+           where ($9::date is null or (a.starts_on, a.action_id) > ($9::date, $10::bigint))
+           order by a.starts_on, a.action_id
            limit $11"#,
         f.period,
         f.year,
@@ -404,10 +441,10 @@ async fn page(
     partnership: Option<(i64, String)>,
 ) -> Result<Response> {
     let parsed = filters.parse();
-    let keyset = parsed.sort == "nieuwste" && parsed.query.is_empty();
+    let keyset = matches!(parsed.sort, "nieuwste" | "oudste") && parsed.query.is_empty();
     let after = Cursor::parse(filters.na.trim()).filter(|_| keyset);
     let rows: Vec<ListRow> = if keyset {
-        fetch_newest(state, &parsed, after, PAGE_SIZE + 1).await?
+        fetch_by_date(state, &parsed, after, PAGE_SIZE + 1).await?
     } else {
         fetch_sorted(state, &parsed, PAGE_SIZE + 1, (parsed.page - 1) * PAGE_SIZE).await?
     };

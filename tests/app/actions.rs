@@ -675,3 +675,26 @@ async fn the_kept_priority_counts_always_equal_a_fresh_count() {
     assert!(!fresh.is_empty());
     assert_eq!(kept, fresh);
 }
+
+#[tokio::test]
+async fn oldest_first_pages_by_keyset_too() {
+    let app = TestApp::new().await;
+    let p = partnership(&app, "Regio Leie", &["34022"]).await;
+    sqlx::query(
+        "insert into actions (partnership_id, title, priorities, kind, starts_on) select $1, 'Actie ' || i, '{2}', 'overleg', date '2024-01-01' + i from generate_series(1, 30) i",
+    )
+    .bind(p)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    app.sign_in_as(Role::Ministry).await;
+    let first = app.get("/acties?sortering=oudste").await;
+    assert!(first.body.find(">Actie 1<").unwrap() < first.body.find(">Actie 2<").unwrap());
+    first.assert_contains("/acties?sortering=oudste&#38;pagina=2&#38;na=2024-01-26_25");
+    let second = app
+        .get("/acties?sortering=oudste&pagina=2&na=2024-01-26_25")
+        .await;
+    second.assert_contains(">Actie 26<");
+    second.assert_contains(">Actie 30<");
+    assert!(!second.body.contains(">Actie 25<"));
+}
