@@ -76,7 +76,6 @@ impl Filters {
         let query = self.q.trim().chars().take(200).collect::<String>();
         let sort = match self.sortering.as_str() {
             "oudste" => "oudste",
-            "titel" => "titel",
             "relevantie" if !query.is_empty() => "relevantie",
             _ if !query.is_empty() && self.sortering.is_empty() => "relevantie",
             _ => "nieuwste",
@@ -368,7 +367,6 @@ async fn fetch_sorted(
                case when $10 = 'relevantie'
                     then ts_rank(a.search, websearch_to_tsquery('dutch', $9)) end desc nulls last,
                case when $10 = 'oudste' then a.starts_on end asc,
-               case when $10 = 'titel' then lower(a.title) end asc,
                a.starts_on desc, a.action_id desc
            limit $11 offset $12"#,
         f.period,
@@ -518,7 +516,6 @@ async fn page(
             [
                 ("nieuwste", "nieuwste eerst"),
                 ("oudste", "oudste eerst"),
-                ("titel", "titel"),
                 ("relevantie", "relevantie (bij zoeken)"),
             ]
             .into_iter()

@@ -74,7 +74,7 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect)] = &[
     ("POST", "/admin/beleidsperiodes/{period}/bewerken", ToLogin, Unprocessable, Forbidden, Forbidden),
     ("GET", "/wachtwoord-instellen/onbekend", Gone, Gone, Gone, Gone),
     ("GET", "/acties", ToLogin, Ok, Ok, Ok),
-    ("GET", "/acties?q=overleg&prioriteit=1&sortering=titel", ToLogin, Ok, Ok, Ok),
+    ("GET", "/acties?q=overleg&prioriteit=1&sortering=oudste", ToLogin, Ok, Ok, Ok),
     ("GET", "/acties/{action}", ToLogin, Ok, Ok, Ok),
     ("GET", "/acties/export.csv", ToLogin, Ok, Ok, Ok),
     ("GET", "/werkingsgebieden/{partnership}/acties", ToLogin, Ok, Ok, Ok),
