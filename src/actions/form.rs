@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 
 use super::model::{Kind, PRIORITIES, PartnerKind, Status, TARGET_GROUPS};
-use crate::periods::parse_date;
 use crate::web::forms::FieldErrors;
+use crate::web::forms::parse_date;
 
 /// Rows offered for partners on the form.
 pub const PARTNER_ROWS: usize = 5;

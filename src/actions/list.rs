@@ -304,6 +304,8 @@ async fn fetch_by_date(
     .await?)
 }
 
+/// The same query as [`fetch_by_date`] in the other direction. Two literal queries rather than
+/// one with a computed ORDER BY: only a plain `order by starts_on, action_id` walks the index.
 async fn fetch_oldest(
     state: &AppState,
     f: &Parsed,

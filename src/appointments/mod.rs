@@ -20,7 +20,6 @@ use crate::audit::{self, Action};
 use crate::auth::{AdminOnly, SignedIn, StaffOnly, password_link};
 use crate::database::Timestamp;
 use crate::error::{AppError, Result};
-use crate::periods::parse_date;
 use crate::state::AppState;
 use crate::users::{Role, is_plausible_email};
 use crate::web::extract::{Form, Path, Query};
@@ -423,19 +422,7 @@ async fn create(
             "Vul een VTE in tussen 0,1 en 1,0 (bijvoorbeeld 0,8).",
         );
     }
-    let starts_on = parse_date(&form.starts_on);
-    if starts_on.is_none() {
-        errors.add("starts_on", "Vul een geldige begindatum in (dd/mm/jjjj).");
-    }
-    let ends_on = parse_date(&form.ends_on);
-    if ends_on.is_none() {
-        errors.add("ends_on", "Vul een geldige einddatum in (dd/mm/jjjj).");
-    }
-    if let (Some(s), Some(e)) = (starts_on, ends_on)
-        && e <= s
-    {
-        errors.add("ends_on", "De einddatum moet na de begindatum liggen.");
-    }
+    let (starts_on, ends_on) = forms::date_range(&mut errors, &form.starts_on, &form.ends_on);
     let note = form.request_note.trim().to_string();
     if note.chars().count() > 2000 {
         errors.add(
@@ -778,7 +765,7 @@ async fn end(
         .pop()
         .ok_or(AppError::NotFound)?;
     let mut errors = FieldErrors::new();
-    let ended_on = parse_date(&form.ended_on);
+    let ended_on = forms::parse_date(&form.ended_on);
     match ended_on {
         None => errors.add("ended_on", "Vul een geldige einddatum in (dd/mm/jjjj)."),
         Some(d) if d < a.starts_on => errors.add(

@@ -251,14 +251,13 @@ fn parse_date(value: &str, label: &str, problems: &mut Vec<String>) -> Option<Na
     if value.is_empty() {
         return None;
     }
-    let parsed = NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(value, "%d/%m/%Y"));
-    if parsed.is_err() {
+    let parsed = crate::web::forms::parse_date(value);
+    if parsed.is_none() {
         problems.push(format!(
             "De datum '{label}' is niet geldig (dd/mm/jjjj); die filter werd niet toegepast."
         ));
     }
-    parsed.ok()
+    parsed
 }
 
 async fn index(

@@ -214,31 +214,10 @@ struct ValidPeriod {
     population_year: i16,
 }
 
-/// Parses a date as the browser's date field sends it (2026-11-27) or as people type it
-/// (27/11/2026).
-pub fn parse_date(value: &str) -> Option<NaiveDate> {
-    let value = value.trim();
-    NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(value, "%d/%m/%Y"))
-        .ok()
-}
-
 async fn validate(db: &PgPool, form: &PeriodForm) -> Result<(Option<ValidPeriod>, FieldErrors)> {
     let mut errors = FieldErrors::new();
     let name = forms::text(&mut errors, "name", "de naam", &form.name, 100);
-    let starts_on = parse_date(&form.starts_on);
-    if starts_on.is_none() {
-        errors.add("starts_on", "Vul een geldige begindatum in (dd/mm/jjjj).");
-    }
-    let ends_on = parse_date(&form.ends_on);
-    if ends_on.is_none() {
-        errors.add("ends_on", "Vul een geldige einddatum in (dd/mm/jjjj).");
-    }
-    if let (Some(s), Some(e)) = (starts_on, ends_on)
-        && e <= s
-    {
-        errors.add("ends_on", "De einddatum moet na de begindatum liggen.");
-    }
+    let (starts_on, ends_on) = forms::date_range(&mut errors, &form.starts_on, &form.ends_on);
     let vintage = [VINTAGE_2019, VINTAGE_2025]
         .into_iter()
         .find(|v| *v == form.vintage);

@@ -1,6 +1,8 @@
 //! Form validation results: a Dutch message per field, shown beside the field and summarised at
 //! the top of the form. A form with errors is re-rendered with status 422 and the input kept.
 
+use chrono::NaiveDate;
+
 /// Errors per field name, in the order they were found.
 #[derive(Debug, Default, Clone)]
 pub struct FieldErrors(Vec<(&'static str, String)>);
@@ -32,6 +34,37 @@ impl FieldErrors {
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
         self.0.iter().map(|(f, m)| (*f, m.as_str()))
     }
+}
+
+/// Parses a date as the browser's date field sends it (2026-11-27) or as people type it
+/// (27/11/2026).
+pub fn parse_date(value: &str) -> Option<NaiveDate> {
+    let value = value.trim();
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(value, "%d/%m/%Y"))
+        .ok()
+}
+
+/// A required begin date (`starts_on`) and a required end date (`ends_on`) after it.
+pub fn date_range(
+    errors: &mut FieldErrors,
+    starts_on: &str,
+    ends_on: &str,
+) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    let starts = parse_date(starts_on);
+    if starts.is_none() {
+        errors.add("starts_on", "Vul een geldige begindatum in (dd/mm/jjjj).");
+    }
+    let ends = parse_date(ends_on);
+    if ends.is_none() {
+        errors.add("ends_on", "Vul een geldige einddatum in (dd/mm/jjjj).");
+    }
+    if let (Some(s), Some(e)) = (starts, ends)
+        && e <= s
+    {
+        errors.add("ends_on", "De einddatum moet na de begindatum liggen.");
+    }
+    (starts, ends)
 }
 
 /// Trims a text field and checks its length in characters.
