@@ -209,56 +209,45 @@ pub async fn recent_partners(db: impl PgExecutor<'_>, partnership_id: i64) -> Re
     .await?)
 }
 
+/// Writes the partners, municipalities and participants of an action, replacing earlier ones
+/// when `replacing`. Data-modifying CTEs keep it to one statement per step; the deletes go
+/// first in their own statement because a statement's parts do not see each other's changes.
 async fn write_children(
     conn: &mut PgConnection,
     action_id: i64,
     input: &ActionInput,
+    replacing: bool,
 ) -> Result<()> {
-    sqlx::query!(
-        "delete from action_partners where action_id = $1",
-        action_id
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!(
-        "delete from action_municipalities where action_id = $1",
-        action_id
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!(
-        "delete from action_participants where action_id = $1",
-        action_id
-    )
-    .execute(&mut *conn)
-    .await?;
+    if replacing {
+        sqlx::query!(
+            r#"with partners as (delete from action_partners where action_id = $1),
+                    municipalities as (delete from action_municipalities where action_id = $1)
+               delete from action_participants where action_id = $1"#,
+            action_id
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
     let positions: Vec<i16> = (0..input.partners.len() as i16).collect();
     let kinds: Vec<PartnerKind> = input.partners.iter().map(|(k, _)| *k).collect();
     let names: Vec<String> = input.partners.iter().map(|(_, n)| n.clone()).collect();
-    sqlx::query!(
-        r#"insert into action_partners (action_id, position, kind, name)
-           select $1, * from unnest($2::smallint[], $3::partner_kind[], $4::text[])"#,
-        action_id,
-        &positions,
-        &kinds as &[PartnerKind],
-        &names
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!(
-        "insert into action_municipalities (action_id, nis_code) select $1, unnest($2::text[])",
-        action_id,
-        &input.municipalities
-    )
-    .execute(&mut *conn)
-    .await?;
     let groups: Vec<String> = input.participants.iter().map(|p| p.0.clone()).collect();
     let planned: Vec<i32> = input.participants.iter().map(|p| p.1).collect();
     let reached: Vec<i32> = input.participants.iter().map(|p| p.2).collect();
     sqlx::query!(
-        r#"insert into action_participants (action_id, target_group, planned, reached)
-           select $1, * from unnest($2::text[], $3::int[], $4::int[])"#,
+        r#"with partners as (
+                    insert into action_partners (action_id, position, kind, name)
+                    select $1, * from unnest($2::smallint[], $3::partner_kind[], $4::text[])),
+                municipalities as (
+                    insert into action_municipalities (action_id, nis_code)
+                    select $1, unnest($5::text[]))
+           insert into action_participants (action_id, target_group, planned, reached)
+           select $1, * from unnest($6::text[], $7::int[], $8::int[])"#,
         action_id,
+        &positions,
+        &kinds as &[PartnerKind],
+        &names,
+        &input.municipalities,
         &groups,
         &planned,
         &reached
@@ -318,7 +307,7 @@ pub async fn insert(
         .await?;
         return Ok(Inserted::Duplicate(existing));
     };
-    write_children(conn, id, input).await?;
+    write_children(conn, id, input, false).await?;
     record_change(
         conn,
         id,
@@ -367,7 +356,7 @@ pub async fn update(
     if updated.rows_affected() == 0 {
         return Ok(false);
     }
-    write_children(conn, before.action_id, input).await?;
+    write_children(conn, before.action_id, input, true).await?;
     let changes = diff(&before.input, input);
     record_change(conn, before.action_id, user_id, "updated", changes).await?;
     Ok(true)

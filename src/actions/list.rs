@@ -242,7 +242,7 @@ impl Cursor {
 }
 
 /// Counting stops here: an exact count of a huge result costs a scan and tells nobody more.
-const COUNT_LIMIT: i64 = 1_000;
+const COUNT_LIMIT: i64 = 500;
 
 /// The number of results, up to [`COUNT_LIMIT`] (more is reported as `COUNT_LIMIT + 1`).
 async fn count(state: &AppState, f: &Parsed) -> Result<i64> {
