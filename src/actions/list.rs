@@ -241,8 +241,10 @@ impl Cursor {
     }
 }
 
-/// Counting stops here: an exact count of a huge result costs a scan and tells nobody more.
-const COUNT_LIMIT: i64 = 500;
+/// Counting stops here: "meer dan 100 acties". An exact count of a broad filter costs a scan of
+/// thousands of rows on every page view and tells a reader nothing the first page does not;
+/// exact counts per werkingsgebied, year and priority are on the priority check.
+const COUNT_LIMIT: i64 = 100;
 
 /// The number of results, up to [`COUNT_LIMIT`] (more is reported as `COUNT_LIMIT + 1`).
 async fn count(state: &AppState, f: &Parsed) -> Result<i64> {

@@ -630,6 +630,11 @@ async fn demo_and_synthetic_actions_are_generated_and_labelled() {
     list.assert_contains(r#"<span class="demo-badge">demo</span>"#);
     list.assert_contains(r#"<span class="demo-badge">synthetisch</span>"#);
     assert_eq!(bench.get("/acties/nieuw").await.status, StatusCode::OK);
+    // Broad results are counted up to 100, not scanned to the end on every page view.
+    bench
+        .get("/acties")
+        .await
+        .assert_contains(r#"<strong id="aantal-acties">meer dan 100</strong> acties"#);
 }
 
 #[tokio::test]
