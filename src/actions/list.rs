@@ -430,6 +430,7 @@ struct ActionsPage {
     previous: Option<String>,
     next: Option<String>,
     export: String,
+    export_limit: String,
     may_create: bool,
     partnership: Option<(i64, String)>,
 }
@@ -540,6 +541,7 @@ async fn page(
             let q = filters.query_string(1, None);
             format!("{}{q}", if q.is_empty() { "" } else { "?" })
         },
+        export_limit: format::thousands(EXPORT_LIMIT),
         may_create: !super::db::own_partnerships(&state.db, &signed_in.user)
             .await?
             .is_empty(),
@@ -608,8 +610,9 @@ const EXPORT_HEADER: [&str; 18] = [
     "herkomst",
 ];
 
-/// At most this many rows per export.
-const EXPORT_LIMIT: i64 = 200_000;
+/// At most this many rows per export: the file is built in memory (an XLSX keeps every cell),
+/// and 20,000 rows keep a download within tens of megabytes. The list page says so.
+pub const EXPORT_LIMIT: i64 = 20_000;
 
 /// The filtered actions as export rows, newest first.
 async fn export_rows(state: &AppState, filters: &Filters) -> Result<Vec<[String; 18]>> {
