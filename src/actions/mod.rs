@@ -243,14 +243,8 @@ async fn create(
         let mut tx = state.db.begin().await?;
         let inserted = db::insert(&mut tx, pid, &input, signed_in.user.user_id, key, None).await?;
         tx.commit().await?;
-        let id = match inserted {
-            Inserted::New(id) => {
-                flash::push(&signed_in.session, FlashKind::Success, "Actie bewaard.").await?;
-                id
-            }
-            Inserted::Duplicate(id) => id,
-        };
-        return Ok(Redirect::to(&format!("/acties/{id}")).into_response());
+        let (Inserted::New(id) | Inserted::Duplicate(id)) = inserted;
+        return Ok(saved(id));
     }
     let page = ActionFormPage::build(
         &state,
@@ -316,12 +310,20 @@ struct ActionPage {
     may_copy: bool,
     is_admin: bool,
     origin: &'static str,
+    just_saved: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ShowQuery {
+    bewaard: Option<String>,
 }
 
 async fn show(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path(id): Path<i64>,
+    Query(query): Query<ShowQuery>,
 ) -> Result<Response> {
     let a = readable(&state, &signed_in, id).await?;
     let names: std::collections::HashMap<String, String> = db::members(&state.db, a.partnership_id)
@@ -391,6 +393,7 @@ async fn show(
         may_copy: a.deleted_at.is_none() && own.iter().any(|(p, _)| *p != a.partnership_id),
         is_admin: signed_in.user.role == Role::Admin,
         origin: origin_label(a.origin),
+        just_saved: query.bewaard.is_some(),
         a,
     };
     render(&page)
@@ -475,8 +478,14 @@ async fn update(
         return conflict(&state, &signed_in, &current, &input, raw).await;
     }
     tx.commit().await?;
-    flash::push(&signed_in.session, FlashKind::Success, "Actie bewaard.").await?;
-    Ok(Redirect::to(&format!("/acties/{id}")).into_response())
+    Ok(saved(id))
+}
+
+/// After a save: the action page, told to confirm it. The confirmation rides in the URL rather
+/// than as a session flash, so saving an action commits once instead of twice (the session
+/// row would be written too); saving is the busiest write in regie.
+fn saved(id: i64) -> Response {
+    Redirect::to(&format!("/acties/{id}?bewaard=1")).into_response()
 }
 
 /// Someone saved the action since this user opened it: show both versions side by side and

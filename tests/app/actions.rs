@@ -80,7 +80,9 @@ async fn create(app: &TestApp, partnership: i64, title: &str, key: &str) -> i64 
     fields.push(("idempotency_key", key));
     let r = app.post_form("/acties/nieuw", &fields).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    r.location().trim_start_matches("/acties/").parse().unwrap()
+    let saved = r.location().trim_start_matches("/acties/");
+    assert!(saved.ends_with("?bewaard=1"), "{saved}");
+    saved.trim_end_matches("?bewaard=1").parse().unwrap()
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
@@ -101,8 +103,14 @@ async fn a_regisseur_logs_an_action_that_everyone_can_read() {
     )
     .await;
 
-    let page = app.get(&format!("/acties/{id}")).await;
+    let page = app.get(&format!("/acties/{id}?bewaard=1")).await;
     page.assert_contains("Actie bewaard.");
+    assert!(
+        !app.get(&format!("/acties/{id}"))
+            .await
+            .body
+            .contains("Actie bewaard.")
+    );
     page.assert_contains("WSE-LR1: regierol opnemen");
     page.assert_contains("WSE-LR4: samenwerking met VDAB en andere actoren");
     page.assert_contains("VDAB Kortrijk (VDAB)");
@@ -256,7 +264,7 @@ async fn a_stale_edit_does_not_overwrite_and_shows_both_versions() {
         &edit("Fietslessen voor nieuwkomers"),
     )
     .await
-    .assert_redirects_to(&format!("/acties/{id}"));
+    .assert_redirects_to(&format!("/acties/{id}?bewaard=1"));
     let stale = app
         .post_form(
             &format!("/acties/{id}/bewerken"),
@@ -284,7 +292,7 @@ async fn a_stale_edit_does_not_overwrite_and_shows_both_versions() {
     mine.push(("version", "2"));
     app.post_form(&format!("/acties/{id}/bewerken"), &mine)
         .await
-        .assert_redirects_to(&format!("/acties/{id}"));
+        .assert_redirects_to(&format!("/acties/{id}?bewaard=1"));
     let page = app.get(&format!("/acties/{id}")).await;
     page.assert_contains(
         "titel: <del>Fietslessen voor nieuwkomers</del> → <ins>Fietslessen voor iedereen</ins>",
