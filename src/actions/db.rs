@@ -209,25 +209,22 @@ pub async fn recent_partners(db: impl PgExecutor<'_>, partnership_id: i64) -> Re
     .await?)
 }
 
-/// Writes the partners, municipalities and participants of an action, replacing earlier ones
-/// when `replacing`. Data-modifying CTEs keep it to one statement per step; the deletes go
-/// first in their own statement because a statement's parts do not see each other's changes.
-async fn write_children(
+/// Replaces the partners, municipalities and participants of an action. Data-modifying CTEs
+/// keep it to two statements; the deletes go first in their own statement because the parts
+/// of one statement do not see each other's changes.
+async fn replace_children(
     conn: &mut PgConnection,
     action_id: i64,
     input: &ActionInput,
-    replacing: bool,
 ) -> Result<()> {
-    if replacing {
-        sqlx::query!(
-            r#"with partners as (delete from action_partners where action_id = $1),
-                    municipalities as (delete from action_municipalities where action_id = $1)
-               delete from action_participants where action_id = $1"#,
-            action_id
-        )
-        .execute(&mut *conn)
-        .await?;
-    }
+    sqlx::query!(
+        r#"with partners as (delete from action_partners where action_id = $1),
+                municipalities as (delete from action_municipalities where action_id = $1)
+           delete from action_participants where action_id = $1"#,
+        action_id
+    )
+    .execute(&mut *conn)
+    .await?;
     let positions: Vec<i16> = (0..input.partners.len() as i16).collect();
     let kinds: Vec<PartnerKind> = input.partners.iter().map(|(k, _)| *k).collect();
     let names: Vec<String> = input.partners.iter().map(|(_, n)| n.clone()).collect();
@@ -263,6 +260,9 @@ pub enum Inserted {
     Duplicate(i64),
 }
 
+/// Inserts an action with its partners, municipalities, participants and "created" history
+/// entry in one statement (data-modifying CTEs): atomic without an explicit transaction, and
+/// one round trip for the busiest write in regie.
 pub async fn insert(
     conn: &mut PgConnection,
     partnership_id: i64,
@@ -271,15 +271,45 @@ pub async fn insert(
     idempotency_key: Option<uuid::Uuid>,
     copied_from: Option<i64>,
 ) -> Result<Inserted> {
+    let positions: Vec<i16> = (0..input.partners.len() as i16).collect();
+    let kinds: Vec<PartnerKind> = input.partners.iter().map(|(k, _)| *k).collect();
+    let names: Vec<String> = input.partners.iter().map(|(_, n)| n.clone()).collect();
+    let groups: Vec<String> = input.participants.iter().map(|p| p.0.clone()).collect();
+    let planned: Vec<i32> = input.participants.iter().map(|p| p.1).collect();
+    let reached: Vec<i32> = input.participants.iter().map(|p| p.2).collect();
+    let change = if copied_from.is_some() {
+        "copied"
+    } else {
+        "created"
+    };
     // `on conflict do nothing` on the (created_by, idempotency_key) constraint: a resubmitted
-    // form finds the action of the first submission instead of creating a second one.
+    // form inserts nothing, and finds the action of the first submission below.
     let id = sqlx::query_scalar!(
-        r#"insert into actions (partnership_id, title, description, priorities, kind, target_groups,
-                                starts_on, ends_on, status, cost_cents, results, copied_from,
-                                idempotency_key, created_by, updated_by)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
-           on conflict on constraint actions_idempotency_key do nothing
-           returning action_id"#,
+        r#"with inserted as (
+               insert into actions (partnership_id, title, description, priorities, kind,
+                                    target_groups, starts_on, ends_on, status, cost_cents, results,
+                                    copied_from, idempotency_key, created_by, updated_by)
+               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+               on conflict on constraint actions_idempotency_key do nothing
+               returning action_id
+           ), partners as (
+               insert into action_partners (action_id, position, kind, name)
+               select i.action_id, p.position, p.kind, p.name
+               from inserted i, unnest($15::smallint[], $16::partner_kind[], $17::text[])
+                    as p(position, kind, name)
+           ), municipalities as (
+               insert into action_municipalities (action_id, nis_code)
+               select i.action_id, m.nis_code from inserted i, unnest($18::text[]) as m(nis_code)
+           ), participants as (
+               insert into action_participants (action_id, target_group, planned, reached)
+               select i.action_id, c.target_group, c.planned, c.reached
+               from inserted i, unnest($19::text[], $20::int[], $21::int[])
+                    as c(target_group, planned, reached)
+           ), history as (
+               insert into action_changes (action_id, changed_by, change)
+               select action_id, $14, $22 from inserted
+           )
+           select action_id as "action_id!" from inserted"#,
         partnership_id,
         input.title,
         input.description,
@@ -293,34 +323,30 @@ pub async fn insert(
         input.results,
         copied_from,
         idempotency_key,
-        user_id
+        user_id,
+        &positions,
+        &kinds as &[PartnerKind],
+        &names,
+        &input.municipalities,
+        &groups,
+        &planned,
+        &reached,
+        change,
     )
     .fetch_optional(&mut *conn)
     .await?;
-    let Some(id) = id else {
-        let existing = sqlx::query_scalar!(
-            "select action_id from actions where created_by = $1 and idempotency_key = $2",
-            user_id,
-            idempotency_key
-        )
-        .fetch_one(&mut *conn)
-        .await?;
-        return Ok(Inserted::Duplicate(existing));
-    };
-    write_children(conn, id, input, false).await?;
-    record_change(
-        conn,
-        id,
-        user_id,
-        if copied_from.is_some() {
-            "copied"
-        } else {
-            "created"
-        },
-        serde_json::json!({}),
-    )
-    .await?;
-    Ok(Inserted::New(id))
+    match id {
+        Some(id) => Ok(Inserted::New(id)),
+        None => Ok(Inserted::Duplicate(
+            sqlx::query_scalar!(
+                "select action_id from actions where created_by = $1 and idempotency_key = $2",
+                user_id,
+                idempotency_key
+            )
+            .fetch_one(&mut *conn)
+            .await?,
+        )),
+    }
 }
 
 /// Updates when `version` is still current; returns false when someone else saved first.
@@ -356,7 +382,7 @@ pub async fn update(
     if updated.rows_affected() == 0 {
         return Ok(false);
     }
-    write_children(conn, before.action_id, input, true).await?;
+    replace_children(conn, before.action_id, input).await?;
     let changes = diff(&before.input, input);
     record_change(conn, before.action_id, user_id, "updated", changes).await?;
     Ok(true)

@@ -240,9 +240,9 @@ async fn create(
     }
     if let (Some(input), Some(pid)) = (input.filter(|_| errors.is_empty()), partnership_id) {
         let key = uuid::Uuid::parse_str(form.idempotency_key.trim()).ok();
-        let mut tx = state.db.begin().await?;
-        let inserted = db::insert(&mut tx, pid, &input, signed_in.user.user_id, key, None).await?;
-        tx.commit().await?;
+        let mut conn = state.db.acquire().await?;
+        let inserted =
+            db::insert(&mut conn, pid, &input, signed_in.user.user_id, key, None).await?;
         let (Inserted::New(id) | Inserted::Duplicate(id)) = inserted;
         return Ok(saved(id));
     }
@@ -623,9 +623,9 @@ async fn copy(
         status: Status::Gepland,
         ..source.input.clone()
     };
-    let mut tx = state.db.begin().await?;
+    let mut conn = state.db.acquire().await?;
     let Inserted::New(new_id) = db::insert(
-        &mut tx,
+        &mut conn,
         target,
         &input,
         signed_in.user.user_id,
@@ -638,7 +638,6 @@ async fn copy(
             "copy without key reported a duplicate".into(),
         ));
     };
-    tx.commit().await?;
     flash::push(
         &signed_in.session,
         FlashKind::Success,
