@@ -1,6 +1,6 @@
 //! The middleware stack every request passes, outermost first:
-//! panic catcher, request id, tracing, security headers, compression, timeout, body limit,
-//! request context, cross-origin check, session, CSRF token check.
+//! panic catcher, request id, tracing, security headers, compression, Dutch pages for bare
+//! errors, timeout, body limit, request context, cross-origin check, session, CSRF token check.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -106,6 +106,8 @@ pub fn stack(router: Router, state: &AppState) -> Router {
                 HeaderValue::from_static("no-store"),
             ))
             .layer(CompressionLayer::new())
+            // Above the timeout and the sessions: sees the bare errors they answer with.
+            .layer(middleware::map_response(bare_errors))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::SERVICE_UNAVAILABLE,
                 REQUEST_TIMEOUT,
@@ -113,7 +115,6 @@ pub fn stack(router: Router, state: &AppState) -> Router {
             .layer(DefaultBodyLimit::max(BODY_LIMIT))
             .layer(middleware::from_fn(request_context))
             .layer(cross_origin)
-            .layer(middleware::map_response(session_store_failure))
             .layer(sessions)
             .layer(middleware::from_fn(csrf::verify)),
     )
@@ -133,11 +134,13 @@ fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLa
     SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
 }
 
-/// tower-sessions answers a bare, empty 500 when it cannot save a session (the store, i.e.
-/// PostgreSQL, is unreachable). Our own 500s always carry a page, so a bare one is that case:
-/// show the Dutch "temporarily unavailable" page instead.
-async fn session_store_failure(response: Response) -> Response {
-    if response.status() == StatusCode::INTERNAL_SERVER_ERROR
+/// Two layers answer with a bare, empty error: tower-sessions with a 500 when it cannot save a
+/// session (its store, PostgreSQL, is unreachable), and the timeout layer with a 503 after
+/// [`REQUEST_TIMEOUT`]. Our own error responses always carry a page, so a bare one is one of
+/// those: show the Dutch "temporarily unavailable" page instead.
+async fn bare_errors(response: Response) -> Response {
+    let status = response.status();
+    if (status == StatusCode::INTERNAL_SERVER_ERROR || status == StatusCode::SERVICE_UNAVAILABLE)
         && !response.headers().contains_key(header::CONTENT_TYPE)
     {
         return error_page(
