@@ -14,7 +14,7 @@ pub mod model;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{RawForm, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -24,7 +24,7 @@ use crate::auth::{AdminOnly, SignedIn, deny};
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::users::Role;
-use crate::web::extract::{Form, Path, Query};
+use crate::web::extract::{Form, Path, Query, RawForm};
 use crate::web::flash::{self, FlashKind};
 use crate::web::forms::FieldErrors;
 use crate::web::layout::Layout;

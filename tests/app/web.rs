@@ -134,6 +134,23 @@ async fn a_malformed_form_or_query_gets_a_dutch_page_not_a_raw_error() {
         .await;
     assert!(r.status.is_client_error(), "{}", r.status);
     r.assert_contains("Ongeldige aanvraag");
+
+    // The action form reads its raw body: a JSON body gets the same Dutch page.
+    let p = crate::actions::partnership(&app, "Regio Leie", &["34022"]).await;
+    let regisseur = app.other_browser();
+    crate::actions::regisseur_of(&regisseur, p, "rita@kortrijk.be").await;
+    let token = regisseur.csrf_token().await;
+    let r = regisseur
+        .request(
+            axum::http::Request::post("/acties/nieuw")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("x-csrf-token", token)
+                .body(axum::body::Body::from("{}"))
+                .unwrap(),
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    r.assert_contains("Ongeldige aanvraag");
 }
 
 #[tokio::test]
