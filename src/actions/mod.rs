@@ -550,13 +550,13 @@ async fn delete(
     )
     .await?;
     tx.commit().await?;
-    flash::push(
+    flash::redirect(
         &signed_in.session,
         FlashKind::Success,
         "Actie verwijderd. Een beheerder kan ze herstellen.",
+        &format!("/werkingsgebieden/{}/acties", a.partnership_id),
     )
-    .await?;
-    Ok(Redirect::to(&format!("/werkingsgebieden/{}/acties", a.partnership_id)).into_response())
+    .await
 }
 
 async fn restore(
@@ -584,8 +584,13 @@ async fn restore(
         .await?;
     }
     tx.commit().await?;
-    flash::push(&admin.session, FlashKind::Success, "Actie hersteld.").await?;
-    Ok(Redirect::to(&format!("/acties/{id}")).into_response())
+    flash::redirect(
+        &admin.session,
+        FlashKind::Success,
+        "Actie hersteld.",
+        &format!("/acties/{id}"),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -638,13 +643,13 @@ async fn copy(
             "copy without key reported a duplicate".into(),
         ));
     };
-    flash::push(
+    flash::redirect(
         &signed_in.session,
         FlashKind::Success,
         "Actie overgenomen als geplande actie in uw werkingsgebied. Pas ze nu aan.",
+        &format!("/acties/{new_id}/bewerken"),
     )
-    .await?;
-    Ok(Redirect::to(&format!("/acties/{new_id}/bewerken")).into_response())
+    .await
 }
 
 /// A label for where an action comes from, for lists and pages.

@@ -458,13 +458,13 @@ async fn create(
             .record(&mut *tx, &staff.ctx)
             .await?;
         tx.commit().await?;
-        flash::push(
+        return flash::redirect(
             &staff.session,
             FlashKind::Success,
             "Aanstelling aangevraagd.",
+            &format!("/aanstellingen/{id}"),
         )
-        .await?;
-        return Ok(Redirect::to(&format!("/aanstellingen/{id}")).into_response());
+        .await;
     }
     render_with_status(
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -565,8 +565,13 @@ async fn show(
 }
 
 async fn conflict(admin: &SignedIn, id: i64, message: &str) -> Result<Response> {
-    flash::push(&admin.session, FlashKind::Error, message).await?;
-    Ok(Redirect::to(&format!("/aanstellingen/{id}")).into_response())
+    flash::redirect(
+        &admin.session,
+        FlashKind::Error,
+        message,
+        &format!("/aanstellingen/{id}"),
+    )
+    .await
 }
 
 /// Finds or creates the regisseur's account for an approved appointment. Returns the user id
@@ -687,8 +692,13 @@ async fn approve(
             )
             .await?;
     }
-    flash::push(&admin.session, FlashKind::Success, message).await?;
-    Ok(Redirect::to(&format!("/aanstellingen/{id}")).into_response())
+    flash::redirect(
+        &admin.session,
+        FlashKind::Success,
+        message,
+        &format!("/aanstellingen/{id}"),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -749,8 +759,13 @@ async fn reject(
         .record(&mut *tx, &admin.ctx)
         .await?;
     tx.commit().await?;
-    flash::push(&admin.session, FlashKind::Success, "Aanvraag afgewezen.").await?;
-    Ok(Redirect::to(&format!("/aanstellingen/{id}")).into_response())
+    flash::redirect(
+        &admin.session,
+        FlashKind::Success,
+        "Aanvraag afgewezen.",
+        &format!("/aanstellingen/{id}"),
+    )
+    .await
 }
 
 async fn end(

@@ -244,8 +244,13 @@ async fn delete(
         .record(&state.db, &signed_in.ctx)
         .await?;
     signed_in.session.flush().await?;
-    flash::push(&signed_in.session, FlashKind::Info, "U bent afgemeld.").await?;
-    Ok(Redirect::to("/login").into_response())
+    flash::redirect(
+        &signed_in.session,
+        FlashKind::Info,
+        "U bent afgemeld.",
+        "/login",
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -349,13 +354,13 @@ async fn update_password(
         remembered.session_version = session_version;
         signed_in.session.insert(SESSION_KEY, remembered).await?;
     }
-    flash::push(
+    flash::redirect(
         &signed_in.session,
         FlashKind::Success,
         "Uw wachtwoord is gewijzigd.",
+        &next,
     )
-    .await?;
-    Ok(Redirect::to(&next).into_response())
+    .await
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::get;
 use rand::Rng;
 use serde::Deserialize;
@@ -203,11 +203,11 @@ async fn update(
         .record(&mut *tx, &ctx)
         .await?;
     tx.commit().await?;
-    flash::push(
+    flash::redirect(
         &session,
         FlashKind::Success,
         "Uw wachtwoord is ingesteld. U kunt zich nu aanmelden.",
+        "/login",
     )
-    .await?;
-    Ok(Redirect::to("/login").into_response())
+    .await
 }

@@ -132,6 +132,11 @@ async fn create(
     if p.legal_form == LegalForm::Centrumstad && count != 1 {
         message.push_str(" Controleer de rechtsvorm.");
     }
-    flash::push(&admin.session, FlashKind::Success, message).await?;
-    Ok(Redirect::to(&format!("/werkingsgebieden/{new_id}")).into_response())
+    flash::redirect(
+        &admin.session,
+        FlashKind::Success,
+        message,
+        &format!("/werkingsgebieden/{new_id}"),
+    )
+    .await
 }

@@ -252,8 +252,13 @@ async fn add(
         .record(&mut *tx, &admin.ctx)
         .await?;
     tx.commit().await?;
-    flash::push(&admin.session, FlashKind::Success, "Gemeente toegevoegd.").await?;
-    Ok(Redirect::to(&back_to(id, &form.q)).into_response())
+    flash::redirect(
+        &admin.session,
+        FlashKind::Success,
+        "Gemeente toegevoegd.",
+        &back_to(id, &form.q),
+    )
+    .await
 }
 
 async fn remove(

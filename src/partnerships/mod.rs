@@ -14,7 +14,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 use sqlx::PgPool;
@@ -471,13 +471,13 @@ async fn create(
                     .record(&mut *tx, &admin.ctx)
                     .await?;
                 tx.commit().await?;
-                flash::push(
+                return flash::redirect(
                     &admin.session,
                     FlashKind::Success,
                     "Werkingsgebied aangemaakt. Voeg nu de gemeenten toe.",
+                    &format!("/werkingsgebieden/{id}/leden"),
                 )
-                .await?;
-                return Ok(Redirect::to(&format!("/werkingsgebieden/{id}/leden")).into_response());
+                .await;
             }
             Err(err) if name_taken(&err) => {
                 errors.add(
@@ -572,13 +572,13 @@ async fn update(
                     .record(&mut *tx, &admin.ctx)
                     .await?;
                 tx.commit().await?;
-                flash::push(
+                return flash::redirect(
                     &admin.session,
                     FlashKind::Success,
                     "Werkingsgebied bewaard.",
+                    &format!("/werkingsgebieden/{id}"),
                 )
-                .await?;
-                return Ok(Redirect::to(&format!("/werkingsgebieden/{id}")).into_response());
+                .await;
             }
             Err(err) if name_taken(&err) => {
                 errors.add(
@@ -682,11 +682,11 @@ async fn update_contact(
         .record(&mut *tx, &signed_in.ctx)
         .await?;
     tx.commit().await?;
-    flash::push(
+    flash::redirect(
         &signed_in.session,
         FlashKind::Success,
         "Contactgegevens bewaard.",
+        &format!("/werkingsgebieden/{id}"),
     )
-    .await?;
-    Ok(Redirect::to(&format!("/werkingsgebieden/{id}")).into_response())
+    .await
 }

@@ -8,7 +8,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::get;
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -326,13 +326,13 @@ async fn create(
                     .record(&mut *tx, &admin.ctx)
                     .await?;
                 tx.commit().await?;
-                flash::push(
+                return flash::redirect(
                     &admin.session,
                     FlashKind::Success,
                     "Beleidsperiode aangemaakt.",
+                    "/admin/beleidsperiodes",
                 )
-                .await?;
-                return Ok(Redirect::to("/admin/beleidsperiodes").into_response());
+                .await;
             }
             Err(err) if constraint_error(&err, &mut errors) => {}
             Err(err) => return Err(err.into()),
@@ -428,13 +428,13 @@ async fn update(
                         .record(&mut *tx, &admin.ctx)
                         .await?;
                     tx.commit().await?;
-                    flash::push(
+                    return flash::redirect(
                         &admin.session,
                         FlashKind::Success,
                         "Beleidsperiode bewaard.",
+                        "/admin/beleidsperiodes",
                     )
-                    .await?;
-                    return Ok(Redirect::to("/admin/beleidsperiodes").into_response());
+                    .await;
                 }
                 Err(err) if constraint_error(&err, &mut errors) => {}
                 Err(err) => return Err(err.into()),

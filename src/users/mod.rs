@@ -230,8 +230,13 @@ async fn create(
                     .await?;
                 tx.commit().await?;
                 hand_over_password(&admin.session, user_id, one_time).await?;
-                flash::push(&admin.session, FlashKind::Success, "Gebruiker aangemaakt.").await?;
-                return Ok(Redirect::to(&format!("/admin/gebruikers/{user_id}")).into_response());
+                return flash::redirect(
+                    &admin.session,
+                    FlashKind::Success,
+                    "Gebruiker aangemaakt.",
+                    &format!("/admin/gebruikers/{user_id}"),
+                )
+                .await;
             }
             Err(db::EmailTaken) => {
                 errors.add("email", "Er bestaat al een gebruiker met dit e-mailadres.");
@@ -358,8 +363,13 @@ async fn update(
         .record(&mut *tx, &admin.ctx)
         .await?;
     tx.commit().await?;
-    flash::push(&admin.session, FlashKind::Success, "Gegevens bewaard.").await?;
-    Ok(Redirect::to(&format!("/admin/gebruikers/{user_id}")).into_response())
+    flash::redirect(
+        &admin.session,
+        FlashKind::Success,
+        "Gegevens bewaard.",
+        &format!("/admin/gebruikers/{user_id}"),
+    )
+    .await
 }
 
 async fn deactivate(
@@ -368,13 +378,13 @@ async fn deactivate(
     Path(user_id): Path<i64>,
 ) -> Result<Response> {
     if user_id == admin.user.user_id {
-        flash::push(
+        return flash::redirect(
             &admin.session,
             FlashKind::Error,
             "U kunt uw eigen account niet deactiveren.",
+            &format!("/admin/gebruikers/{user_id}"),
         )
-        .await?;
-        return Ok(Redirect::to(&format!("/admin/gebruikers/{user_id}")).into_response());
+        .await;
     }
     set_active(&state, &admin, user_id, false).await
 }
@@ -427,8 +437,13 @@ async fn set_active(
     } else {
         "Gebruiker is gedeactiveerd; lopende sessies zijn beëindigd."
     };
-    flash::push(&admin.session, FlashKind::Success, message).await?;
-    Ok(Redirect::to(&format!("/admin/gebruikers/{user_id}")).into_response())
+    flash::redirect(
+        &admin.session,
+        FlashKind::Success,
+        message,
+        &format!("/admin/gebruikers/{user_id}"),
+    )
+    .await
 }
 
 async fn reset_password(

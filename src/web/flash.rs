@@ -1,5 +1,6 @@
 //! One-shot messages shown on the next page ("Gebruiker aangemaakt.").
 
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
@@ -47,6 +48,18 @@ pub async fn push(session: &Session, kind: FlashKind, message: impl Into<String>
     });
     session.insert(KEY, all).await?;
     Ok(())
+}
+
+/// Leaves a message for the next page and sends the browser there (303 See Other): the end of
+/// most successful POSTs.
+pub async fn redirect(
+    session: &Session,
+    kind: FlashKind,
+    message: impl Into<String>,
+    to: &str,
+) -> Result<Response> {
+    push(session, kind, message).await?;
+    Ok(Redirect::to(to).into_response())
 }
 
 /// Takes the pending messages; they are shown once.
