@@ -143,8 +143,13 @@ async fn index(
     let period = periods::choose(&all, query.periode)
         .ok_or(AppError::NotFound)?
         .clone();
-    let summaries =
-        db::summaries(&state.db, period.policy_period_id, period.population_year).await?;
+    let summaries = db::summaries(
+        &state.db,
+        period.policy_period_id,
+        period.population_year,
+        None,
+    )
+    .await?;
     let rows: Vec<Row> = summaries
         .iter()
         .map(|s| Row {
@@ -232,11 +237,16 @@ async fn show(
     )
     .fetch_all(&state.db)
     .await?;
-    let summary = db::summaries(&state.db, period.policy_period_id, period.population_year)
-        .await?
-        .into_iter()
-        .find(|s| s.partnership_id == id)
-        .ok_or(AppError::NotFound)?;
+    let summary = db::summaries(
+        &state.db,
+        period.policy_period_id,
+        period.population_year,
+        Some(id),
+    )
+    .await?
+    .into_iter()
+    .find(|s| s.partnership_id == id)
+    .ok_or(AppError::NotFound)?;
     let appointments = crate::appointments::history(&state.db, id).await?;
     let carried_over_from = match p.carried_over_from {
         Some(source) => Some((source, find(&state.db, source).await?.name)),
