@@ -15,8 +15,9 @@ use crate::audit::{self, Action};
 use crate::auth::password;
 use crate::config::Config;
 use crate::database::{self, Location, embedded::Cluster};
+use crate::identity::Role;
 use crate::state::AppState;
-use crate::users::{self, Role, db as users_db};
+use crate::users::{self, db as users_db};
 use crate::web::RequestContext;
 
 #[derive(Parser)]

@@ -27,8 +27,6 @@ pub enum AppError {
     PasswordChangeRequired,
     #[error("forbidden")]
     Forbidden,
-    #[error("conflict: {0}")]
-    Conflict(String),
     /// The database did not answer in time or is gone: 503, the app recovers when it is back.
     #[error("database unavailable")]
     Unavailable(#[source] sqlx::Error),
@@ -41,8 +39,9 @@ pub enum AppError {
     SessionStore(#[source] tower_sessions::session::Error),
     #[error("session error")]
     Session(#[source] tower_sessions::session::Error),
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Anything else that should not happen; the cause is logged with its chain.
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
 }
 
 impl From<sqlx::Error> for AppError {
@@ -83,6 +82,73 @@ impl From<tower_sessions::session::Error> for AppError {
     }
 }
 
+/// The heading and explanation of an error page.
+#[derive(Clone, Copy, Debug)]
+pub struct ErrorText {
+    pub heading: &'static str,
+    pub message: &'static str,
+}
+
+/// Something failed on our side (500). Also the panic catcher's page.
+pub const INTERNAL: ErrorText = ErrorText {
+    heading: "Er ging iets mis",
+    message: "Er ging iets mis aan onze kant. De fout is gelogd; probeer het later opnieuw.",
+};
+
+/// The database (or the session store in it) cannot serve now (503). Also the page for the
+/// bare errors of the timeout and session layers.
+pub const UNAVAILABLE: ErrorText = ErrorText {
+    heading: "Tijdelijk niet beschikbaar",
+    message: "De databank antwoordt op dit moment niet. Probeer het over enkele ogenblikken opnieuw.",
+};
+
+const NOT_FOUND: ErrorText = ErrorText {
+    heading: "Pagina niet gevonden",
+    message: "Deze pagina bestaat niet (meer). Controleer het adres of ga terug naar de startpagina.",
+};
+
+const BAD_REQUEST: ErrorText = ErrorText {
+    heading: "Ongeldige aanvraag",
+    message: "Deze aanvraag kon niet gelezen worden. Ga terug, controleer wat u invulde en probeer het opnieuw.",
+};
+
+const UNAUTHORIZED: ErrorText = ErrorText {
+    heading: "Aanmelden vereist",
+    message: "Meld u aan om deze pagina te bekijken.",
+};
+
+const FORBIDDEN: ErrorText = ErrorText {
+    heading: "Geen toegang",
+    message: "U hebt geen toegang tot deze pagina. Denkt u dat dit niet klopt, neem dan contact op met een beheerder.",
+};
+
+/// Lets a write show a database constraint's verdict (a name taken, an overlap) to the user
+/// instead of failing with a 500. The constraint is the source of truth; there is no SELECT
+/// before the INSERT that a concurrent request could slip past.
+pub trait ResultExt<T> {
+    /// `Ok(Err(outcome))` when the statement broke one of the `known` constraints, with the
+    /// outcome listed beside its name (a form error, a refusal to explain); any other failure
+    /// stays an [`AppError`].
+    fn on_constraint<E: Copy>(self, known: &[(&str, E)]) -> Result<Result<T, E>>;
+}
+
+impl<T> ResultExt<T> for std::result::Result<T, sqlx::Error> {
+    fn on_constraint<E: Copy>(self, known: &[(&str, E)]) -> Result<Result<T, E>> {
+        let err = match self {
+            Ok(value) => return Ok(Ok(value)),
+            Err(err) => err,
+        };
+        let violated = match &err {
+            sqlx::Error::Database(db) => db.constraint(),
+            _ => None,
+        };
+        match known.iter().find(|(name, _)| Some(*name) == violated) {
+            Some((_, outcome)) => Ok(Err(*outcome)),
+            None => Err(err.into()),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {
@@ -92,48 +158,21 @@ struct ErrorPage {
 }
 
 impl AppError {
-    fn status_and_text(&self) -> (StatusCode, &'static str, &'static str) {
+    fn status_and_text(&self) -> (StatusCode, ErrorText) {
         match self {
-            Self::NotFound => (
-                StatusCode::NOT_FOUND,
-                "Pagina niet gevonden",
-                "Deze pagina bestaat niet (meer). Controleer het adres of ga terug naar de startpagina.",
-            ),
-            Self::BadRequest(_) => (
-                StatusCode::BAD_REQUEST,
-                "Ongeldige aanvraag",
-                "Deze aanvraag kon niet gelezen worden. Ga terug, controleer wat u invulde en probeer het opnieuw.",
-            ),
-            Self::Unauthorized { .. } => (
-                StatusCode::UNAUTHORIZED,
-                "Aanmelden vereist",
-                "Meld u aan om deze pagina te bekijken.",
-            ),
-            Self::PasswordChangeRequired => (
-                StatusCode::SEE_OTHER,
-                "Wachtwoord wijzigen",
-                "Kies eerst een eigen wachtwoord.",
-            ),
-            Self::Forbidden => (
-                StatusCode::FORBIDDEN,
-                "Geen toegang",
-                "U hebt geen toegang tot deze pagina. Denkt u dat dit niet klopt, neem dan contact op met een beheerder.",
-            ),
-            Self::Conflict(_) => (
-                StatusCode::CONFLICT,
-                "Conflict",
-                "Deze wijziging botst met een andere wijziging. Laad de pagina opnieuw en probeer het nog eens.",
-            ),
-            Self::Unavailable(_) | Self::SessionStore(_) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Tijdelijk niet beschikbaar",
-                "De databank antwoordt op dit moment niet. Probeer het over enkele ogenblikken opnieuw.",
-            ),
-            Self::Database(_) | Self::Render(_) | Self::Session(_) | Self::Internal(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Er ging iets mis",
-                "Er ging iets mis aan onze kant. De fout is gelogd; probeer het later opnieuw.",
-            ),
+            Self::NotFound => (StatusCode::NOT_FOUND, NOT_FOUND),
+            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, BAD_REQUEST),
+            // Both answer with a redirect before a page is rendered (see `into_response`).
+            Self::Unauthorized { .. } | Self::PasswordChangeRequired => {
+                (StatusCode::UNAUTHORIZED, UNAUTHORIZED)
+            }
+            Self::Forbidden => (StatusCode::FORBIDDEN, FORBIDDEN),
+            Self::Unavailable(_) | Self::SessionStore(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE)
+            }
+            Self::Database(_) | Self::Render(_) | Self::Session(_) | Self::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, INTERNAL)
+            }
         }
     }
 }
@@ -142,28 +181,28 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match &self {
             Self::Unauthorized { next } => {
-                return Redirect::to(&crate::auth::login_path_with_next(next)).into_response();
+                return Redirect::to(&crate::identity::login_path_with_next(next)).into_response();
             }
             Self::PasswordChangeRequired => return Redirect::to("/wachtwoord").into_response(),
             _ => {}
         }
-        let (status, heading, message) = self.status_and_text();
+        let (status, text) = self.status_and_text();
         if status.is_server_error() {
             // The cause chain goes to the log, never to the page.
             tracing::error!(error = ?self, "request failed");
         } else if let Self::BadRequest(reason) = &self {
             tracing::debug!(reason, "bad request");
         }
-        error_page(status, heading, message)
+        error_page(status, text)
     }
 }
 
 /// Renders the friendly error page; used by [`AppError`] and by middleware that rejects requests.
-pub fn error_page(status: StatusCode, heading: &'static str, message: &'static str) -> Response {
+pub fn error_page(status: StatusCode, text: ErrorText) -> Response {
     let page = ErrorPage {
-        layout: Layout::bare(heading),
-        heading,
-        message,
+        layout: Layout::bare(text.heading),
+        heading: text.heading,
+        message: text.message,
     };
     match page.render() {
         Ok(html) => (
@@ -174,14 +213,20 @@ pub fn error_page(status: StatusCode, heading: &'static str, message: &'static s
             .into_response(),
         Err(err) => {
             tracing::error!(error = ?err, "rendering the error page failed");
-            (status, heading).into_response()
+            (status, text.heading).into_response()
         }
     }
 }
 
 /// The 403 page, for rejections that happen outside a handler (CSRF checks).
 pub fn forbidden_page(message: &'static str) -> Response {
-    error_page(StatusCode::FORBIDDEN, "Aanvraag geweigerd", message)
+    error_page(
+        StatusCode::FORBIDDEN,
+        ErrorText {
+            heading: "Aanvraag geweigerd",
+            message,
+        },
+    )
 }
 
 #[cfg(test)]
@@ -198,7 +243,10 @@ mod tests {
 
     #[tokio::test]
     async fn internal_errors_show_a_friendly_page_without_their_cause() {
-        let (status, body) = page(AppError::Internal("secret detail: key=abc".into())).await;
+        let (status, body) = page(AppError::Internal(anyhow::anyhow!(
+            "secret detail: key=abc"
+        )))
+        .await;
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
         assert!(body.contains("Er ging iets mis"));
         assert!(!body.contains("secret detail"));

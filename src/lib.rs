@@ -11,6 +11,7 @@ pub mod coverage;
 pub mod database;
 pub mod demo;
 pub mod error;
+pub mod identity;
 pub mod municipalities;
 pub mod partnerships;
 pub mod periods;

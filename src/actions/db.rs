@@ -8,10 +8,9 @@ use sqlx::{PgConnection, PgExecutor};
 
 use super::form::{ActionForm, ActionInput};
 use super::model::{Kind, PartnerKind, Status, priority_code, target_group_label};
-use crate::auth::CurrentUser;
 use crate::database::Timestamp;
 use crate::error::{AppError, Result};
-use crate::users::Role;
+use crate::identity::{CurrentUser, Role};
 use crate::web::format;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, sqlx::Type)]

@@ -16,7 +16,9 @@ use super::db::Origin;
 use super::model::{Kind, PRIORITIES, Status, TARGET_GROUPS, target_group_label};
 use super::{origin_label, priorities_label};
 use crate::auth::SignedIn;
-use crate::error::{AppError, Result};
+use anyhow::{Context, anyhow};
+
+use crate::error::Result;
 use crate::municipalities::PROVINCES;
 use crate::periods;
 use crate::state::AppState;
@@ -699,20 +701,15 @@ async fn export_csv(
     _signed_in: SignedIn,
     Query(filters): Query<Filters>,
 ) -> Result<Response> {
-    let internal = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
     let mut writer = csv::WriterBuilder::new()
         .delimiter(b';')
         .from_writer(Vec::new());
-    writer.write_record(EXPORT_HEADER).map_err(internal)?;
+    writer.write_record(EXPORT_HEADER).context("csv")?;
     for row in export_rows(&state, &filters).await? {
-        writer.write_record(&row).map_err(internal)?;
+        writer.write_record(&row).context("csv")?;
     }
     let mut body = "\u{feff}".as_bytes().to_vec();
-    body.extend(
-        writer
-            .into_inner()
-            .map_err(|e| AppError::Internal(format!("csv: {e}")))?,
-    );
+    body.extend(writer.into_inner().map_err(|e| anyhow!("csv: {e}"))?);
     Ok(download(
         "text/csv; charset=utf-8",
         "attachment; filename=\"acties.csv\"",
@@ -756,8 +753,8 @@ async fn export_xlsx(
             workbook.save_to_buffer()
         })
         .await
-        .map_err(|e| AppError::Internal(format!("xlsx task: {e}")))?
-        .map_err(|e| AppError::Internal(format!("xlsx: {e}")))?;
+        .context("xlsx task")?
+        .context("xlsx")?;
     Ok(download(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "attachment; filename=\"acties.xlsx\"",

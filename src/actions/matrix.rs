@@ -16,6 +16,8 @@ use serde::Deserialize;
 use sqlx::PgPool;
 
 use crate::auth::StaffOnly;
+use anyhow::Context;
+
 use crate::error::{AppError, Result};
 use crate::municipalities::PROVINCES;
 use crate::periods::{self, Period};
@@ -113,7 +115,8 @@ pub async fn for_partnership(
     let counts = counts(db, period, Some(id)).await?;
     build(vec![(id, name.to_string())], period, &counts)
         .pop()
-        .ok_or_else(|| AppError::Internal("empty matrix".into()))
+        .context("a matrix of one werkingsgebied came out empty")
+        .map_err(AppError::from)
 }
 
 #[derive(Deserialize, Default)]

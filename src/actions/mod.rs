@@ -21,9 +21,11 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::auth::{AdminOnly, SignedIn, deny};
+use anyhow::anyhow;
+
 use crate::error::{AppError, Result};
+use crate::identity::Role;
 use crate::state::AppState;
-use crate::users::Role;
 use crate::web::extract::{Form, Path, Query, RawForm};
 use crate::web::flash::{self, FlashKind};
 use crate::web::forms::FieldErrors;
@@ -639,9 +641,7 @@ async fn copy(
     )
     .await?
     else {
-        return Err(AppError::Internal(
-            "copy without key reported a duplicate".into(),
-        ));
+        return Err(anyhow!("copy without key reported a duplicate").into());
     };
     flash::redirect(
         &signed_in.session,

@@ -12,12 +12,13 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use sqlx::PgExecutor;
 
-use crate::auth::{AdminOnly, CurrentUser};
+use crate::auth::AdminOnly;
 use crate::database::Timestamp;
 use crate::error::Result;
+use crate::identity::{CurrentUser, Role};
 use crate::state::AppState;
-use crate::users::Role;
 use crate::web::extract::Query;
+use crate::web::forms::Choice;
 use crate::web::layout::Layout;
 use crate::web::{RequestContext, format, render};
 
@@ -227,18 +228,12 @@ struct AuditRow {
     request_id: String,
 }
 
-struct ActionOption {
-    code: &'static str,
-    label: &'static str,
-    selected: bool,
-}
-
 #[derive(Template)]
 #[template(path = "audit/index.html")]
 struct AuditPage {
     layout: Layout,
     rows: Vec<AuditRow>,
-    actions: Vec<ActionOption>,
+    actions: Vec<Choice>,
     user_filter: String,
     from: String,
     to: String,
@@ -343,11 +338,7 @@ async fn index(
         rows,
         actions: Action::ALL
             .iter()
-            .map(|a| ActionOption {
-                code: a.code(),
-                label: a.label(),
-                selected: Some(*a) == action,
-            })
+            .map(|a| Choice::new(a.code(), a.label(), Some(*a) == action))
             .collect(),
         user_filter: user.to_string(),
         from: from

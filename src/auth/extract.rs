@@ -9,18 +9,16 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use crate::audit::{self, Action};
+use anyhow::Context;
+
 use crate::error::{AppError, Result};
+use crate::identity::{CurrentUser, Role, SESSION_ABSOLUTE_TIMEOUT};
 use crate::state::AppState;
-use crate::users::Role;
 use crate::web::RequestContext;
 use crate::web::layout::Layout;
 
 /// Where the signed-in user is kept in the session.
 pub(super) const SESSION_KEY: &str = "auth";
-/// A session ends this long after sign-in, however active it is.
-pub const SESSION_ABSOLUTE_TIMEOUT: chrono::Duration = chrono::Duration::hours(12);
-/// A session ends after this long without activity.
-pub const SESSION_IDLE_TIMEOUT: time::Duration = time::Duration::hours(8);
 /// How often activity is written back to the session store (each write extends the idle expiry).
 const ACTIVITY_WRITE_INTERVAL: i64 = 5 * 60;
 
@@ -32,16 +30,6 @@ pub(super) struct SessionUser {
     pub session_version: i32,
     pub signed_in_at: i64,
     pub last_seen_at: i64,
-}
-
-/// The signed-in user, as the database knows them now.
-#[derive(Clone, Debug)]
-pub struct CurrentUser {
-    pub user_id: i64,
-    pub email: String,
-    pub full_name: String,
-    pub role: Role,
-    pub must_change_password: bool,
 }
 
 /// Any signed-in user who has set their own password.
@@ -87,7 +75,8 @@ fn session_of(parts: &Parts) -> Result<Session> {
         .extensions
         .get::<Session>()
         .cloned()
-        .ok_or_else(|| AppError::Internal("session layer missing".into()))
+        .context("session layer missing")
+        .map_err(AppError::from)
 }
 
 /// Loads the session's user; ends the session if it timed out or the user may no longer use it.

@@ -8,10 +8,7 @@ pub mod password;
 pub mod password_link;
 pub mod throttle;
 
-pub use extract::{
-    AdminOnly, CurrentUser, MaybeSignedIn, SESSION_ABSOLUTE_TIMEOUT, SESSION_IDLE_TIMEOUT,
-    SignedIn, SignedInPendingPassword, StaffOnly, deny,
-};
+pub use extract::{AdminOnly, MaybeSignedIn, SignedIn, SignedInPendingPassword, StaffOnly, deny};
 
 use askama::Template;
 use axum::Router;
@@ -24,8 +21,8 @@ use tower_sessions::Session;
 
 use crate::audit::{self, Action};
 use crate::error::Result;
+use crate::identity::{Role, safe_next};
 use crate::state::AppState;
-use crate::users::Role;
 use crate::web::extract::{Form, Query};
 use crate::web::flash::{self, FlashKind};
 use crate::web::forms::FieldErrors;
@@ -44,26 +41,6 @@ pub fn router() -> Router<AppState> {
 
 /// The one message for every failed sign-in: it must not tell which emails have an account.
 const WRONG_CREDENTIALS: &str = "Het e-mailadres of het wachtwoord is niet juist.";
-
-/// `next` if it is a path on this site, so a link cannot send a user elsewhere after sign-in.
-pub fn safe_next(next: &str) -> Option<&str> {
-    let local = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.starts_with("/\\")
-        && !next.chars().any(|c| c.is_control() || c == '\\');
-    local.then_some(next)
-}
-
-/// `/login`, with a `next` parameter when there is somewhere to return to.
-pub fn login_path_with_next(next: &str) -> String {
-    match safe_next(next) {
-        Some(next) if next != "/" => format!(
-            "/login?next={}",
-            form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
-        ),
-        _ => "/login".to_string(),
-    }
-}
 
 #[derive(Template)]
 #[template(path = "auth/login.html")]
@@ -361,23 +338,4 @@ async fn update_password(
         &next,
     )
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(safe_next("/gemeenten?q=gent"), Some("/gemeenten?q=gent"));
-        assert_eq!(safe_next("https://evil.example"), None);
-        assert_eq!(safe_next("//evil.example"), None);
-        assert_eq!(safe_next("/\\evil.example"), None);
-        assert_eq!(safe_next("/a\nb"), None);
-        assert_eq!(login_path_with_next("/"), "/login");
-        assert_eq!(
-            login_path_with_next("/gemeenten?q=a b"),
-            "/login?next=%2Fgemeenten%3Fq%3Da+b"
-        );
-    }
 }

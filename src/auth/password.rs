@@ -10,6 +10,8 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use rand::Rng;
 use tokio::sync::Semaphore;
 
+use anyhow::{Context, anyhow};
+
 use crate::error::{AppError, Result};
 
 pub const MIN_LENGTH: usize = 12;
@@ -47,7 +49,7 @@ impl Hasher {
         self.blocking(move || {
             let hash = hash.unwrap_or_else(|| DUMMY_HASH.clone());
             let parsed = PasswordHash::new(&hash)
-                .map_err(|e| AppError::Internal(format!("stored password hash unreadable: {e}")))?;
+                .map_err(|e| anyhow!("stored password hash unreadable: {e}"))?;
             Ok(argon2()
                 .verify_password(password.as_bytes(), &parsed)
                 .is_ok())
@@ -59,14 +61,11 @@ impl Hasher {
         &self,
         f: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| AppError::Internal("hasher closed".into()))?;
+        let _permit = self.permits.acquire().await.context("hasher closed")?;
         tokio::task::spawn_blocking(f)
             .await
-            .map_err(|e| AppError::Internal(format!("hashing task failed: {e}")))
+            .context("hashing task failed")
+            .map_err(AppError::from)
     }
 }
 
@@ -76,12 +75,11 @@ static DUMMY_HASH: LazyLock<String> =
 /// Hashes synchronously: for the command line, where no async executor needs protecting.
 pub fn hash_now(password: &str) -> Result<String> {
     let salt_bytes: [u8; 16] = rand::rng().random();
-    let salt = SaltString::encode_b64(&salt_bytes)
-        .map_err(|e| AppError::Internal(format!("salt: {e}")))?;
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| anyhow!("salt: {e}"))?;
     argon2()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| AppError::Internal(format!("hashing failed: {e}")))
+        .map_err(|e| anyhow!("hashing failed: {e}").into())
 }
 
 /// A random one-time password: 20 characters from an alphabet without look-alikes (0/O, 1/l).

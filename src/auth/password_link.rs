@@ -17,9 +17,9 @@ use tower_sessions::Session;
 
 use super::password;
 use crate::audit::{self, Action};
-use crate::error::{Result, error_page};
+use crate::error::{ErrorText, Result, error_page};
+use crate::identity::Role;
 use crate::state::AppState;
-use crate::users::Role;
 use crate::web::extract::{Form, Path};
 use crate::web::flash::{self, FlashKind};
 use crate::web::forms::FieldErrors;
@@ -100,8 +100,10 @@ async fn valid_link(conn: &mut PgConnection, token: &str, lock: bool) -> Result<
 fn invalid() -> Response {
     error_page(
         StatusCode::GONE,
-        "Link ongeldig of verlopen",
-        "Deze link werd al gebruikt of is verlopen. Vraag een beheerder om een nieuwe link.",
+        ErrorText {
+            heading: "Link ongeldig of verlopen",
+            message: "Deze link werd al gebruikt of is verlopen. Vraag een beheerder om een nieuwe link.",
+        },
     )
 }
 

@@ -55,7 +55,7 @@ impl MapCache {
 }
 
 fn poisoned<T>(_: T) -> crate::error::AppError {
-    crate::error::AppError::Internal("map cache lock poisoned".into())
+    anyhow::anyhow!("map cache lock poisoned").into()
 }
 
 /// A closed line of (longitude, latitude) points.

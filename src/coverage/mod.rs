@@ -464,7 +464,7 @@ async fn show(
             })
             .collect(),
         any_demo: s.partnerships.iter().any(|p| p.is_demo),
-        is_staff: signed_in.user.role != crate::users::Role::Regisseur,
+        is_staff: signed_in.user.role != crate::identity::Role::Regisseur,
         period,
         year,
     };

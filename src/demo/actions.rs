@@ -290,12 +290,12 @@ pub async fn synthetic(
         (
             "bench.regisseur@synthetic.invalid",
             "Benchmark Regisseur",
-            crate::users::Role::Regisseur,
+            crate::identity::Role::Regisseur,
         ),
         (
             "bench.ministry@synthetic.invalid",
             "Benchmark Departement",
-            crate::users::Role::Ministry,
+            crate::identity::Role::Ministry,
         ),
     ] {
         sqlx::query!(
@@ -304,7 +304,7 @@ pub async fn synthetic(
                on conflict (lower(email)) do update set password_hash = excluded.password_hash"#,
             email,
             name,
-            role as crate::users::Role,
+            role as crate::identity::Role,
             hash
         )
         .execute(&mut *tx)

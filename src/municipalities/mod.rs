@@ -16,6 +16,7 @@ use crate::auth::SignedIn;
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::web::extract::{Path, Query};
+use crate::web::forms::Choice;
 use crate::web::layout::Layout;
 use crate::web::{format, render};
 use seed::{VINTAGE_2019, VINTAGE_2025};
@@ -40,12 +41,6 @@ struct ListQuery {
     q: String,
     provincie: String,
     indeling: String,
-}
-
-struct Choice {
-    value: &'static str,
-    label: &'static str,
-    selected: bool,
 }
 
 struct Row {
@@ -151,19 +146,11 @@ async fn index(
         q: q.to_string(),
         vintages: [(VINTAGE_2025, "vanaf 2025"), (VINTAGE_2019, "2019-2024")]
             .into_iter()
-            .map(|(value, label)| Choice {
-                value,
-                label,
-                selected: value == vintage,
-            })
+            .map(|(value, label)| Choice::new(value, label, value == vintage))
             .collect(),
         provinces: PROVINCES
             .into_iter()
-            .map(|p| Choice {
-                value: p,
-                label: p,
-                selected: p == province,
-            })
+            .map(|p| Choice::new(p, p, p == province))
             .collect(),
         vintage_label: if vintage == VINTAGE_2019 {
             "2019-2024"

@@ -11,7 +11,7 @@ use axum::routing::post;
 use super::{db::LegalForm, find, period_of};
 use crate::audit::{self, Action};
 use crate::auth::AdminOnly;
-use crate::error::Result;
+use crate::error::{Result, ResultExt};
 use crate::periods;
 use crate::state::AppState;
 use crate::web::extract::Path;
@@ -53,10 +53,11 @@ async fn create(
         next.policy_period_id
     )
     .fetch_one(&mut *tx)
-    .await;
+    .await
+    .on_constraint(&[(super::NAME_KEY, ())])?;
     let new_id = match copied {
         Ok(new_id) => new_id,
-        Err(sqlx::Error::Database(e)) if e.constraint() == Some("partnerships_name_key") => {
+        Err(()) => {
             drop(tx);
             flash::push(
                 &admin.session,
@@ -69,7 +70,6 @@ async fn create(
             .await?;
             return Ok(back);
         }
-        Err(e) => return Err(e.into()),
     };
 
     // Members in the new list: merged municipalities become their 2025 municipality (two

@@ -3,9 +3,8 @@
 use serde::Serialize;
 use sqlx::PgExecutor;
 
-use crate::auth::CurrentUser;
 use crate::error::Result;
-use crate::users::Role;
+use crate::identity::{CurrentUser, Role};
 
 /// A partnership of several municipalities needs at least this many inhabitants.
 pub const MIN_POPULATION: i64 = 60_000;

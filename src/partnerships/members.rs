@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::{Partnership, find, period_of};
 use crate::audit::{self, Action};
 use crate::auth::{AdminOnly, SignedIn};
-use crate::error::Result;
+use crate::error::{Result, ResultExt};
 use crate::periods::Period;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path, Query};
@@ -176,6 +176,15 @@ fn back_to(id: i64, q: &str) -> String {
     }
 }
 
+/// Why the database refused a new member.
+#[derive(Clone, Copy)]
+enum Refused {
+    /// The municipality is in another werkingsgebied (or this one) in this period.
+    InAnother,
+    /// Already a member of this werkingsgebied: a repeated submit.
+    AlreadyMember,
+}
+
 async fn add(
     State(state): State<AppState>,
     AdminOnly(admin): AdminOnly,
@@ -196,16 +205,18 @@ async fn add(
         nis
     )
     .fetch_optional(&mut *tx)
-    .await;
+    .await
+    // The database decides: a municipality is in at most one werkingsgebied per period.
+    .on_constraint(&[
+        ("partnership_members_one_per_period", Refused::InAnother),
+        ("partnership_members_pkey", Refused::AlreadyMember),
+    ])?;
     let error = match inserted {
         Ok(Some(_)) => None,
         Ok(None) => Some(format!(
             "De NIS-code {nis} hoort niet bij de gemeentelijst van deze periode."
         )),
-        // The database decides: a municipality is in at most one werkingsgebied per period.
-        Err(sqlx::Error::Database(e))
-            if e.constraint() == Some("partnership_members_one_per_period") =>
-        {
+        Err(Refused::InAnother) => {
             drop(tx);
             let other = sqlx::query!(
                 r#"select o.partnership_id, o.name as other, mu.name_nl
@@ -222,23 +233,16 @@ async fn add(
                 // Added twice (a double click): already a member.
                 return Ok(Redirect::to(&back_to(id, &form.q)).into_response());
             }
-            let page = page(
-                &state,
-                &admin,
-                id,
-                &form.q,
-                Some(format!(
-                    "{} hoort in {} al bij werkingsgebied {}. Haal de gemeente daar eerst weg.",
-                    other.name_nl, period.name, other.other
-                )),
-            )
-            .await?;
+            let error = format!(
+                "{} hoort in {} al bij werkingsgebied {}. Haal de gemeente daar eerst weg.",
+                other.name_nl, period.name, other.other
+            );
+            let page = page(&state, &admin, id, &form.q, Some(error)).await?;
             return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
-        Err(sqlx::Error::Database(e)) if e.constraint() == Some("partnership_members_pkey") => {
+        Err(Refused::AlreadyMember) => {
             return Ok(Redirect::to(&back_to(id, &form.q)).into_response());
         }
-        Err(err) => return Err(err.into()),
     };
     if let Some(error) = error {
         drop(tx);

@@ -21,13 +21,14 @@ use sqlx::PgPool;
 
 use crate::audit::{self, Action};
 use crate::auth::{AdminOnly, SignedIn, deny};
-use crate::error::{AppError, Result};
+use crate::error::{AppError, Result, ResultExt};
+use crate::identity::Role;
 use crate::periods::{self, Period};
 use crate::state::AppState;
-use crate::users::{Role, is_plausible_email};
+use crate::users::is_plausible_email;
 use crate::web::extract::{Form, Path, Query};
 use crate::web::flash::{self, FlashKind};
-use crate::web::forms::{self, FieldErrors};
+use crate::web::forms::{self, FieldError, FieldErrors};
 use crate::web::layout::Layout;
 use crate::web::{format, render, render_with_status};
 use db::LegalForm;
@@ -416,9 +417,16 @@ fn validate(form: &PartnershipForm, errors: &mut FieldErrors) -> Option<ValidPar
     }
 }
 
-fn name_taken(err: &sqlx::Error) -> bool {
-    matches!(err, sqlx::Error::Database(db) if db.constraint() == Some("partnerships_name_key"))
-}
+/// The unique constraint on a werkingsgebied's name within its period.
+const NAME_KEY: &str = "partnerships_name_key";
+
+const NAME_TAKEN: &[(&str, FieldError)] = &[(
+    NAME_KEY,
+    FieldError {
+        field: "name",
+        message: "Er bestaat in deze periode al een werkingsgebied met deze naam.",
+    },
+)];
 
 async fn new(
     State(state): State<AppState>,
@@ -471,7 +479,8 @@ async fn create(
             v.contact.contact_phone
         )
         .fetch_one(&mut *tx)
-        .await;
+        .await
+        .on_constraint(NAME_TAKEN)?;
         match inserted {
             Ok(id) => {
                 audit::Entry::new(Action::PartnershipCreated)
@@ -489,13 +498,7 @@ async fn create(
                 )
                 .await;
             }
-            Err(err) if name_taken(&err) => {
-                errors.add(
-                    "name",
-                    "Er bestaat in deze periode al een werkingsgebied met deze naam.",
-                );
-            }
-            Err(err) => return Err(err.into()),
+            Err(error) => errors.push(error),
         }
     }
     let selected = period.map_or(0, |p| p.policy_period_id);
@@ -568,7 +571,8 @@ async fn update(
             v.contact.contact_phone
         )
         .execute(&mut *tx)
-        .await;
+        .await
+        .on_constraint(NAME_TAKEN)?;
         match updated {
             Ok(_) => {
                 audit::Entry::new(Action::PartnershipUpdated)
@@ -590,13 +594,7 @@ async fn update(
                 )
                 .await;
             }
-            Err(err) if name_taken(&err) => {
-                errors.add(
-                    "name",
-                    "Er bestaat in deze periode al een werkingsgebied met deze naam.",
-                );
-            }
-            Err(err) => return Err(err.into()),
+            Err(error) => errors.push(error),
         }
     }
     render_with_status(

@@ -16,12 +16,12 @@ use sqlx::{PgExecutor, PgPool};
 
 use crate::audit::{self, Action};
 use crate::auth::AdminOnly;
-use crate::error::{AppError, Result};
+use crate::error::{AppError, Result, ResultExt};
 use crate::municipalities::seed::{VINTAGE_2019, VINTAGE_2025};
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::flash::{self, FlashKind};
-use crate::web::forms::{self, FieldErrors};
+use crate::web::forms::{self, Choice, FieldError, FieldErrors};
 use crate::web::layout::Layout;
 use crate::web::{format, render, render_with_status};
 
@@ -164,12 +164,6 @@ struct PeriodForm {
     population_year: String,
 }
 
-struct Choice {
-    value: String,
-    label: String,
-    selected: bool,
-}
-
 #[derive(Template)]
 #[template(path = "periods/form.html")]
 struct PeriodFormPage {
@@ -190,11 +184,7 @@ impl PeriodFormPage {
     ) -> Result<Self> {
         let vintages = [VINTAGE_2019, VINTAGE_2025]
             .into_iter()
-            .map(|v| Choice {
-                value: v.to_string(),
-                label: vintage_label(v).to_string(),
-                selected: form.vintage == v,
-            })
+            .map(|v| Choice::new(v, vintage_label(v), form.vintage == v))
             .collect();
         Ok(Self {
             layout: admin.layout(title).await?,
@@ -261,26 +251,23 @@ async fn validate(db: &PgPool, form: &PeriodForm) -> Result<(Option<ValidPeriod>
     Ok((valid, errors))
 }
 
-/// Maps the named constraints of `policy_periods` to a form error.
-fn constraint_error(err: &sqlx::Error, errors: &mut FieldErrors) -> bool {
-    let sqlx::Error::Database(db) = err else {
-        return false;
-    };
-    match db.constraint() {
-        Some("policy_periods_name_key") => {
-            errors.add("name", "Er bestaat al een beleidsperiode met deze naam.");
-            true
-        }
-        Some("policy_periods_no_overlap") => {
-            errors.add(
-                "starts_on",
-                "Deze periode overlapt met een andere beleidsperiode.",
-            );
-            true
-        }
-        _ => false,
-    }
-}
+/// What the named constraints of `policy_periods` mean on the form.
+const CONSTRAINT_ERRORS: &[(&str, FieldError)] = &[
+    (
+        "policy_periods_name_key",
+        FieldError {
+            field: "name",
+            message: "Er bestaat al een beleidsperiode met deze naam.",
+        },
+    ),
+    (
+        "policy_periods_no_overlap",
+        FieldError {
+            field: "starts_on",
+            message: "Deze periode overlapt met een andere beleidsperiode.",
+        },
+    ),
+];
 
 async fn new(AdminOnly(admin): AdminOnly) -> Result<Response> {
     let form = PeriodForm {
@@ -316,7 +303,8 @@ async fn create(
             p.population_year
         )
         .fetch_one(&mut *tx)
-        .await;
+        .await
+        .on_constraint(CONSTRAINT_ERRORS)?;
         match inserted {
             Ok(id) => {
                 audit::Entry::new(Action::PeriodCreated)
@@ -334,8 +322,7 @@ async fn create(
                 )
                 .await;
             }
-            Err(err) if constraint_error(&err, &mut errors) => {}
-            Err(err) => return Err(err.into()),
+            Err(error) => errors.push(error),
         }
     }
     let page = PeriodFormPage::build(
@@ -416,7 +403,8 @@ async fn update(
                 p.population_year
             )
             .execute(&mut *tx)
-            .await;
+            .await
+            .on_constraint(CONSTRAINT_ERRORS)?;
             match updated {
                 Ok(_) => {
                     audit::Entry::new(Action::PeriodUpdated)
@@ -436,8 +424,7 @@ async fn update(
                     )
                     .await;
                 }
-                Err(err) if constraint_error(&err, &mut errors) => {}
-                Err(err) => return Err(err.into()),
+                Err(error) => errors.push(error),
             }
         }
     }

@@ -13,9 +13,9 @@ use axum::routing::get;
 
 use crate::auth::{MaybeSignedIn, SignedIn};
 use crate::error::{AppError, Result};
+use crate::identity::Role;
 use crate::municipalities::seed::{VINTAGE_2019, VINTAGE_2025};
 use crate::state::AppState;
-use crate::users::Role;
 use crate::web::layout::Layout;
 use crate::web::{format, render};
 

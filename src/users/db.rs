@@ -2,12 +2,12 @@
 
 use sqlx::PgExecutor;
 
-use super::Role;
 use crate::database::Timestamp;
-use crate::error::Result;
+use crate::error::{Result, ResultExt};
+use crate::identity::Role;
 
 /// The email address is already used by another account.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct EmailTaken;
 
 pub struct NewUser<'a> {
@@ -34,13 +34,7 @@ pub async fn create(db: impl PgExecutor<'_>, user: NewUser<'_>) -> Result<Result
     )
     .fetch_one(db)
     .await;
-    match inserted {
-        Ok(id) => Ok(Ok(id)),
-        Err(sqlx::Error::Database(e)) if e.constraint() == Some("users_email_key") => {
-            Ok(Err(EmailTaken))
-        }
-        Err(e) => Err(e.into()),
-    }
+    inserted.on_constraint(&[("users_email_key", EmailTaken)])
 }
 
 pub struct UserRow {

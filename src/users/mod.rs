@@ -20,45 +20,13 @@ use tower_sessions::Session;
 use crate::audit::{self, Action};
 use crate::auth::{AdminOnly, SignedIn, password};
 use crate::error::{AppError, Result};
+use crate::identity::Role;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::flash::{self, FlashKind};
-use crate::web::forms::{self, FieldErrors};
+use crate::web::forms::{self, Choice, FieldErrors};
 use crate::web::layout::Layout;
 use crate::web::{RequestContext, format, render, render_with_status};
-
-/// What a user may do. Stored as the PostgreSQL enum `user_role`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
-#[sqlx(type_name = "user_role", rename_all = "lowercase")]
-pub enum Role {
-    Admin,
-    Ministry,
-    Regisseur,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Role::Admin, Role::Ministry, Role::Regisseur];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Ministry => "ministry",
-            Self::Regisseur => "regisseur",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Admin => "Beheerder",
-            Self::Ministry => "Departement WSE",
-            Self::Regisseur => "Regisseur",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.code() == code.trim())
-    }
-}
 
 /// A light check: something@domain.tld without spaces. The real proof is the user signing in.
 pub fn is_plausible_email(email: &str) -> bool {
@@ -98,20 +66,10 @@ struct IssuedPassword {
     password: String,
 }
 
-struct RoleOption {
-    code: &'static str,
-    label: &'static str,
-    selected: bool,
-}
-
-fn role_options(selected: Option<Role>) -> Vec<RoleOption> {
+fn role_options(selected: Option<Role>) -> Vec<Choice> {
     Role::ALL
         .into_iter()
-        .map(|r| RoleOption {
-            code: r.code(),
-            label: r.label(),
-            selected: Some(r) == selected,
-        })
+        .map(|r| Choice::new(r.code(), r.label(), Some(r) == selected))
         .collect()
 }
 
@@ -167,7 +125,7 @@ struct UserForm {
 struct NewUserPage {
     layout: Layout,
     form: UserForm,
-    roles: Vec<RoleOption>,
+    roles: Vec<Choice>,
     errors: FieldErrors,
 }
 
@@ -271,7 +229,7 @@ struct UserPage {
     created: String,
     last_sign_in: String,
     form: UserForm,
-    roles: Vec<RoleOption>,
+    roles: Vec<Choice>,
     errors: FieldErrors,
     one_time_password: Option<String>,
     is_self: bool,
@@ -511,7 +469,7 @@ pub async fn ensure_first_admin(db: &PgPool, email: &str) -> Result<Option<(Stri
     )
     .await?;
     let user_id = created.map_err(|db::EmailTaken| {
-        AppError::Internal(format!(
+        AppError::Internal(anyhow::anyhow!(
             "{email} exists but is not an admin; set REGIE_ADMIN_EMAIL to another address"
         ))
     })?;

@@ -15,7 +15,7 @@ use rand::Rng;
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
-use crate::error::{Result, forbidden_page};
+use crate::error::{ErrorText, Result, error_page, forbidden_page};
 
 const KEY: &str = "csrf_token";
 /// The form field and header that carry the token.
@@ -70,10 +70,12 @@ pub async fn verify(session: Session, request: Request, next: Next) -> Response 
     let bytes = match to_bytes(body, MAX_FORM_BYTES).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            return crate::error::error_page(
+            return error_page(
                 axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "Te groot",
-                "Wat u verstuurde is te groot.",
+                ErrorText {
+                    heading: "Te groot",
+                    message: "Wat u verstuurde is te groot.",
+                },
             );
         }
     };

@@ -3,6 +3,14 @@
 
 use chrono::NaiveDate;
 
+/// One Dutch message for one field, for errors known in advance (such as what a database
+/// constraint means, see [`crate::error::ResultExt::on_constraint`]).
+#[derive(Clone, Copy, Debug)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: &'static str,
+}
+
 /// Errors per field name, in the order they were found.
 #[derive(Debug, Default, Clone)]
 pub struct FieldErrors(Vec<(&'static str, String)>);
@@ -16,6 +24,10 @@ impl FieldErrors {
         if self.get(field).is_none() {
             self.0.push((field, message.into()));
         }
+    }
+
+    pub fn push(&mut self, error: FieldError) {
+        self.add(error.field, error.message);
     }
 
     /// The message for one field, if it has one.
@@ -85,4 +97,24 @@ pub fn text(
         );
     }
     value
+}
+
+/// One option of a select list, a group of checkboxes or of radio buttons: the value the form
+/// sends, the label a person reads, and whether it is chosen now. Templates write `selected`
+/// or `checked` from the one flag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    pub fn new(value: impl ToString, label: impl Into<String>, selected: bool) -> Self {
+        Self {
+            value: value.to_string(),
+            label: label.into(),
+            selected,
+        }
+    }
 }

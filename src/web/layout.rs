@@ -3,9 +3,8 @@
 
 use tower_sessions::Session;
 
-use crate::auth::CurrentUser;
 use crate::error::Result;
-use crate::users::Role;
+use crate::identity::{CurrentUser, Role};
 use crate::web::csrf;
 use crate::web::flash::{self, Flash};
 

@@ -24,8 +24,8 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 use tracing::Level;
 
-use crate::auth::SESSION_IDLE_TIMEOUT;
-use crate::error::{error_page, forbidden_page};
+use crate::error::{INTERNAL, UNAVAILABLE, error_page, forbidden_page};
+use crate::identity::SESSION_IDLE_TIMEOUT;
 use crate::state::AppState;
 use crate::web::{RequestContext, csrf};
 
@@ -56,11 +56,7 @@ pub fn stack(router: Router, state: &AppState) -> Router {
     router.layer(
         ServiceBuilder::new()
             .layer(CatchPanicLayer::custom(|_| {
-                error_page(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Er ging iets mis",
-                    "Er ging iets mis aan onze kant. De fout is gelogd; probeer het later opnieuw.",
-                )
+                error_page(StatusCode::INTERNAL_SERVER_ERROR, INTERNAL)
             }))
             // Cookies never reach the logs.
             .layer(SetSensitiveHeadersLayer::new([
@@ -143,11 +139,7 @@ async fn bare_errors(response: Response) -> Response {
     if (status == StatusCode::INTERNAL_SERVER_ERROR || status == StatusCode::SERVICE_UNAVAILABLE)
         && !response.headers().contains_key(header::CONTENT_TYPE)
     {
-        return error_page(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Tijdelijk niet beschikbaar",
-            "De databank antwoordt op dit moment niet. Probeer het over enkele ogenblikken opnieuw.",
-        );
+        return error_page(StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE);
     }
     response
 }

@@ -1,7 +1,7 @@
 //! Who may open what: every route against every role, including signed-out visitors.
 
 use axum::http::StatusCode;
-use regie::users::Role;
+use regie::identity::Role;
 
 use crate::helpers::TestApp;
 

@@ -2,7 +2,7 @@
 //! the priority matrix, exports and copying.
 
 use axum::http::{StatusCode, header};
-use regie::users::Role;
+use regie::identity::Role;
 
 use crate::helpers::{PASSWORD, TestApp};
 use crate::partnerships::period_id;

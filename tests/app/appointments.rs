@@ -2,7 +2,7 @@
 //! motivation, approval gives a one-time link, ending removes write access at once.
 
 use axum::http::StatusCode;
-use regie::users::Role;
+use regie::identity::Role;
 
 use crate::helpers::TestApp;
 use crate::partnerships::{create_partnership, period_id};

@@ -1,5 +1,5 @@
 use axum::http::StatusCode;
-use regie::users::Role;
+use regie::identity::Role;
 
 use crate::helpers::TestApp;
 

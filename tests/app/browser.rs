@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use regie::users::Role;
+use regie::identity::Role;
 
 use crate::helpers::{PASSWORD, TestApp};
 

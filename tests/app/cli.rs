@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-use regie::users::Role;
+use regie::identity::Role;
 
 use crate::helpers::TestApp;
 

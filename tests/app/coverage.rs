@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use axum::http::{StatusCode, header};
-use regie::users::Role;
+use regie::identity::Role;
 
 use crate::helpers::TestApp;
 use crate::partnerships::{create_partnership, period_id};

@@ -1,6 +1,6 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use regie::users::Role;
+use regie::identity::Role;
 
 use crate::helpers::{PASSWORD, TestApp};
 

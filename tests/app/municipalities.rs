@@ -1,8 +1,8 @@
 //! The reference data against the checks in seeds/SOURCES.md, and the pages that show it.
 
 use axum::http::StatusCode;
+use regie::identity::Role;
 use regie::municipalities::seed;
-use regie::users::Role;
 
 use crate::helpers::TestApp;
 

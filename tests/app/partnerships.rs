@@ -2,7 +2,7 @@
 //! by the own regisseur only, and carrying over through the 2025 mergers.
 
 use axum::http::StatusCode;
-use regie::users::Role;
+use regie::identity::Role;
 
 use crate::helpers::TestApp;
 

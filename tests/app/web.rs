@@ -2,7 +2,7 @@
 //! check, and what happens when the database is gone.
 
 use axum::http::{StatusCode, header};
-use regie::users::Role;
+use regie::identity::Role;
 
 use crate::helpers::TestApp;
 
