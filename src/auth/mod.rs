@@ -86,26 +86,27 @@ async fn create(
     let email_key = throttle::email_key(&form.email);
     let next = safe_next(&form.next).unwrap_or("/").to_string();
 
-    if let Verdict::Throttled { minutes } =
-        throttle::check(&state.db, &email_key, ctx.client_ip).await?
-    {
-        audit::Entry::new(Action::SignInThrottled)
-            .details(attempted_email(&email_key))
-            .record(&state.db, &ctx)
-            .await?;
-        let message = format!(
-            "Te veel mislukte aanmeldpogingen. Wacht {minutes} {} en probeer het dan opnieuw.",
-            if minutes == 1 { "minuut" } else { "minuten" }
-        );
-        return login_failed(
-            &session,
-            StatusCode::TOO_MANY_REQUESTS,
-            form.email,
-            next,
-            message,
-        )
-        .await;
-    }
+    let attempt = match throttle::begin(&state.db, &email_key, ctx.client_ip).await? {
+        Verdict::Allowed(attempt) => attempt,
+        Verdict::Throttled { minutes } => {
+            audit::Entry::new(Action::SignInThrottled)
+                .details(attempted_email(&email_key))
+                .record(&state.db, &ctx)
+                .await?;
+            let message = format!(
+                "Te veel mislukte aanmeldpogingen. Wacht {minutes} {} en probeer het dan opnieuw.",
+                if minutes == 1 { "minuut" } else { "minuten" }
+            );
+            return login_failed(
+                &session,
+                StatusCode::TOO_MANY_REQUESTS,
+                form.email,
+                next,
+                message,
+            )
+            .await;
+        }
+    };
 
     let account = sqlx::query!(
         r#"select user_id, role as "role: Role", password_hash, active, session_version,
@@ -126,7 +127,7 @@ async fn create(
     let user = match usable {
         Some(user) if password_ok => user,
         _ => {
-            throttle::record(&mut *tx, &email_key, ctx.client_ip, false).await?;
+            // The attempt was counted as a failure before the password was checked.
             let mut entry =
                 audit::Entry::new(Action::SignInFailed).details(attempted_email(&email_key));
             if let Some(a) = &account {
@@ -144,7 +145,7 @@ async fn create(
             .await;
         }
     };
-    throttle::record(&mut *tx, &email_key, ctx.client_ip, true).await?;
+    throttle::succeeded(&mut *tx, attempt).await?;
     sqlx::query!(
         "update users set last_sign_in_at = now() where user_id = $1",
         user.user_id

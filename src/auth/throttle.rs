@@ -8,7 +8,7 @@
 
 use std::net::IpAddr;
 
-use sqlx::PgExecutor;
+use sqlx::{PgConnection, PgExecutor, PgPool};
 
 use crate::database::Timestamp;
 use crate::error::Result;
@@ -19,11 +19,17 @@ pub const IP_LIMIT: i64 = 20;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {
-    Allowed,
+    /// The attempt may go ahead; it is already counted as a failure.
+    Allowed(Attempt),
     /// Locked; the lock lifts after about this many minutes.
-    Throttled {
-        minutes: i64,
-    },
+    Throttled { minutes: i64 },
+}
+
+/// A sign-in attempt that passed the limits and is counted as failed until [`succeeded`].
+#[derive(Debug, PartialEq, Eq)]
+#[must_use = "a successful sign-in must be recorded with `succeeded`"]
+pub struct Attempt {
+    login_attempt_id: i64,
 }
 
 /// The key an email address is counted under.
@@ -31,12 +37,67 @@ pub fn email_key(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-pub async fn check(
+/// Checks the limits for this account and address and, when they allow it, records the attempt
+/// as a failure, atomically with respect to other attempts on the same account or address.
+pub async fn begin(db: &PgPool, email_key: &str, ip: Option<IpAddr>) -> Result<Verdict> {
+    let ip = ip.map(|ip| ip.to_string());
+    let mut tx = db.begin().await?;
+    // Always the account first, then the address: one order for every transaction, so two
+    // attempts can never wait for each other's lock.
+    lock(&mut tx, "regie.login.account", email_key).await?;
+    if let Some(ip) = &ip {
+        lock(&mut tx, "regie.login.address", ip).await?;
+    }
+    let verdict = match throttled_minutes(&mut *tx, email_key, ip.as_deref()).await? {
+        Some(minutes) => Verdict::Throttled { minutes },
+        None => {
+            let login_attempt_id = sqlx::query_scalar!(
+                r#"insert into login_attempts (email_key, client_ip, succeeded)
+                   values ($1, $2::text::inet, false)
+                   returning login_attempt_id"#,
+                email_key,
+                ip,
+            )
+            .fetch_one(&mut *tx)
+            .await?;
+            Verdict::Allowed(Attempt { login_attempt_id })
+        }
+    };
+    tx.commit().await?;
+    Ok(verdict)
+}
+
+/// A transaction-scoped advisory lock on one key of one namespace.
+async fn lock(conn: &mut PgConnection, namespace: &str, key: &str) -> Result<()> {
+    sqlx::query!(
+        "select pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))",
+        namespace,
+        key
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The attempt's password was right: it no longer counts as a failure, and it ends the
+/// account's run of failures.
+pub async fn succeeded(db: impl PgExecutor<'_>, attempt: Attempt) -> Result<()> {
+    sqlx::query!(
+        "update login_attempts set succeeded = true, attempted_at = now()
+         where login_attempt_id = $1",
+        attempt.login_attempt_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// How long this account or address is still locked, if it is.
+async fn throttled_minutes(
     db: impl PgExecutor<'_>,
     email_key: &str,
-    ip: Option<IpAddr>,
-) -> Result<Verdict> {
-    let ip = ip.map(|ip| ip.to_string());
+    ip: Option<&str>,
+) -> Result<Option<i64>> {
     let row = sqlx::query!(
         r#"
         with account as (
@@ -79,28 +140,6 @@ pub async fn check(
     .map(|oldest| oldest + window)
     .max();
 
-    Ok(match locked_until {
-        Some(until) => Verdict::Throttled {
-            // Round up: "1 minute" rather than "0 minutes" for the last seconds.
-            minutes: ((until - row.now).num_seconds() + 59).div_euclid(60).max(1),
-        },
-        None => Verdict::Allowed,
-    })
-}
-
-pub async fn record(
-    db: impl PgExecutor<'_>,
-    email_key: &str,
-    ip: Option<IpAddr>,
-    succeeded: bool,
-) -> Result<()> {
-    sqlx::query!(
-        "insert into login_attempts (email_key, client_ip, succeeded) values ($1, $2::text::inet, $3)",
-        email_key,
-        ip.map(|ip| ip.to_string()),
-        succeeded,
-    )
-    .execute(db)
-    .await?;
-    Ok(())
+    // Round up: "1 minute" rather than "0 minutes" for the last seconds.
+    Ok(locked_until.map(|until| ((until - row.now).num_seconds() + 59).div_euclid(60).max(1)))
 }

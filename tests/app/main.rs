@@ -14,5 +14,6 @@ mod embedded;
 mod helpers;
 mod municipalities;
 mod partnerships;
+mod security;
 mod users;
 mod web;
