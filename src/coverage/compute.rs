@@ -1,5 +1,5 @@
 //! The coverage figures (dekkingsgraad), computed from membership and population, never typed
-//! in. Pure functions over rows loaded by `super::load`, so they are easy to check.
+//! in. Pure functions over rows loaded by `super::db::load`, so they are easy to check.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -60,11 +60,18 @@ impl Totals {
     }
 }
 
+/// The totals of one province.
+#[derive(Clone, Debug)]
+pub struct ProvinceTotals {
+    pub province: String,
+    pub totals: Totals,
+}
+
 /// Totals for all municipalities and per province (alphabetical), where `covered` decides.
 pub fn totals(
     municipalities: &[Municipality],
     covered: impl Fn(&Municipality) -> bool,
-) -> (Totals, Vec<(String, Totals)>) {
+) -> (Totals, Vec<ProvinceTotals>) {
     let mut all = Totals::default();
     let mut provinces: BTreeMap<String, Totals> = BTreeMap::new();
     for m in municipalities {
@@ -72,17 +79,21 @@ pub fn totals(
         all.add(m, c);
         provinces.entry(m.province.clone()).or_default().add(m, c);
     }
-    (all, provinces.into_iter().collect())
+    let provinces = provinces
+        .into_iter()
+        .map(|(province, totals)| ProvinceTotals { province, totals })
+        .collect();
+    (all, provinces)
 }
 
 /// How coverage changed between an earlier and a later period.
 #[derive(Debug)]
 pub struct Comparison {
-    /// Covered later, not earlier (later list's names).
-    pub joined: Vec<(String, String)>,
-    /// Covered earlier, not later (later list's names; a merged municipality counts as its
+    /// Covered later, not earlier (as in the later list).
+    pub joined: Vec<Municipality>,
+    /// Covered earlier, not later (as in the later list; a merged municipality counts as its
     /// 2025 municipality).
-    pub left: Vec<(String, String)>,
+    pub left: Vec<Municipality>,
     /// Later covered count minus earlier covered count, each in its own list.
     pub net: i64,
     pub municipality_share_change: i64,
@@ -109,9 +120,9 @@ pub fn compare(
         let now = m.partnership_id.is_some();
         let before = earlier_covered.contains(m.nis_code.as_str());
         if now && !before {
-            joined.push((m.nis_code.clone(), m.name.clone()));
+            joined.push(m.clone());
         } else if before && !now {
-            left.push((m.nis_code.clone(), m.name.clone()));
+            left.push(m.clone());
         }
     }
     Comparison {
@@ -171,8 +182,8 @@ mod tests {
         );
         assert_eq!(all.population_share(), "70,00%");
         assert_eq!(all.municipality_share(), "66,67%");
-        assert_eq!(provinces[0].0, "A");
-        assert_eq!(provinces[0].1.covered_population, 100);
+        assert_eq!(provinces[0].province, "A");
+        assert_eq!(provinces[0].totals.covered_population, 100);
     }
 
     #[test]
@@ -196,8 +207,11 @@ mod tests {
         let (te, _) = totals(&earlier, |m| m.partnership_id.is_some());
         let (tl, _) = totals(&later, |m| m.partnership_id.is_some());
         let c = compare(&earlier, &te, &later, &tl, &mapping);
-        assert_eq!(c.joined, vec![("12".to_string(), "G12".to_string())]);
-        assert_eq!(c.left, vec![("13".to_string(), "G13".to_string())]);
+        let codes = |list: &[Municipality]| -> Vec<String> {
+            list.iter().map(|m| m.nis_code.clone()).collect()
+        };
+        assert_eq!(codes(&c.joined), ["12"]);
+        assert_eq!(codes(&c.left), ["13"]);
         assert_eq!(c.net, -1);
     }
 

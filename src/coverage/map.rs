@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use sqlx::PgPool;
 
+use super::compute::Municipality;
 use crate::error::Result;
 
 /// Width of the SVG's coordinate system; the height follows from Flanders' shape.
@@ -149,6 +150,64 @@ pub const PALETTE: [&str; 12] = [
 ];
 pub const UNCOVERED: &str = "#e5e7eb";
 
+/// The map as a page shows it (`coverage/map.html`): one filled, titled shape per municipality
+/// and a legend beneath.
+pub struct MapView {
+    pub width: i64,
+    pub height: i64,
+    pub shapes: Vec<MapShape>,
+    pub legend: Vec<LegendItem>,
+}
+
+pub struct MapShape {
+    pub d: String,
+    pub fill: &'static str,
+    /// The shape's title: `Gent (44021): niet gedekt`.
+    pub label: String,
+}
+
+pub struct LegendItem {
+    pub fill: &'static str,
+    pub label: String,
+}
+
+impl MapView {
+    /// Paints `geometry`: `paint` gives each of `municipalities` its fill and the words after its
+    /// name in the title. A shape without a municipality (none: the map and the list come from
+    /// the same table) is shown as not covered.
+    pub fn paint<'a>(
+        geometry: &MapGeometry,
+        municipalities: &[Municipality],
+        paint: impl Fn(&Municipality) -> (&'static str, &'a str),
+        legend: Vec<LegendItem>,
+    ) -> Self {
+        let by_nis: HashMap<&str, &Municipality> = municipalities
+            .iter()
+            .map(|m| (m.nis_code.as_str(), m))
+            .collect();
+        let shapes = geometry
+            .shapes
+            .iter()
+            .map(|shape| {
+                let (fill, state) = by_nis
+                    .get(shape.nis_code.as_str())
+                    .map_or((UNCOVERED, "niet gedekt"), |m| paint(m));
+                MapShape {
+                    d: shape.d.clone(),
+                    fill,
+                    label: format!("{} ({}): {state}", shape.name, shape.nis_code),
+                }
+            })
+            .collect();
+        Self {
+            width: geometry.width,
+            height: geometry.height,
+            shapes,
+            legend,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +226,35 @@ mod tests {
         assert_eq!(d.matches('M').count(), 1);
         // One degree of latitude is longer than one of longitude at 50.5° N.
         assert!(map.height > 1200);
+    }
+
+    #[test]
+    fn each_shape_is_painted_by_its_municipality_and_titled_with_its_state() {
+        let square = serde_json::json!({
+            "type": "Polygon",
+            "coordinates": [[[4.0, 51.0], [5.0, 51.0], [5.0, 50.0], [4.0, 51.0]]]
+        });
+        let geometry = project(vec![
+            ("11002".into(), "Antwerpen".into(), square.clone()),
+            ("44021".into(), "Gent".into(), square),
+        ]);
+        let antwerpen = Municipality {
+            nis_code: "11002".into(),
+            name: "Antwerpen".into(),
+            province: "Antwerpen".into(),
+            population: 1,
+            partnership_id: Some(1),
+        };
+        let view = MapView::paint(
+            &geometry,
+            &[antwerpen],
+            |_| ("#123456", "Regio"),
+            Vec::new(),
+        );
+        assert_eq!(view.shapes[0].fill, "#123456");
+        assert_eq!(view.shapes[0].label, "Antwerpen (11002): Regio");
+        assert_eq!(view.shapes[1].fill, UNCOVERED);
+        assert_eq!(view.shapes[1].label, "Gent (44021): niet gedekt");
     }
 
     #[test]

@@ -1,0 +1,199 @@
+//! The coverage figures as open data: public, read-only JSON that anyone may cache for five
+//! minutes. A bad parameter gets a JSON error, not an HTML page.
+//!
+//! Routes: `GET /api/v1/periods`, `GET /api/v1/coverage?period=&year=`.
+
+use std::collections::HashMap;
+
+use axum::extract::{RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+
+use super::compute::Totals;
+use super::db;
+use crate::error::Result;
+use crate::partnerships::db::LegalForm;
+use crate::periods::{self, Period};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/periods", get(periods))
+        .route("/api/v1/coverage", get(coverage))
+}
+
+#[derive(Serialize)]
+struct ApiPeriod {
+    id: i64,
+    name: String,
+    starts_on: String,
+    ends_on: String,
+    municipality_list: String,
+    population_year: i16,
+}
+
+impl From<&Period> for ApiPeriod {
+    fn from(p: &Period) -> Self {
+        Self {
+            id: p.policy_period_id,
+            name: p.name.clone(),
+            starts_on: p.starts_on.to_string(),
+            ends_on: p.ends_on.to_string(),
+            municipality_list: p.vintage.clone(),
+            population_year: p.population_year,
+        }
+    }
+}
+
+/// Open data may be cached by anyone for five minutes.
+fn public_json(body: impl Serialize) -> Response {
+    ([(header::CACHE_CONTROL, "public, max-age=300")], Json(body)).into_response()
+}
+
+fn api_error(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(serde_json::json!({ "error": message })),
+    )
+        .into_response()
+}
+
+async fn periods(State(state): State<AppState>) -> Result<Response> {
+    let all: Vec<ApiPeriod> = periods::list(&state.db)
+        .await?
+        .iter()
+        .map(Into::into)
+        .collect();
+    Ok(public_json(serde_json::json!({ "periods": all })))
+}
+
+#[derive(Serialize)]
+struct ApiTotals {
+    municipalities_covered: i64,
+    municipalities_total: i64,
+    municipality_share_percent: f64,
+    population_covered: i64,
+    population_total: i64,
+    population_share_percent: f64,
+}
+
+impl From<&Totals> for ApiTotals {
+    fn from(t: &Totals) -> Self {
+        Self {
+            municipalities_covered: t.covered_municipalities,
+            municipalities_total: t.municipalities,
+            municipality_share_percent: t.municipality_basis_points() as f64 / 100.0,
+            population_covered: t.covered_population,
+            population_total: t.population,
+            population_share_percent: t.population_basis_points() as f64 / 100.0,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ApiPartnership {
+    id: i64,
+    name: String,
+    legal_form: LegalForm,
+    lead_organisation: String,
+    population: i64,
+    nis_codes: Vec<String>,
+    demo: bool,
+}
+
+/// The query string of `/api/v1/coverage`, unparsed values.
+#[derive(Default)]
+struct ApiQuery {
+    period: Option<String>,
+    year: Option<String>,
+}
+
+impl ApiQuery {
+    /// `period=1&year=2020`; unknown keys are ignored.
+    fn parse(raw: &str) -> Self {
+        let mut query = Self::default();
+        for (k, v) in form_urlencoded::parse(raw.as_bytes()) {
+            match k.as_ref() {
+                "period" => query.period = Some(v.into_owned()),
+                "year" => query.year = Some(v.into_owned()),
+                _ => {}
+            }
+        }
+        query
+    }
+}
+
+async fn coverage(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response> {
+    // Parsed by hand so that a bad parameter gets a JSON answer, not an HTML page.
+    let query = ApiQuery::parse(raw.as_deref().unwrap_or_default());
+    let Some(period_id) = query
+        .period
+        .as_deref()
+        .and_then(|p| p.trim().parse::<i64>().ok())
+    else {
+        return Ok(api_error(
+            StatusCode::BAD_REQUEST,
+            "parameter 'period' (a period id from /api/v1/periods) is required",
+        ));
+    };
+    let all = periods::list(&state.db).await?;
+    let Some(period) = all.iter().find(|p| p.policy_period_id == period_id) else {
+        return Ok(api_error(StatusCode::NOT_FOUND, "no such period"));
+    };
+    let years = db::population_years(&state.db, &period.vintage).await?;
+    let year = match query.year.as_deref().map(|y| y.trim().parse::<i16>()) {
+        None => period.population_year,
+        Some(Ok(y)) if years.contains(&y) => y,
+        Some(_) => {
+            return Ok(api_error(
+                StatusCode::BAD_REQUEST,
+                "no population figures for that year in this period's municipality list",
+            ));
+        }
+    };
+    let s = db::snapshot(&state.db, period, year).await?;
+    let mut members: HashMap<i64, Vec<String>> = HashMap::new();
+    for m in &s.municipalities {
+        if let Some(id) = m.partnership_id {
+            members.entry(id).or_default().push(m.nis_code.clone());
+        }
+    }
+    let partnerships: Vec<ApiPartnership> = s
+        .partnerships
+        .iter()
+        .map(|p| {
+            let mut nis_codes = members.remove(&p.partnership_id).unwrap_or_default();
+            nis_codes.sort();
+            ApiPartnership {
+                id: p.partnership_id,
+                name: p.name.clone(),
+                legal_form: p.legal_form,
+                lead_organisation: p.lead_organisation.clone(),
+                population: p.population,
+                nis_codes,
+                demo: p.is_demo,
+            }
+        })
+        .collect();
+    let provinces: Vec<serde_json::Value> = s
+        .provinces
+        .iter()
+        .map(
+            |p| serde_json::json!({ "province": p.province, "totals": ApiTotals::from(&p.totals) }),
+        )
+        .collect();
+    Ok(public_json(serde_json::json!({
+        "period": ApiPeriod::from(period),
+        "population_year": year,
+        "werkingsgebieden": s.partnerships.len(),
+        "regisseurs": s.regisseurs,
+        "totals": ApiTotals::from(&s.totals),
+        "provinces": provinces,
+        "partnerships": partnerships,
+        "source": "computed by regie from partnership membership and Statbel population figures",
+    })))
+}
