@@ -3,7 +3,7 @@
 //! Every variable is documented in the README with its default. A wrong value stops start-up
 //! with a message that names the variable, instead of a silent fallback.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 /// Application configuration, read once at start-up.
@@ -15,8 +15,12 @@ pub struct Config {
     pub bind: SocketAddr,
     /// `REGIE_DATA_DIR`: folder for the embedded PostgreSQL cluster and other local state.
     pub data_dir: PathBuf,
-    /// `REGIE_SECURE_COOKIES`: mark the session cookie `Secure` (set this behind HTTPS).
-    pub secure_cookies: bool,
+    /// `REGIE_PUBLIC_URL`: the address people use to reach the site, without a trailing slash
+    /// (links in messages are built from it, never from a request's `Host` header). An
+    /// `https://` address makes the session cookie `Secure` with the `__Host-` prefix.
+    pub public_url: String,
+    /// `REGIE_TRUSTED_PROXIES`: reverse proxies whose `X-Forwarded-For` header is believed.
+    pub trusted_proxies: Vec<IpNet>,
     /// `REGIE_ADMIN_EMAIL`: email of the first admin created on an empty database.
     pub admin_email: String,
     /// `REGIE_DB_MAX_CONNECTIONS`: size of the database connection pool.
@@ -30,7 +34,8 @@ impl std::fmt::Debug for Config {
             .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
             .field("bind", &self.bind)
             .field("data_dir", &self.data_dir)
-            .field("secure_cookies", &self.secure_cookies)
+            .field("public_url", &self.public_url)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("admin_email", &self.admin_email)
             .field("db_max_connections", &self.db_max_connections)
             .finish()
@@ -78,13 +83,26 @@ impl Config {
 
         let data_dir = PathBuf::from(get("REGIE_DATA_DIR").unwrap_or_else(|| "var".into()));
 
-        let secure_cookies = match get("REGIE_SECURE_COOKIES") {
-            None => false,
-            Some(v) => parse_bool(&v).ok_or(ConfigError {
-                name: "REGIE_SECURE_COOKIES",
+        let public_url = match get("REGIE_PUBLIC_URL") {
+            None => format!("http://{bind}"),
+            Some(v) => parse_public_url(&v).ok_or(ConfigError {
+                name: "REGIE_PUBLIC_URL",
                 value: v.clone(),
-                expected: "true or false",
+                expected: "an http:// or https:// address without path, such as https://regie.vlaanderen.be",
             })?,
+        };
+
+        let trusted_proxies = match get("REGIE_TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(v) => v
+                .split(',')
+                .map(|part| part.trim().parse())
+                .collect::<Result<_, _>>()
+                .map_err(|()| ConfigError {
+                    name: "REGIE_TRUSTED_PROXIES",
+                    value: v.clone(),
+                    expected: "addresses or networks separated by commas, such as 127.0.0.1,10.0.0.0/8",
+                })?,
         };
 
         let admin_email = get("REGIE_ADMIN_EMAIL").unwrap_or_else(|| "admin@regie.local".into());
@@ -114,18 +132,87 @@ impl Config {
             database_url,
             bind,
             data_dir,
-            secure_cookies,
+            public_url,
+            trusted_proxies,
             admin_email,
             db_max_connections,
         })
     }
 }
 
-fn parse_bool(value: &str) -> Option<bool> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Some(true),
-        "0" | "false" | "no" | "off" => Some(false),
-        _ => None,
+impl Config {
+    /// Whether people reach the site over HTTPS (then cookies are `Secure`).
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// Whether `peer` is one of the trusted reverse proxies.
+    pub fn is_trusted_proxy(&self, peer: IpAddr) -> bool {
+        self.trusted_proxies.iter().any(|net| net.contains(peer))
+    }
+}
+
+/// `scheme://host[:port]` with nothing after it; a trailing slash is dropped.
+fn parse_public_url(value: &str) -> Option<String> {
+    let value = value.trim().trim_end_matches('/');
+    let (_, authority) = value
+        .strip_prefix("https://")
+        .map(|rest| ("https", rest))
+        .or_else(|| value.strip_prefix("http://").map(|rest| ("http", rest)))?;
+    let plain = !authority.is_empty()
+        && authority
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    plain.then(|| value.to_string())
+}
+
+/// An address or a network (`10.0.0.0/8`, `::1`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpNet {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl IpNet {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        // An IPv4 client may reach an IPv6 socket as ::ffff:a.b.c.d.
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.addr, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl std::str::FromStr for IpNet {
+    type Err = ();
+
+    fn from_str(value: &str) -> Result<Self, ()> {
+        let (addr, prefix) = match value.split_once('/') {
+            Some((addr, prefix)) => (addr, Some(prefix)),
+            None => (value, None),
+        };
+        let addr: IpAddr = addr.parse().map_err(|_| ())?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).ok_or(())?,
+        };
+        Ok(Self { addr, prefix })
     }
 }
 
@@ -147,7 +234,9 @@ mod tests {
         let c = config(&[]).unwrap();
         assert_eq!(c.bind.to_string(), "127.0.0.1:3000");
         assert_eq!(c.data_dir, PathBuf::from("var"));
-        assert!(!c.secure_cookies);
+        assert_eq!(c.public_url, "http://127.0.0.1:3000");
+        assert!(!c.is_https());
+        assert!(c.trusted_proxies.is_empty());
         assert!(c.database_url.is_none());
     }
 
@@ -155,8 +244,12 @@ mod tests {
     fn a_wrong_value_names_its_variable() {
         let err = config(&[("REGIE_BIND", "localhost")]).unwrap_err();
         assert_eq!(err.name, "REGIE_BIND");
-        let err = config(&[("REGIE_SECURE_COOKIES", "maybe")]).unwrap_err();
-        assert_eq!(err.name, "REGIE_SECURE_COOKIES");
+        let err = config(&[("REGIE_PUBLIC_URL", "regie.vlaanderen.be")]).unwrap_err();
+        assert_eq!(err.name, "REGIE_PUBLIC_URL");
+        let err = config(&[("REGIE_PUBLIC_URL", "https://x.be/pad?a=b")]).unwrap_err();
+        assert_eq!(err.name, "REGIE_PUBLIC_URL");
+        let err = config(&[("REGIE_TRUSTED_PROXIES", "10.0.0.0/33")]).unwrap_err();
+        assert_eq!(err.name, "REGIE_TRUSTED_PROXIES");
         let err = config(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
         assert_eq!(err.name, "DATABASE_URL");
         assert!(
@@ -165,6 +258,26 @@ mod tests {
         );
         let err = config(&[("REGIE_DB_MAX_CONNECTIONS", "0")]).unwrap_err();
         assert_eq!(err.name, "REGIE_DB_MAX_CONNECTIONS");
+    }
+
+    #[test]
+    fn an_https_public_url_and_trusted_proxy_networks_are_understood() {
+        let c = config(&[
+            ("REGIE_PUBLIC_URL", "https://regie.vlaanderen.be/"),
+            ("REGIE_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8,::1"),
+        ])
+        .unwrap();
+        assert_eq!(c.public_url, "https://regie.vlaanderen.be");
+        assert!(c.is_https());
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(c.is_trusted_proxy(ip("127.0.0.1")));
+        assert!(c.is_trusted_proxy(ip("10.200.3.4")));
+        assert!(c.is_trusted_proxy(ip("::ffff:10.1.1.1")));
+        assert!(c.is_trusted_proxy(ip("::1")));
+        assert!(!c.is_trusted_proxy(ip("127.0.0.2")));
+        assert!(!c.is_trusted_proxy(ip("11.0.0.1")));
+        let all: IpNet = "0.0.0.0/0".parse().unwrap();
+        assert!(all.contains(ip("203.0.113.9")));
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
@@ -518,15 +518,10 @@ impl AppointmentPage {
             .ok_or(AppError::NotFound)?;
         let issued: Option<IssuedLink> =
             flash::take_once(&signed_in.session, ISSUED_LINK_KEY).await?;
-        let host = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("127.0.0.1:3000");
-        let scheme = if state.config.secure_cookies {
-            "https"
-        } else {
-            "http"
-        };
+        // From the configuration, never from the request's Host header: a forged Host would
+        // otherwise put an attacker's site into a link the admin passes on.
+        let _ = headers;
+        let base = &state.config.public_url;
         Ok(Self {
             layout: signed_in
                 .layout(format!("Aanstelling {}", a.person_name))
@@ -538,7 +533,7 @@ impl AppointmentPage {
             is_admin: signed_in.user.role == Role::Admin,
             link: issued
                 .filter(|l| l.appointment_id == id)
-                .map(|l| format!("{scheme}://{host}{}", l.path)),
+                .map(|l| format!("{base}{}", l.path)),
             errors,
             motivation,
             today: chrono::Utc::now().date_naive().to_string(),

@@ -2,12 +2,13 @@
 //! panic catcher, request id, tracing, security headers, compression, Dutch pages for bare
 //! errors, timeout, body limit, request context, cross-origin check, session, CSRF token check.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Request};
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use tower::ServiceBuilder;
@@ -24,14 +25,20 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 use tracing::Level;
 
+use crate::config::Config;
 use crate::error::{INTERNAL, UNAVAILABLE, error_page, forbidden_page};
 use crate::identity::SESSION_IDLE_TIMEOUT;
 use crate::state::AppState;
 use crate::web::{RequestContext, csrf};
 
-/// The session cookie's name.
+/// The session cookie's name over plain HTTP (on a developer's machine).
 pub const SESSION_COOKIE: &str = "regie_sessie";
+/// The session cookie's name over HTTPS: the `__Host-` prefix makes browsers refuse it unless it
+/// is `Secure`, set by this host itself and valid for the whole site, so a sibling domain
+/// cannot plant one.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-regie_sessie";
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 /// Forms are small; anything bigger is refused before a handler sees it.
 const BODY_LIMIT: usize = 1024 * 1024;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -42,11 +49,17 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
     object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 pub fn stack(router: Router, state: &AppState) -> Router {
+    let https = state.config.is_https();
     let sessions = SessionManagerLayer::new(PostgresStore::new(state.db.clone()))
-        .with_name(SESSION_COOKIE)
+        .with_name(if https {
+            SECURE_SESSION_COOKIE
+        } else {
+            SESSION_COOKIE
+        })
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(state.config.secure_cookies)
+        .with_secure(https)
+        .with_path("/")
         .with_expiry(Expiry::OnInactivity(SESSION_IDLE_TIMEOUT));
 
     let cross_origin = CsrfLayer::new().with_rejection_response(|_| {
@@ -109,7 +122,10 @@ pub fn stack(router: Router, state: &AppState) -> Router {
                 REQUEST_TIMEOUT,
             ))
             .layer(DefaultBodyLimit::max(BODY_LIMIT))
-            .layer(middleware::from_fn(request_context))
+            .layer(middleware::from_fn_with_state(
+                state.config.clone(),
+                request_context,
+            ))
             .layer(cross_origin)
             .layer(sessions)
             .layer(middleware::from_fn(csrf::verify)),
@@ -144,19 +160,51 @@ async fn bare_errors(response: Response) -> Response {
     response
 }
 
-/// Records the request id and the peer address for audit entries and throttling.
-async fn request_context(mut request: Request, next: Next) -> Response {
+/// Records the request id and the client's address for audit entries and throttling.
+async fn request_context(
+    State(config): State<Arc<Config>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
     let context = RequestContext {
         request_id: request
             .headers()
             .get(REQUEST_ID)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
-        client_ip: request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip()),
+        client_ip: peer.map(|peer| client_ip(&config, peer, request.headers())),
     };
     request.extensions_mut().insert(context);
     next.run(request).await
+}
+
+/// The client's address: the TCP peer, unless the peer is a trusted proxy; then the last
+/// address in `X-Forwarded-For` that is not a trusted proxy itself. Addresses further left were
+/// written by the client and prove nothing.
+fn client_ip(config: &Config, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+    if !config.is_trusted_proxy(peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = headers
+        .get_all(X_FORWARDED_FOR)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let mut client = peer;
+    for hop in hops.into_iter().rev() {
+        let Ok(ip) = hop.parse::<IpAddr>() else {
+            break;
+        };
+        client = ip;
+        if !config.is_trusted_proxy(ip) {
+            break;
+        }
+    }
+    client
 }
