@@ -1,26 +1,17 @@
 //! Action queries: loading one action with its partners, municipalities and participants,
-//! storing an [`ActionInput`], and the change history.
-
-use std::collections::BTreeMap;
+//! storing an [`ActionInput`], and who may write where. Typed data only; pages label it.
 
 use chrono::NaiveDate;
 use sqlx::{PgConnection, PgExecutor};
 
-use super::form::{ActionForm, ActionInput};
-use super::model::{Kind, PartnerKind, Status, priority_code, target_group_label};
+use super::form::ActionInput;
+use super::history::{diff, record_change};
+use super::model::{Change, Kind, Origin, PartnerKind, Status};
 use crate::database::Timestamp;
 use crate::error::{AppError, Result};
 use crate::identity::{CurrentUser, Role};
-use crate::web::format;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, sqlx::Type)]
-#[sqlx(type_name = "data_origin", rename_all = "snake_case")]
-pub enum Origin {
-    Real,
-    Demo,
-    Synthetic,
-}
-
+/// One stored action with its werkingsgebied.
 #[derive(Clone, Debug)]
 pub struct Action {
     pub action_id: i64,
@@ -99,41 +90,6 @@ pub async fn find(conn: &mut PgConnection, action_id: i64) -> Result<Action> {
     })
 }
 
-/// The form as it would show this action.
-pub fn form_of(action: &Action) -> ActionForm {
-    let i = &action.input;
-    ActionForm {
-        partnership_id: action.partnership_id.to_string(),
-        title: i.title.clone(),
-        description: i.description.clone(),
-        priorities: i.priorities.iter().map(|p| p.to_string()).collect(),
-        kind: i.kind.code().to_string(),
-        target_groups: i.target_groups.iter().cloned().collect(),
-        partners: i
-            .partners
-            .iter()
-            .map(|(k, n)| (k.code().to_string(), n.clone()))
-            .collect(),
-        municipalities: i.municipalities.iter().cloned().collect(),
-        starts_on: i.starts_on.to_string(),
-        ends_on: i.ends_on.map(|d| d.to_string()).unwrap_or_default(),
-        status: i.status.code().to_string(),
-        participants: i
-            .participants
-            .iter()
-            .map(|(c, p, r)| (c.clone(), p.to_string(), r.to_string()))
-            .collect(),
-        cost: i
-            .cost_cents
-            .map(|c| format!("{},{:02}", c / 100, c % 100))
-            .unwrap_or_default(),
-        results: i.results.clone(),
-        version: action.version.to_string(),
-        idempotency_key: String::new(),
-    }
-    .padded()
-}
-
 /// Whether `user` may write the actions of this werkingsgebied: only its regisseur with a
 /// current appointment. Ministry staff and admins read; they do not write actions.
 pub async fn may_write(
@@ -154,11 +110,26 @@ pub async fn may_write(
     .await?)
 }
 
+/// A werkingsgebied its regisseur may write now.
+pub struct OwnPartnership {
+    pub partnership_id: i64,
+    pub name: String,
+    /// The name of its policy period.
+    pub period: String,
+}
+
+impl OwnPartnership {
+    /// `Regio Leie (2020-2025)`: the werkingsgebied with its period, as the form offers it.
+    pub fn label(&self) -> String {
+        format!("{} ({})", self.name, self.period)
+    }
+}
+
 /// The werkingsgebieden a regisseur may write now, newest period first.
 pub async fn own_partnerships(
     db: impl PgExecutor<'_>,
     user: &CurrentUser,
-) -> Result<Vec<(i64, String)>> {
+) -> Result<Vec<OwnPartnership>> {
     Ok(sqlx::query!(
         r#"select distinct p.partnership_id, p.name, pp.name as period, pp.starts_on
            from current_appointments ca
@@ -171,15 +142,22 @@ pub async fn own_partnerships(
     .fetch_all(db)
     .await?
     .into_iter()
-    .map(|r| (r.partnership_id, format!("{} ({})", r.name, r.period)))
+    .map(|r| OwnPartnership {
+        partnership_id: r.partnership_id,
+        name: r.name,
+        period: r.period,
+    })
     .collect())
 }
 
-/// NIS codes of a werkingsgebied's municipalities.
-pub async fn members(
-    db: impl PgExecutor<'_>,
-    partnership_id: i64,
-) -> Result<Vec<(String, String)>> {
+/// A municipality of a werkingsgebied.
+pub struct Member {
+    pub nis_code: String,
+    pub name: String,
+}
+
+/// The municipalities of a werkingsgebied, by name.
+pub async fn members(db: impl PgExecutor<'_>, partnership_id: i64) -> Result<Vec<Member>> {
     Ok(sqlx::query!(
         r#"select m.nis_code, mu.name_nl from partnership_members m
            join municipalities mu on mu.vintage = m.vintage and mu.nis_code = m.nis_code
@@ -189,7 +167,10 @@ pub async fn members(
     .fetch_all(db)
     .await?
     .into_iter()
-    .map(|r| (r.nis_code, r.name_nl))
+    .map(|r| Member {
+        nis_code: r.nis_code,
+        name: r.name_nl,
+    })
     .collect())
 }
 
@@ -208,6 +189,29 @@ pub async fn recent_partners(db: impl PgExecutor<'_>, partnership_id: i64) -> Re
     .await?)
 }
 
+/// An action's partners and participants as column arrays, for `unnest`.
+struct ChildArrays {
+    positions: Vec<i16>,
+    kinds: Vec<PartnerKind>,
+    names: Vec<String>,
+    groups: Vec<String>,
+    planned: Vec<i32>,
+    reached: Vec<i32>,
+}
+
+impl ChildArrays {
+    fn of(input: &ActionInput) -> Self {
+        Self {
+            positions: (0..input.partners.len() as i16).collect(),
+            kinds: input.partners.iter().map(|(k, _)| *k).collect(),
+            names: input.partners.iter().map(|(_, n)| n.clone()).collect(),
+            groups: input.participants.iter().map(|p| p.0.clone()).collect(),
+            planned: input.participants.iter().map(|p| p.1).collect(),
+            reached: input.participants.iter().map(|p| p.2).collect(),
+        }
+    }
+}
+
 /// Replaces the partners, municipalities and participants of an action. Data-modifying CTEs
 /// keep it to two statements; the deletes go first in their own statement because the parts
 /// of one statement do not see each other's changes.
@@ -224,12 +228,7 @@ async fn replace_children(
     )
     .execute(&mut *conn)
     .await?;
-    let positions: Vec<i16> = (0..input.partners.len() as i16).collect();
-    let kinds: Vec<PartnerKind> = input.partners.iter().map(|(k, _)| *k).collect();
-    let names: Vec<String> = input.partners.iter().map(|(_, n)| n.clone()).collect();
-    let groups: Vec<String> = input.participants.iter().map(|p| p.0.clone()).collect();
-    let planned: Vec<i32> = input.participants.iter().map(|p| p.1).collect();
-    let reached: Vec<i32> = input.participants.iter().map(|p| p.2).collect();
+    let arrays = ChildArrays::of(input);
     sqlx::query!(
         r#"with partners as (
                     insert into action_partners (action_id, position, kind, name)
@@ -240,19 +239,20 @@ async fn replace_children(
            insert into action_participants (action_id, target_group, planned, reached)
            select $1, * from unnest($6::text[], $7::int[], $8::int[])"#,
         action_id,
-        &positions,
-        &kinds as &[PartnerKind],
-        &names,
+        &arrays.positions,
+        &arrays.kinds as &[PartnerKind],
+        &arrays.names,
         &input.municipalities,
-        &groups,
-        &planned,
-        &reached
+        &arrays.groups,
+        &arrays.planned,
+        &arrays.reached
     )
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
+/// What [`insert`] did.
 pub enum Inserted {
     New(i64),
     /// The same form was submitted before (double click): the action it created.
@@ -270,16 +270,11 @@ pub async fn insert(
     idempotency_key: Option<uuid::Uuid>,
     copied_from: Option<i64>,
 ) -> Result<Inserted> {
-    let positions: Vec<i16> = (0..input.partners.len() as i16).collect();
-    let kinds: Vec<PartnerKind> = input.partners.iter().map(|(k, _)| *k).collect();
-    let names: Vec<String> = input.partners.iter().map(|(_, n)| n.clone()).collect();
-    let groups: Vec<String> = input.participants.iter().map(|p| p.0.clone()).collect();
-    let planned: Vec<i32> = input.participants.iter().map(|p| p.1).collect();
-    let reached: Vec<i32> = input.participants.iter().map(|p| p.2).collect();
+    let arrays = ChildArrays::of(input);
     let change = if copied_from.is_some() {
-        "copied"
+        Change::Copied
     } else {
-        "created"
+        Change::Created
     };
     // `on conflict do nothing` on the (created_by, idempotency_key) constraint: a resubmitted
     // form inserts nothing, and finds the action of the first submission below.
@@ -323,14 +318,14 @@ pub async fn insert(
         copied_from,
         idempotency_key,
         user_id,
-        &positions,
-        &kinds as &[PartnerKind],
-        &names,
+        &arrays.positions,
+        &arrays.kinds as &[PartnerKind],
+        &arrays.names,
         &input.municipalities,
-        &groups,
-        &planned,
-        &reached,
-        change,
+        &arrays.groups,
+        &arrays.planned,
+        &arrays.reached,
+        change.code(),
     )
     .fetch_optional(&mut *conn)
     .await?;
@@ -383,141 +378,6 @@ pub async fn update(
     }
     replace_children(conn, before.action_id, input).await?;
     let changes = diff(&before.input, input);
-    record_change(conn, before.action_id, user_id, "updated", changes).await?;
+    record_change(conn, before.action_id, user_id, Change::Updated, changes).await?;
     Ok(true)
-}
-
-pub async fn record_change(
-    conn: &mut PgConnection,
-    action_id: i64,
-    user_id: i64,
-    change: &str,
-    fields: serde_json::Value,
-) -> Result<()> {
-    sqlx::query!(
-        "insert into action_changes (action_id, changed_by, change, fields) values ($1, $2, $3, $4)",
-        action_id,
-        user_id,
-        change,
-        fields
-    )
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-/// Each field as a person reads it, for the history and the conflict page.
-pub fn describe(input: &ActionInput) -> BTreeMap<&'static str, String> {
-    let mut fields = BTreeMap::new();
-    fields.insert("titel", input.title.clone());
-    fields.insert("beschrijving", input.description.clone());
-    fields.insert(
-        "prioriteiten",
-        input
-            .priorities
-            .iter()
-            .map(|p| priority_code(*p))
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
-    fields.insert("soort", input.kind.label().to_string());
-    fields.insert(
-        "doelgroepen",
-        input
-            .target_groups
-            .iter()
-            .map(|t| target_group_label(t))
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
-    fields.insert(
-        "partners",
-        input
-            .partners
-            .iter()
-            .map(|(k, n)| format!("{n} ({})", k.label()))
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
-    fields.insert("gemeenten", input.municipalities.join(", "));
-    fields.insert("begindatum", format::date(input.starts_on));
-    fields.insert(
-        "einddatum",
-        input.ends_on.map(format::date).unwrap_or_default(),
-    );
-    fields.insert("status", input.status.code().to_string());
-    fields.insert(
-        "deelnemers",
-        input
-            .participants
-            .iter()
-            .map(|(t, p, r)| format!("{}: {p} gepland, {r} bereikt", target_group_label(t)))
-            .collect::<Vec<_>>()
-            .join("; "),
-    );
-    fields.insert(
-        "kostprijs",
-        input.cost_cents.map(format::euro_cents).unwrap_or_default(),
-    );
-    fields.insert("resultaten", input.results.clone());
-    fields
-}
-
-/// `{field: {from, to}}` for the fields that changed.
-pub fn diff(before: &ActionInput, after: &ActionInput) -> serde_json::Value {
-    let (b, a) = (describe(before), describe(after));
-    let changed: serde_json::Map<String, serde_json::Value> = b
-        .iter()
-        .filter(|(k, v)| a.get(*k) != Some(v))
-        .map(|(k, v)| {
-            (
-                k.to_string(),
-                serde_json::json!({ "from": v, "to": a.get(k).cloned().unwrap_or_default() }),
-            )
-        })
-        .collect();
-    serde_json::Value::Object(changed)
-}
-
-pub struct HistoryLine {
-    pub when: String,
-    pub who: String,
-    pub change: &'static str,
-    pub fields: Vec<(String, String, String)>,
-}
-
-pub async fn history(db: impl PgExecutor<'_>, action_id: i64) -> Result<Vec<HistoryLine>> {
-    let rows = sqlx::query!(
-        r#"select c.changed_at as "changed_at: Timestamp", c.change, c.fields,
-                  u.full_name as "who?"
-           from action_changes c left join users u on u.user_id = c.changed_by
-           where c.action_id = $1 order by c.action_change_id desc"#,
-        action_id
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| HistoryLine {
-            when: format::datetime(r.changed_at),
-            who: r.who.unwrap_or_else(|| "-".into()),
-            change: match r.change.as_str() {
-                "created" => "aangemaakt",
-                "copied" => "overgenomen",
-                "deleted" => "verwijderd",
-                "restored" => "hersteld",
-                _ => "gewijzigd",
-            },
-            fields: r
-                .fields
-                .as_object()
-                .into_iter()
-                .flatten()
-                .map(|(k, v)| {
-                    let text = |key: &str| v[key].as_str().unwrap_or_default().to_string();
-                    (k.clone(), text("from"), text("to"))
-                })
-                .collect(),
-        })
-        .collect())
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 
+use super::db::Action;
 use super::model::{Kind, PRIORITIES, PartnerKind, Status, TARGET_GROUPS};
 use crate::web::forms::FieldErrors;
 use crate::web::forms::parse_date;
@@ -89,6 +90,38 @@ impl ActionForm {
         }
     }
 
+    /// The form as it would show a stored action.
+    pub fn of(action: &Action) -> Self {
+        let i = &action.input;
+        Self {
+            partnership_id: action.partnership_id.to_string(),
+            title: i.title.clone(),
+            description: i.description.clone(),
+            priorities: i.priorities.iter().map(|p| p.to_string()).collect(),
+            kind: i.kind.code().to_string(),
+            target_groups: i.target_groups.iter().cloned().collect(),
+            partners: i
+                .partners
+                .iter()
+                .map(|(k, n)| (k.code().to_string(), n.clone()))
+                .collect(),
+            municipalities: i.municipalities.iter().cloned().collect(),
+            starts_on: i.starts_on.to_string(),
+            ends_on: i.ends_on.map(|d| d.to_string()).unwrap_or_default(),
+            status: i.status.code().to_string(),
+            participants: i
+                .participants
+                .iter()
+                .map(|(c, p, r)| (c.clone(), p.to_string(), r.to_string()))
+                .collect(),
+            cost: i.cost_cents.map(plain_euro).unwrap_or_default(),
+            results: i.results.clone(),
+            version: action.version.to_string(),
+            idempotency_key: String::new(),
+        }
+        .padded()
+    }
+
     /// Fills the partner rows up to [`PARTNER_ROWS`] for the template.
     pub fn padded(mut self) -> Self {
         self.partners
@@ -124,6 +157,12 @@ pub struct ActionInput {
     pub participants: Vec<(String, i32, i32)>,
     pub cost_cents: Option<i64>,
     pub results: String,
+}
+
+/// Cents as plain decimal text, `1250,50`: what the form shows again and [`parse_euro`] reads,
+/// and what the exports write.
+pub fn plain_euro(cents: i64) -> String {
+    format!("{},{:02}", cents / 100, cents % 100)
 }
 
 /// `1.234,50`, `1234.5`, `€ 250` -> cents. Belgian notation: a point groups thousands, a comma

@@ -15,14 +15,15 @@ use chrono::Datelike;
 use serde::Deserialize;
 use sqlx::PgPool;
 
-use crate::auth::StaffOnly;
 use anyhow::Context;
 
+use crate::auth::StaffOnly;
 use crate::error::{AppError, Result};
 use crate::municipalities::PROVINCES;
 use crate::periods::{self, Period};
 use crate::state::AppState;
 use crate::web::extract::Query;
+use crate::web::forms::Choice;
 use crate::web::layout::Layout;
 use crate::web::render;
 
@@ -113,10 +114,9 @@ pub async fn for_partnership(
     name: &str,
 ) -> Result<PartnershipMatrix> {
     let counts = counts(db, period, Some(id)).await?;
-    build(vec![(id, name.to_string())], period, &counts)
+    Ok(build(vec![(id, name.to_string())], period, &counts)
         .pop()
-        .context("a matrix of one werkingsgebied came out empty")
-        .map_err(AppError::from)
+        .context("a matrix of one werkingsgebied came out empty")?)
 }
 
 #[derive(Deserialize, Default)]
@@ -131,8 +131,8 @@ struct MatrixQuery {
 struct MatrixPage {
     layout: Layout,
     period: Period,
-    periods: Vec<(i64, String, bool)>,
-    provinces: Vec<(&'static str, bool)>,
+    periods: Vec<Choice>,
+    provinces: Vec<Choice>,
     matrices: Vec<PartnershipMatrix>,
     complete: usize,
 }
@@ -175,7 +175,7 @@ async fn index(
             .iter()
             .rev()
             .map(|p| {
-                (
+                Choice::new(
                     p.policy_period_id,
                     p.name.clone(),
                     p.policy_period_id == period.policy_period_id,
@@ -184,7 +184,7 @@ async fn index(
             .collect(),
         provinces: PROVINCES
             .iter()
-            .map(|p| (*p, Some(*p) == province))
+            .map(|p| Choice::new(p, *p, Some(*p) == province))
             .collect(),
         complete: matrices.iter().filter(|m| m.missing == 0).count(),
         matrices,

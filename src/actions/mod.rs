@@ -2,15 +2,24 @@
 //! priorities. The regisseur of a werkingsgebied writes its actions; ministry staff and admins
 //! read all of them; admins restore deleted ones.
 //!
-//! Routes: `GET/POST /acties/nieuw`, `GET /acties/{id}`, `GET/POST /acties/{id}/bewerken`,
-//! `POST /acties/{id}/verwijderen`, `POST /acties/{id}/herstellen` (admins),
-//! `POST /acties/{id}/overnemen`; lists and search in [`list`], the priority check in [`matrix`].
+//! Routes: `GET/POST /acties/nieuw`, `GET/POST /acties/{id}/bewerken`,
+//! `POST /acties/{id}/verwijderen`, `POST /acties/{id}/herstellen` (admins); the action page in
+//! [`show`], a lost race between two saves in [`conflict`], copying another area's action in
+//! [`copy`]; lists and search in [`list`] and [`filters`], exports in [`export`], the priority
+//! check in [`matrix`].
 
+mod conflict;
+mod copy;
 pub mod db;
+mod export;
+mod filters;
 pub mod form;
-pub mod list;
+mod history;
+mod list;
+mod list_queries;
 pub mod matrix;
 pub mod model;
+mod show;
 
 use askama::Template;
 use axum::Router;
@@ -21,31 +30,28 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::auth::{AdminOnly, SignedIn, deny};
-use anyhow::anyhow;
-
 use crate::error::{AppError, Result};
 use crate::identity::Role;
 use crate::state::AppState;
-use crate::web::extract::{Form, Path, Query, RawForm};
+use crate::web::extract::{Path, Query, RawForm};
 use crate::web::flash::{self, FlashKind};
-use crate::web::forms::FieldErrors;
+use crate::web::forms::{Choice, FieldErrors};
 use crate::web::layout::Layout;
-use crate::web::{format, render, render_with_status};
-use db::{Action, Inserted, Origin};
-use form::{ActionForm, ActionInput};
-use model::{
-    Kind, PRIORITIES, PartnerKind, Status, TARGET_GROUPS, priority_code, target_group_label,
-};
+use crate::web::{render, render_with_status};
+use db::{Action, Inserted, OwnPartnership};
+use form::ActionForm;
+use model::{Change, Kind, PRIORITIES, PartnerKind, Status, TARGET_GROUPS, target_group_label};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/acties/nieuw", get(new).post(create))
-        .route("/acties/{id}", get(show))
         .route("/acties/{id}/bewerken", get(edit).post(update))
         .route("/acties/{id}/verwijderen", post(delete))
         .route("/acties/{id}/herstellen", post(restore))
-        .route("/acties/{id}/overnemen", post(copy))
+        .merge(show::router())
+        .merge(copy::router())
         .merge(list::router())
+        .merge(export::router())
         .merge(matrix::router())
 }
 
@@ -53,13 +59,22 @@ fn pairs(body: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(body).into_owned().collect()
 }
 
-struct Choice {
-    value: String,
-    label: String,
-    checked: bool,
+/// One partner row of the form: the kinds to choose from and the name.
+struct PartnerRow {
+    kinds: Vec<Choice>,
+    name: String,
 }
 
-/// Everything the form template needs besides the typed values.
+/// One target group's participant counts on the form, as typed.
+struct ParticipantRow {
+    code: String,
+    label: &'static str,
+    planned: String,
+    reached: String,
+}
+
+/// The form of a new action or of an existing one; built by [`ActionFormPage::for_new`] and
+/// [`ActionFormPage::for_edit`].
 #[derive(Template)]
 #[template(path = "actions/form.html")]
 struct ActionFormPage {
@@ -75,44 +90,95 @@ struct ActionFormPage {
     statuses: Vec<Choice>,
     target_groups: Vec<Choice>,
     municipalities: Vec<Choice>,
-    partner_kinds: Vec<(&'static str, &'static str)>,
+    partners: Vec<PartnerRow>,
     recent_partners: Vec<String>,
-    participants: Vec<(String, &'static str, String, String)>,
+    participants: Vec<ParticipantRow>,
     back: String,
+}
+
+/// What differs between the new and the edit form.
+struct Frame {
+    heading: String,
+    action_url: String,
+    back: String,
+    /// The werkingsgebieden to choose from (new), or the one it belongs to (edit).
+    partnerships: Vec<Choice>,
+    fixed_partnership: Option<String>,
+    partnership_id: Option<i64>,
 }
 
 fn choices(
     all: impl IntoIterator<Item = (String, String)>,
-    checked: impl Fn(&str) -> bool,
+    chosen: impl Fn(&str) -> bool,
 ) -> Vec<Choice> {
     all.into_iter()
-        .map(|(value, label)| Choice {
-            checked: checked(&value),
-            value,
-            label,
+        .map(|(value, label)| {
+            let selected = chosen(&value);
+            Choice::new(value, label, selected)
         })
         .collect()
 }
 
 impl ActionFormPage {
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "one call per form use; a builder adds nothing"
-    )]
+    /// The form for a new action in one of the user's own werkingsgebieden; `chosen` is the one
+    /// selected, if any.
+    async fn for_new(
+        state: &AppState,
+        signed_in: &SignedIn,
+        own: &[OwnPartnership],
+        chosen: Option<i64>,
+        form: ActionForm,
+        errors: FieldErrors,
+    ) -> Result<Self> {
+        let frame = Frame {
+            heading: "Nieuwe actie".into(),
+            action_url: "/acties/nieuw".into(),
+            back: "/acties".into(),
+            partnerships: own
+                .iter()
+                .map(|p| {
+                    Choice::new(
+                        p.partnership_id,
+                        p.label(),
+                        Some(p.partnership_id) == chosen,
+                    )
+                })
+                .collect(),
+            fixed_partnership: None,
+            partnership_id: chosen,
+        };
+        Self::build(state, signed_in, frame, form, errors).await
+    }
+
+    /// The form for editing a stored action; its werkingsgebied cannot change.
+    async fn for_edit(
+        state: &AppState,
+        signed_in: &SignedIn,
+        action: &Action,
+        form: ActionForm,
+        errors: FieldErrors,
+    ) -> Result<Self> {
+        let id = action.action_id;
+        let frame = Frame {
+            heading: format!("{} bewerken", action.input.title),
+            action_url: format!("/acties/{id}/bewerken"),
+            back: format!("/acties/{id}"),
+            partnerships: Vec::new(),
+            fixed_partnership: Some(action.partnership_name.clone()),
+            partnership_id: Some(action.partnership_id),
+        };
+        Self::build(state, signed_in, frame, form, errors).await
+    }
+
     async fn build(
         state: &AppState,
         signed_in: &SignedIn,
-        heading: String,
-        action_url: String,
-        own: Vec<(i64, String)>,
-        fixed_partnership: Option<String>,
-        partnership_id: Option<i64>,
+        frame: Frame,
         form: ActionForm,
         errors: FieldErrors,
-        back: String,
     ) -> Result<Self> {
         let form = form.padded();
-        let (members, recent) = match partnership_id {
+        let (members, recent_partners) = match frame.partnership_id {
             Some(id) => (
                 db::members(&state.db, id).await?,
                 db::recent_partners(&state.db, id).await?,
@@ -120,18 +186,15 @@ impl ActionFormPage {
             None => (Vec::new(), Vec::new()),
         };
         Ok(Self {
-            layout: signed_in.layout(heading.clone()).await?,
-            heading,
-            action_url,
-            partnerships: choices(
-                own.into_iter().map(|(id, name)| (id.to_string(), name)),
-                |v| Some(v.to_string()) == partnership_id.map(|p| p.to_string()),
-            ),
-            fixed_partnership,
+            layout: signed_in.layout(frame.heading.clone()).await?,
+            heading: frame.heading,
+            action_url: frame.action_url,
+            partnerships: frame.partnerships,
+            fixed_partnership: frame.fixed_partnership,
             priorities: choices(
                 PRIORITIES
                     .iter()
-                    .map(|(n, code, label)| (n.to_string(), format!("{code}: {label}"))),
+                    .map(|(n, _, _)| (n.to_string(), model::priority_title(*n))),
                 |v| form.priorities.contains(v),
             ),
             kinds: choices(
@@ -152,22 +215,45 @@ impl ActionFormPage {
                     .map(|(c, l)| (c.to_string(), l.to_string())),
                 |v| form.target_groups.contains(v),
             ),
-            municipalities: choices(members, |v| form.municipalities.contains(v)),
-            partner_kinds: PartnerKind::ALL
+            municipalities: choices(members.into_iter().map(|m| (m.nis_code, m.name)), |v| {
+                form.municipalities.contains(v)
+            }),
+            partners: form
+                .partners
                 .iter()
-                .map(|k| (k.code(), k.label()))
+                .map(|(kind, name)| PartnerRow {
+                    kinds: PartnerKind::ALL
+                        .iter()
+                        .map(|k| Choice::new(k.code(), k.label(), kind == k.code()))
+                        .collect(),
+                    name: name.clone(),
+                })
                 .collect(),
-            recent_partners: recent,
+            recent_partners,
             participants: form
                 .participants
                 .iter()
-                .map(|(code, p, r)| (code.clone(), target_group_label(code), p.clone(), r.clone()))
+                .map(|(code, planned, reached)| ParticipantRow {
+                    code: code.clone(),
+                    label: target_group_label(code),
+                    planned: planned.clone(),
+                    reached: reached.clone(),
+                })
                 .collect(),
             form,
             errors,
-            back,
+            back: frame.back,
         })
     }
+}
+
+/// The NIS codes of a werkingsgebied's municipalities, which an action may name.
+async fn member_codes(state: &AppState, partnership_id: i64) -> Result<Vec<String>> {
+    Ok(db::members(&state.db, partnership_id)
+        .await?
+        .into_iter()
+        .map(|m| m.nis_code)
+        .collect())
 }
 
 #[derive(Deserialize, Default)]
@@ -187,27 +273,20 @@ async fn new(
     }
     let chosen = query
         .werkingsgebied
-        .filter(|id| own.iter().any(|(p, _)| p == id))
-        .or(if own.len() == 1 { Some(own[0].0) } else { None });
+        .filter(|id| own.iter().any(|p| p.partnership_id == *id))
+        .or(if own.len() == 1 {
+            Some(own[0].partnership_id)
+        } else {
+            None
+        });
     let form = ActionForm {
         status: "gepland".into(),
         partnership_id: chosen.map(|c| c.to_string()).unwrap_or_default(),
         idempotency_key: uuid::Uuid::new_v4().to_string(),
         ..Default::default()
     };
-    let page = ActionFormPage::build(
-        &state,
-        &signed_in,
-        "Nieuwe actie".into(),
-        "/acties/nieuw".into(),
-        own,
-        None,
-        chosen,
-        form,
-        FieldErrors::new(),
-        "/acties".into(),
-    )
-    .await?;
+    let page =
+        ActionFormPage::for_new(&state, &signed_in, &own, chosen, form, FieldErrors::new()).await?;
     render(&page)
 }
 
@@ -224,16 +303,12 @@ async fn create(
     let partnership_id: Option<i64> = form.partnership_id.trim().parse().ok();
     // Only the regisseur's own werkingsgebieden; anything else in the form is an attempt.
     if let Some(id) = partnership_id
-        && !own.iter().any(|(p, _)| *p == id)
+        && !own.iter().any(|p| p.partnership_id == id)
     {
         return Err(deny(&state, &signed_in).await);
     }
-    let members: Vec<String> = match partnership_id {
-        Some(id) => db::members(&state.db, id)
-            .await?
-            .into_iter()
-            .map(|m| m.0)
-            .collect(),
+    let members = match partnership_id {
+        Some(id) => member_codes(&state, id).await?,
         None => Vec::new(),
     };
     let (input, mut errors) = form::validate(&form, &members);
@@ -248,19 +323,8 @@ async fn create(
         let (Inserted::New(id) | Inserted::Duplicate(id)) = inserted;
         return Ok(saved(id));
     }
-    let page = ActionFormPage::build(
-        &state,
-        &signed_in,
-        "Nieuwe actie".into(),
-        "/acties/nieuw".into(),
-        own,
-        None,
-        partnership_id,
-        form,
-        errors,
-        "/acties".into(),
-    )
-    .await?;
+    let page =
+        ActionFormPage::for_new(&state, &signed_in, &own, partnership_id, form, errors).await?;
     render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
@@ -287,150 +351,15 @@ async fn writable(state: &AppState, signed_in: &SignedIn, id: i64) -> Result<Act
     Ok(action)
 }
 
-struct HistoryView {
-    when: String,
-    who: String,
-    change: &'static str,
-    fields: Vec<(String, String, String)>,
-}
-
-#[derive(Template)]
-#[template(path = "actions/show.html")]
-struct ActionPage {
-    layout: Layout,
-    a: Action,
-    priorities: Vec<String>,
-    kind: &'static str,
-    target_groups: Vec<&'static str>,
-    partners: Vec<String>,
-    municipalities: Vec<String>,
-    dates: String,
-    cost: String,
-    participants: Vec<(&'static str, i32, i32)>,
-    history: Vec<HistoryView>,
-    may_write: bool,
-    may_copy: bool,
-    is_admin: bool,
-    origin: &'static str,
-    just_saved: bool,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct ShowQuery {
-    bewaard: Option<String>,
-}
-
-async fn show(
-    State(state): State<AppState>,
-    signed_in: SignedIn,
-    Path(id): Path<i64>,
-    Query(query): Query<ShowQuery>,
-) -> Result<Response> {
-    let a = readable(&state, &signed_in, id).await?;
-    let names: std::collections::HashMap<String, String> = db::members(&state.db, a.partnership_id)
-        .await?
-        .into_iter()
-        .collect();
-    let may_write = a.deleted_at.is_none()
-        && db::may_write(&state.db, &signed_in.user, a.partnership_id).await?;
-    let own = db::own_partnerships(&state.db, &signed_in.user).await?;
-    let i = &a.input;
-    let page = ActionPage {
-        layout: signed_in.layout(i.title.clone()).await?,
-        priorities: i
-            .priorities
-            .iter()
-            .map(|p| {
-                let (_, code, label) = PRIORITIES
-                    .iter()
-                    .find(|(n, _, _)| n == p)
-                    .copied()
-                    .unwrap_or((0, "?", ""));
-                format!("{code}: {label}")
-            })
-            .collect(),
-        kind: i.kind.label(),
-        target_groups: i
-            .target_groups
-            .iter()
-            .map(|t| target_group_label(t))
-            .collect(),
-        partners: i
-            .partners
-            .iter()
-            .map(|(k, n)| format!("{n} ({})", k.label()))
-            .collect(),
-        municipalities: i
-            .municipalities
-            .iter()
-            .map(|n| names.get(n).cloned().unwrap_or_else(|| n.clone()))
-            .collect(),
-        dates: match i.ends_on {
-            Some(e) if e != i.starts_on => {
-                format!("{} - {}", format::date(i.starts_on), format::date(e))
-            }
-            _ => format::date(i.starts_on),
-        },
-        cost: i
-            .cost_cents
-            .map(format::euro_cents)
-            .unwrap_or_else(|| "-".into()),
-        participants: i
-            .participants
-            .iter()
-            .map(|(t, p, r)| (target_group_label(t), *p, *r))
-            .collect(),
-        history: db::history(&state.db, id)
-            .await?
-            .into_iter()
-            .map(|h| HistoryView {
-                when: h.when,
-                who: h.who,
-                change: h.change,
-                fields: h.fields,
-            })
-            .collect(),
-        may_write,
-        may_copy: a.deleted_at.is_none() && own.iter().any(|(p, _)| *p != a.partnership_id),
-        is_admin: signed_in.user.role == Role::Admin,
-        origin: origin_label(a.origin),
-        just_saved: query.bewaard.is_some(),
-        a,
-    };
-    render(&page)
-}
-
 async fn edit(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path(id): Path<i64>,
 ) -> Result<Response> {
     let a = writable(&state, &signed_in, id).await?;
-    let page = ActionFormPage::build(
-        &state,
-        &signed_in,
-        format!("{} bewerken", a.input.title),
-        format!("/acties/{id}/bewerken"),
-        Vec::new(),
-        Some(a.partnership_name.clone()),
-        Some(a.partnership_id),
-        db::form_of(&a),
-        FieldErrors::new(),
-        format!("/acties/{id}"),
-    )
-    .await?;
+    let form = ActionForm::of(&a);
+    let page = ActionFormPage::for_edit(&state, &signed_in, &a, form, FieldErrors::new()).await?;
     render(&page)
-}
-
-#[derive(Template)]
-#[template(path = "actions/conflict.html")]
-struct ConflictPage {
-    layout: Layout,
-    action_id: i64,
-    rows: Vec<(&'static str, String, String, bool)>,
-    /// The user's values, resubmitted against the current version if they choose theirs.
-    form_pairs: Vec<(String, String)>,
 }
 
 async fn update(
@@ -442,11 +371,7 @@ async fn update(
     let before = writable(&state, &signed_in, id).await?;
     let raw = pairs(&body);
     let form = ActionForm::from_pairs(&raw);
-    let members: Vec<String> = db::members(&state.db, before.partnership_id)
-        .await?
-        .into_iter()
-        .map(|m| m.0)
-        .collect();
+    let members = member_codes(&state, before.partnership_id).await?;
     let (input, mut errors) = form::validate(&form, &members);
     let version: Option<i32> = form.version.trim().parse().ok();
     if version.is_none() {
@@ -456,19 +381,7 @@ async fn update(
         );
     }
     let (Some(input), Some(version)) = (input.filter(|_| errors.is_empty()), version) else {
-        let page = ActionFormPage::build(
-            &state,
-            &signed_in,
-            format!("{} bewerken", before.input.title),
-            format!("/acties/{id}/bewerken"),
-            Vec::new(),
-            Some(before.partnership_name.clone()),
-            Some(before.partnership_id),
-            form,
-            errors,
-            format!("/acties/{id}"),
-        )
-        .await?;
+        let page = ActionFormPage::for_edit(&state, &signed_in, &before, form, errors).await?;
         return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
 
@@ -477,7 +390,7 @@ async fn update(
     let current = db::find(&mut tx, id).await?;
     if !db::update(&mut tx, &current, &input, version, signed_in.user.user_id).await? {
         drop(tx);
-        return conflict(&state, &signed_in, &current, &input, raw).await;
+        return conflict::conflict(&signed_in, &current, &input, raw).await;
     }
     tx.commit().await?;
     Ok(saved(id))
@@ -488,45 +401,6 @@ async fn update(
 /// row would be written too); saving is the busiest write in regie.
 fn saved(id: i64) -> Response {
     Redirect::to(&format!("/acties/{id}?bewaard=1")).into_response()
-}
-
-/// Someone saved the action since this user opened it: show both versions side by side and
-/// let the user keep the stored one or save theirs over it.
-async fn conflict(
-    state: &AppState,
-    signed_in: &SignedIn,
-    current: &Action,
-    mine: &ActionInput,
-    raw: Vec<(String, String)>,
-) -> Result<Response> {
-    let (stored, theirs) = (db::describe(&current.input), db::describe(mine));
-    let rows = stored
-        .iter()
-        .map(|(field, value)| {
-            let mine = theirs.get(field).cloned().unwrap_or_default();
-            (*field, value.clone(), mine.clone(), *value != mine)
-        })
-        .collect();
-    let form_pairs = raw
-        .into_iter()
-        .filter(|(k, _)| k != "version" && k != crate::web::csrf::FIELD)
-        .chain(std::iter::once((
-            "version".to_string(),
-            current.version.to_string(),
-        )))
-        .collect();
-    let _ = state;
-    render_with_status(
-        StatusCode::CONFLICT,
-        &ConflictPage {
-            layout: signed_in
-                .layout("Iemand anders wijzigde deze actie")
-                .await?,
-            action_id: current.action_id,
-            rows,
-            form_pairs,
-        },
-    )
 }
 
 async fn delete(
@@ -543,11 +417,11 @@ async fn delete(
     )
     .execute(&mut *tx)
     .await?;
-    db::record_change(
+    history::record_change(
         &mut tx,
         id,
         signed_in.user.user_id,
-        "deleted",
+        Change::Deleted,
         serde_json::json!({}),
     )
     .await?;
@@ -576,11 +450,11 @@ async fn restore(
     if restored.rows_affected() == 0 {
         db::find(&mut tx, id).await?;
     } else {
-        db::record_change(
+        history::record_change(
             &mut tx,
             id,
             admin.user.user_id,
-            "restored",
+            Change::Restored,
             serde_json::json!({}),
         )
         .await?;
@@ -593,78 +467,4 @@ async fn restore(
         &format!("/acties/{id}"),
     )
     .await
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct CopyForm {
-    partnership_id: String,
-}
-
-/// "Overnemen": a regisseur copies another area's action into their own werkingsgebied as a
-/// new planned action that links back to its source. Municipalities, results and counts stay
-/// behind: they belong to the other area.
-async fn copy(
-    State(state): State<AppState>,
-    signed_in: SignedIn,
-    Path(id): Path<i64>,
-    Form(form): Form<CopyForm>,
-) -> Result<Response> {
-    let source = readable(&state, &signed_in, id).await?;
-    let own = db::own_partnerships(&state.db, &signed_in.user).await?;
-    let target = form
-        .partnership_id
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .or(own.first().map(|o| o.0))
-        .filter(|t| own.iter().any(|(p, _)| p == t));
-    let Some(target) = target else {
-        return Err(deny(&state, &signed_in).await);
-    };
-    let input = ActionInput {
-        municipalities: Vec::new(),
-        participants: Vec::new(),
-        results: String::new(),
-        cost_cents: None,
-        status: Status::Gepland,
-        ..source.input.clone()
-    };
-    let mut conn = state.db.acquire().await?;
-    let Inserted::New(new_id) = db::insert(
-        &mut conn,
-        target,
-        &input,
-        signed_in.user.user_id,
-        None,
-        Some(id),
-    )
-    .await?
-    else {
-        return Err(anyhow!("copy without key reported a duplicate").into());
-    };
-    flash::redirect(
-        &signed_in.session,
-        FlashKind::Success,
-        "Actie overgenomen als geplande actie in uw werkingsgebied. Pas ze nu aan.",
-        &format!("/acties/{new_id}/bewerken"),
-    )
-    .await
-}
-
-/// A label for where an action comes from, for lists and pages.
-pub fn origin_label(origin: Origin) -> &'static str {
-    match origin {
-        Origin::Real => "",
-        Origin::Demo => "demo",
-        Origin::Synthetic => "synthetisch",
-    }
-}
-
-pub fn priorities_label(priorities: &[i16]) -> String {
-    priorities
-        .iter()
-        .map(|p| priority_code(*p))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -1,7 +1,10 @@
-//! The vocabulary of actions: priorities, kinds, statuses, target groups and partner kinds,
-//! each with its stored code and its Dutch label.
+//! The vocabulary of actions: priorities, kinds, statuses, target groups, partner kinds,
+//! origins and kinds of change, each with its stored code and its Dutch label.
 
+use chrono::NaiveDate;
 use serde::Serialize;
+
+use crate::web::format;
 
 /// The four Flemish priorities (order of 29 April 2022), stored as 1..4.
 pub const PRIORITIES: [(i16, &str, &str); 4] = [
@@ -20,6 +23,33 @@ pub fn priority_code(p: i16) -> &'static str {
         .iter()
         .find(|(n, _, _)| *n == p)
         .map_or("?", |(_, code, _)| code)
+}
+
+/// `WSE-LR2: tewerkstelling van ...`: a priority with its code, as forms and pages show it.
+pub fn priority_title(p: i16) -> String {
+    let (_, code, label) = PRIORITIES
+        .iter()
+        .find(|(n, _, _)| *n == p)
+        .copied()
+        .unwrap_or((0, "?", ""));
+    format!("{code}: {label}")
+}
+
+/// `WSE-LR1, WSE-LR3`: the codes of an action's priorities.
+pub fn priorities_label(priorities: &[i16]) -> String {
+    priorities
+        .iter()
+        .map(|p| priority_code(*p))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `01/03/2026 - 30/06/2026`, or one date when the action lasts a day or has no end.
+pub fn dates_label(starts_on: NaiveDate, ends_on: Option<NaiveDate>) -> String {
+    match ends_on {
+        Some(e) if e != starts_on => format!("{} - {}", format::date(starts_on), format::date(e)),
+        _ => format::date(starts_on),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, sqlx::Type)]
@@ -180,4 +210,67 @@ pub fn target_group_label(code: &str) -> &'static str {
         .iter()
         .find(|(c, _)| *c == code)
         .map_or("?", |(_, label)| label)
+}
+
+/// Where an action comes from: entered by a person, or generated for a demo or a benchmark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, sqlx::Type)]
+#[sqlx(type_name = "data_origin", rename_all = "snake_case")]
+pub enum Origin {
+    Real,
+    Demo,
+    Synthetic,
+}
+
+impl Origin {
+    /// A badge for lists and pages; real actions have none.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Real => "",
+            Self::Demo => "demo",
+            Self::Synthetic => "synthetisch",
+        }
+    }
+}
+
+/// A kind of entry in an action's history, stored as text in `action_changes.change`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    Created,
+    Copied,
+    Updated,
+    Deleted,
+    Restored,
+}
+
+impl Change {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Copied => "copied",
+            Self::Updated => "updated",
+            Self::Deleted => "deleted",
+            Self::Restored => "restored",
+        }
+    }
+
+    /// Reads a stored code; anything unknown is shown as a change.
+    pub fn parse(code: &str) -> Self {
+        match code {
+            "created" => Self::Created,
+            "copied" => Self::Copied,
+            "deleted" => Self::Deleted,
+            "restored" => Self::Restored,
+            _ => Self::Updated,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Created => "aangemaakt",
+            Self::Copied => "overgenomen",
+            Self::Updated => "gewijzigd",
+            Self::Deleted => "verwijderd",
+            Self::Restored => "hersteld",
+        }
+    }
 }

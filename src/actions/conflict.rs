@@ -1,0 +1,82 @@
+//! The conflict page: someone saved the action since this user opened it. Both versions side by
+//! side; the user keeps the stored one or saves theirs over it.
+//!
+//! No route of its own: `POST /acties/{id}/bewerken` answers with it (409 Conflict).
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::db::Action;
+use super::form::ActionInput;
+use super::history::describe;
+use crate::auth::SignedIn;
+use crate::error::Result;
+use crate::web::layout::Layout;
+use crate::web::render_with_status;
+
+/// One field in both versions.
+struct ConflictRow {
+    field: &'static str,
+    stored: String,
+    mine: String,
+    differs: bool,
+}
+
+/// A form field to submit again.
+struct HiddenField {
+    name: String,
+    value: String,
+}
+
+#[derive(Template)]
+#[template(path = "actions/conflict.html")]
+struct ConflictPage {
+    layout: Layout,
+    action_id: i64,
+    rows: Vec<ConflictRow>,
+    /// The user's values, resubmitted against the current version if they choose theirs.
+    form_fields: Vec<HiddenField>,
+}
+
+/// Answers a save that lost the race against `current`; `raw` is the user's form body.
+pub async fn conflict(
+    signed_in: &SignedIn,
+    current: &Action,
+    mine: &ActionInput,
+    raw: Vec<(String, String)>,
+) -> Result<Response> {
+    let (stored, theirs) = (describe(&current.input), describe(mine));
+    let rows = stored
+        .into_iter()
+        .map(|(field, stored)| {
+            let mine = theirs.get(field).cloned().unwrap_or_default();
+            ConflictRow {
+                field,
+                differs: stored != mine,
+                stored,
+                mine,
+            }
+        })
+        .collect();
+    let form_fields = raw
+        .into_iter()
+        .filter(|(k, _)| k != "version" && k != crate::web::csrf::FIELD)
+        .chain(std::iter::once((
+            "version".to_string(),
+            current.version.to_string(),
+        )))
+        .map(|(name, value)| HiddenField { name, value })
+        .collect();
+    render_with_status(
+        StatusCode::CONFLICT,
+        &ConflictPage {
+            layout: signed_in
+                .layout("Iemand anders wijzigde deze actie")
+                .await?,
+            action_id: current.action_id,
+            rows,
+            form_fields,
+        },
+    )
+}

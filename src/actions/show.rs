@@ -1,0 +1,128 @@
+//! The page of one action: its facts, participants and history, with the buttons to edit,
+//! delete, copy or restore it as the user may.
+//!
+//! Route: `GET /acties/{id}` (`?bewaard=1` after a save).
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use serde::Deserialize;
+
+use super::db::{self, Action};
+use super::history::{self, HistoryLine};
+use super::model::{dates_label, priority_title, target_group_label};
+use super::readable;
+use crate::auth::SignedIn;
+use crate::error::Result;
+use crate::identity::Role;
+use crate::state::AppState;
+use crate::web::extract::{Path, Query};
+use crate::web::layout::Layout;
+use crate::web::{format, render};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/acties/{id}", get(show))
+}
+
+/// Participants of one target group.
+struct ParticipantLine {
+    group: &'static str,
+    planned: i32,
+    reached: i32,
+}
+
+#[derive(Template)]
+#[template(path = "actions/show.html")]
+struct ActionPage {
+    layout: Layout,
+    a: Action,
+    priorities: Vec<String>,
+    kind: &'static str,
+    target_groups: Vec<&'static str>,
+    partners: Vec<String>,
+    municipalities: Vec<String>,
+    dates: String,
+    cost: String,
+    participants: Vec<ParticipantLine>,
+    history: Vec<HistoryLine>,
+    may_write: bool,
+    may_copy: bool,
+    is_admin: bool,
+    origin: &'static str,
+    just_saved: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ShowQuery {
+    bewaard: Option<String>,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+    Query(query): Query<ShowQuery>,
+) -> Result<Response> {
+    let a = readable(&state, &signed_in, id).await?;
+    let names: HashMap<String, String> = db::members(&state.db, a.partnership_id)
+        .await?
+        .into_iter()
+        .map(|m| (m.nis_code, m.name))
+        .collect();
+    let may_write = a.deleted_at.is_none()
+        && db::may_write(&state.db, &signed_in.user, a.partnership_id).await?;
+    let own = db::own_partnerships(&state.db, &signed_in.user).await?;
+    let i = &a.input;
+    let page = ActionPage {
+        layout: signed_in.layout(i.title.clone()).await?,
+        priorities: i.priorities.iter().map(|p| priority_title(*p)).collect(),
+        kind: i.kind.label(),
+        target_groups: i
+            .target_groups
+            .iter()
+            .map(|t| target_group_label(t))
+            .collect(),
+        partners: i
+            .partners
+            .iter()
+            .map(|(k, n)| format!("{n} ({})", k.label()))
+            .collect(),
+        municipalities: i
+            .municipalities
+            .iter()
+            .map(|n| names.get(n).cloned().unwrap_or_else(|| n.clone()))
+            .collect(),
+        dates: dates_label(i.starts_on, i.ends_on),
+        cost: i
+            .cost_cents
+            .map(format::euro_cents)
+            .unwrap_or_else(|| "-".into()),
+        participants: i
+            .participants
+            .iter()
+            .map(|(t, p, r)| ParticipantLine {
+                group: target_group_label(t),
+                planned: *p,
+                reached: *r,
+            })
+            .collect(),
+        history: history::entries(&state.db, id)
+            .await?
+            .into_iter()
+            .map(HistoryLine::from)
+            .collect(),
+        may_write,
+        may_copy: a.deleted_at.is_none()
+            && own.iter().any(|p| p.partnership_id != a.partnership_id),
+        is_admin: signed_in.user.role == Role::Admin,
+        origin: a.origin.label(),
+        just_saved: query.bewaard.is_some(),
+        a,
+    };
+    render(&page)
+}
