@@ -107,7 +107,9 @@ async fn check(who: Who) {
         // A fresh app per route: a POST (sign-out, deactivation) must not affect the next row.
         let app = TestApp::new().await;
         let target = app
-            .create_user(Role::Regisseur, "doel@gemeente.be", "Doel Gebruiker")
+            .with_user(Role::Regisseur)
+            .email("doel@gemeente.be")
+            .name("Doel Gebruiker")
             .await;
         let expect = match who {
             Who::Anonymous => anonymous,
@@ -120,33 +122,10 @@ async fn check(who: Who) {
                 }
             }
         };
-        let period: i64 = sqlx::query_scalar(
-            "select policy_period_id from policy_periods where name = '2023-2025'",
-        )
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-        let partnership: i64 = sqlx::query_scalar(
-            "insert into partnerships (policy_period_id, name, legal_form, lead_organisation) values ($1, 'Doelgebied', 'projectvereniging', 'Gemeente Doel') returning partnership_id",
-        )
-        .bind(period)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-        let appointment: i64 = sqlx::query_scalar(
-            "insert into appointments (partnership_id, person_name, person_email, fte, starts_on, ends_on) values ($1, 'Kandidaat', 'kandidaat@gemeente.be', 1, '2024-01-01', '2025-12-31') returning appointment_id",
-        )
-        .bind(partnership)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-        let action: i64 = sqlx::query_scalar(
-            "insert into actions (partnership_id, title, priorities, kind, starts_on) values ($1, 'Overleg', '{1}', 'overleg', '2024-01-01') returning action_id",
-        )
-        .bind(partnership)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+        let period = app.period_id("2023-2025").await;
+        let partnership = app.with_partnership("Doelgebied").await;
+        let appointment = app.with_appointment_request(partnership).await;
+        let action = app.with_action(partnership).await;
         let path = path
             .replace("{action}", &action.to_string())
             .replace("{user}", &target.to_string())

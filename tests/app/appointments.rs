@@ -5,7 +5,6 @@ use axum::http::StatusCode;
 use regie::identity::Role;
 
 use crate::helpers::TestApp;
-use crate::partnerships::{create_partnership, period_id};
 
 async fn request(app: &TestApp, partnership: i64, email: &str) -> i64 {
     let r = app
@@ -40,9 +39,14 @@ fn link_path(body: &str) -> String {
 async fn an_approved_regisseur_sets_a_password_and_edits_only_their_own_werkingsgebied() {
     let admin = TestApp::new().await;
     admin.sign_in_as(Role::Admin).await;
-    let period = period_id(&admin, "2023-2025").await;
-    let own = create_partnership(&admin, period, "Regio Leie", &["34022"]).await;
-    let other = create_partnership(&admin, period, "Regio Schelde", &["34003"]).await;
+    let own = admin
+        .with_partnership("Regio Leie")
+        .members(&["34022"])
+        .await;
+    let other = admin
+        .with_partnership("Regio Schelde")
+        .members(&["34003"])
+        .await;
 
     // Ministry staff request; they cannot decide.
     let ministry = admin.other_browser();
@@ -66,13 +70,10 @@ async fn an_approved_regisseur_sets_a_password_and_edits_only_their_own_werkings
     let page = admin.get(&format!("/aanstellingen/{id}")).await;
     page.assert_contains("goedgekeurd");
     let link = link_path(&page.body);
-    assert!(
-        !admin
-            .get(&format!("/aanstellingen/{id}"))
-            .await
-            .body
-            .contains(&link)
-    );
+    let reload = admin.get(&format!("/aanstellingen/{id}")).await;
+    assert_eq!(reload.status, StatusCode::OK);
+    reload.assert_contains("goedgekeurd");
+    assert!(!reload.body.contains(&link), "the link is shown once");
     // Approving twice does nothing more.
     admin
         .post_form(&format!("/aanstellingen/{id}/goedkeuren"), &[])
@@ -178,8 +179,10 @@ async fn an_approved_regisseur_sets_a_password_and_edits_only_their_own_werkings
 async fn a_rejection_needs_a_motivation_and_is_kept_in_the_history() {
     let admin = TestApp::new().await;
     admin.sign_in_as(Role::Admin).await;
-    let period = period_id(&admin, "2023-2025").await;
-    let p = create_partnership(&admin, period, "Regio Leie", &["34022"]).await;
+    let p = admin
+        .with_partnership("Regio Leie")
+        .members(&["34022"])
+        .await;
     let id = request(&admin, p, "kandidaat@kortrijk.be").await;
 
     let r = admin
@@ -252,14 +255,11 @@ async fn a_request_is_validated_with_dutch_messages() {
 async fn an_approval_for_an_email_of_another_role_is_refused() {
     let app = TestApp::new().await;
     app.sign_in_as(Role::Admin).await;
-    app.create_user(
-        Role::Ministry,
-        "collega@vlaanderen.be",
-        "Collega Departement",
-    )
-    .await;
-    let period = period_id(&app, "2023-2025").await;
-    let p = create_partnership(&app, period, "Regio Leie", &["34022"]).await;
+    app.with_user(Role::Ministry)
+        .email("collega@vlaanderen.be")
+        .name("Collega Departement")
+        .await;
+    let p = app.with_partnership("Regio Leie").members(&["34022"]).await;
     let id = request(&app, p, "Collega@Vlaanderen.be").await;
     app.post_form(&format!("/aanstellingen/{id}/goedkeuren"), &[])
         .await

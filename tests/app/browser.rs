@@ -182,7 +182,9 @@ async fn an_admin_signs_in_searches_the_municipalities_and_signs_out() {
         return;
     };
     let app = TestApp::new().await;
-    app.create_user(Role::Admin, "e2e@vlaanderen.be", "Eva Tweede")
+    app.with_user(Role::Admin)
+        .email("e2e@vlaanderen.be")
+        .name("Eva Tweede")
         .await;
     let base = serve(&app).await;
     let c = browser.client();
@@ -223,7 +225,7 @@ async fn an_admin_signs_in_searches_the_municipalities_and_signs_out() {
     browser.wait_for_text("main", "U bent afgemeld.").await;
     assert_eq!(browser.path().await, "/login");
     c.goto(&format!("{base}/gemeenten")).await.unwrap();
-    assert!(browser.path().await.starts_with("/login"));
+    assert_eq!(browser.path().await, "/login?next=%2Fgemeenten");
     browser.close().await;
 }
 
@@ -233,14 +235,11 @@ async fn a_new_user_replaces_the_one_time_password_in_the_browser() {
         return;
     };
     let app = TestApp::new().await;
-    let user_id = app
-        .create_user(Role::Regisseur, "eerste@kortrijk.be", "Els Eerste")
+    app.with_user(Role::Regisseur)
+        .email("eerste@kortrijk.be")
+        .name("Els Eerste")
+        .must_change_password()
         .await;
-    sqlx::query("update users set must_change_password = true where user_id = $1")
-        .bind(user_id)
-        .execute(&app.db)
-        .await
-        .unwrap();
     let base = serve(&app).await;
 
     browser
@@ -282,8 +281,12 @@ async fn a_regisseur_logs_an_action_and_finds_it_in_the_catalogue() {
         return;
     };
     let app = TestApp::new().await;
-    let partnership = crate::actions::partnership(&app, "Regio Leie", &["34022", "34041"]).await;
-    crate::actions::regisseur_of(&app, partnership, "rita@kortrijk.be").await;
+    let partnership = app
+        .with_partnership("Regio Leie")
+        .members(&["34022", "34041"])
+        .await;
+    app.sign_in_as_regisseur_of(partnership, "rita@kortrijk.be")
+        .await;
     let base = serve(&app).await;
 
     browser

@@ -103,12 +103,10 @@ async fn the_command_line_adds_users_who_can_sign_in_and_lists_them() {
 #[tokio::test]
 async fn the_command_line_refuses_weak_passwords_unknown_roles_and_bad_configuration() {
     let app = TestApp::new().await;
-    app.create_user(
-        Role::Ministry,
-        "bestaand@vlaanderen.be",
-        "Bestaande Gebruiker",
-    )
-    .await;
+    app.with_user(Role::Ministry)
+        .email("bestaand@vlaanderen.be")
+        .name("Bestaande Gebruiker")
+        .await;
 
     let weak = regie(
         &app,

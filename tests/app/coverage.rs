@@ -7,7 +7,6 @@ use axum::http::{StatusCode, header};
 use regie::identity::Role;
 
 use crate::helpers::TestApp;
-use crate::partnerships::{create_partnership, period_id};
 
 /// NIS code -> (province, population 2020), read from the seed file itself.
 fn seed_population() -> HashMap<String, (String, i64)> {
@@ -46,16 +45,14 @@ async fn api(app: &TestApp, period: i64) -> serde_json::Value {
 async fn coverage_equals_an_independent_computation_from_the_seed_csv() {
     let app = TestApp::new().await;
     app.sign_in_as(Role::Admin).await;
-    let period = period_id(&app, "2023-2025").await;
-    create_partnership(&app, period, "Gent", &["44021"]).await;
-    create_partnership(&app, period, "Leie", &["34022", "34041", "34027", "34013"]).await;
-    create_partnership(
-        &app,
-        period,
-        "Maasland",
-        &["72018", "72021", "72041", "73107", "73042"],
-    )
-    .await;
+    let period = app.period_id("2023-2025").await;
+    app.with_partnership("Gent").members(&["44021"]).await;
+    app.with_partnership("Leie")
+        .members(&["34022", "34041", "34027", "34013"])
+        .await;
+    app.with_partnership("Maasland")
+        .members(&["72018", "72021", "72041", "73107", "73042"])
+        .await;
 
     let seed = seed_population();
     let json = api(&app, period).await;
@@ -113,8 +110,8 @@ async fn the_demo_produces_the_press_release_figures_from_data() {
     assert!(regie::demo::load(&app.db).await.unwrap());
     assert!(!regie::demo::load(&app.db).await.unwrap(), "loaded once");
     app.sign_in_as(Role::Ministry).await;
-    let p2020 = period_id(&app, "2020-2022").await;
-    let p2023 = period_id(&app, "2023-2025").await;
+    let p2020 = app.period_id("2020-2022").await;
+    let p2023 = app.period_id("2023-2025").await;
 
     let page = app.get(&format!("/dekking?periode={p2023}")).await;
     page.assert_contains("Demogegevens.");
@@ -136,6 +133,8 @@ async fn the_demo_produces_the_press_release_figures_from_data() {
     let backwards = app
         .get(&format!("/dekking?periode={p2020}&vergelijk={p2023}"))
         .await;
+    assert_eq!(backwards.status, StatusCode::OK);
+    backwards.assert_contains(r#"<p class="figure" id="gemeenten">238 / 300</p>"#);
     assert!(!backwards.body.contains("Vergelijking met"));
 
     // The population share is computed, and agrees with the CSV.
@@ -167,8 +166,8 @@ async fn the_demo_produces_the_press_release_figures_from_data() {
 async fn the_map_has_one_shape_per_municipality_with_a_title() {
     let app = TestApp::new().await;
     app.sign_in_as(Role::Admin).await;
-    let period = period_id(&app, "2023-2025").await;
-    create_partnership(&app, period, "Regio Leie", &["34022"]).await;
+    let period = app.period_id("2023-2025").await;
+    app.with_partnership("Regio Leie").members(&["34022"]).await;
     let page = app.get(&format!("/dekking?periode={period}")).await;
     assert_eq!(page.body.matches("<path d=\"M").count(), 300);
     page.assert_contains("<title>Kortrijk (34022): Regio Leie</title>");
@@ -189,7 +188,7 @@ async fn the_map_has_one_shape_per_municipality_with_a_title() {
         ],
     )
     .await;
-    let next = period_id(&app, "2026-2031").await;
+    let next = app.period_id("2026-2031").await;
     let page = app.get(&format!("/dekking?periode={next}")).await;
     assert_eq!(page.body.matches("<path d=\"M").count(), 285);
     page.assert_contains("Beveren-Kruibeke-Zwijndrecht (46030): niet gedekt");
@@ -199,7 +198,7 @@ async fn the_map_has_one_shape_per_municipality_with_a_title() {
 async fn the_simulator_recomputes_without_saving() {
     let app = TestApp::new().await;
     app.sign_in_as(Role::Ministry).await;
-    let period = period_id(&app, "2023-2025").await;
+    let period = app.period_id("2023-2025").await;
     let page = app
         .get(&format!(
             "/dekking/simulatie?periode={period}&sim=1&gedekt=44021&gedekt=11002"

@@ -80,7 +80,9 @@ async fn a_cross_origin_post_is_refused_even_with_a_valid_token() {
 #[tokio::test]
 async fn signing_in_and_out_need_the_token_too() {
     let app = TestApp::new().await;
-    app.create_user(Role::Ministry, "csrf@vlaanderen.be", "Cas Erf")
+    app.with_user(Role::Ministry)
+        .email("csrf@vlaanderen.be")
+        .name("Cas Erf")
         .await;
     let forged = app
         .post_form_raw(
@@ -102,7 +104,9 @@ async fn signing_in_and_out_need_the_token_too() {
 #[tokio::test]
 async fn the_token_is_renewed_at_sign_in() {
     let app = TestApp::new().await;
-    app.create_user(Role::Ministry, "vers@vlaanderen.be", "Vera Vers")
+    app.with_user(Role::Ministry)
+        .email("vers@vlaanderen.be")
+        .name("Vera Vers")
         .await;
     app.get("/login").await;
     let before = app.csrf_token().await;

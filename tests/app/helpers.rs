@@ -1,5 +1,6 @@
 //! `TestApp`: the real router on a fresh PostgreSQL database per test, driven like a browser
-//! (cookies kept, CSRF token taken from the pages it has seen).
+//! (cookies kept, CSRF token taken from the pages it has seen), and the `with_*` builders that
+//! put users, werkingsgebieden and actions in its database before a test starts.
 //!
 //! Databases: the first test of a run builds a template database (migrations + seeds) named
 //! after a hash of both, under an advisory lock; every test then gets its own copy
@@ -8,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::pin::Pin;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -15,6 +17,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use chrono::NaiveDate;
 use http_body_util::BodyExt;
 use regie::config::Config;
 use regie::database::{self, Location};
@@ -327,35 +330,32 @@ impl TestApp {
         *self.csrf.lock().unwrap() = None;
     }
 
-    /// Creates an active user with [`PASSWORD`] who need not change it. Returns the user id.
-    pub async fn create_user(&self, role: Role, email: &str, name: &str) -> i64 {
-        let hash = regie::auth::password::hash_now(PASSWORD).unwrap();
-        sqlx::query_scalar(
-            "insert into users (email, full_name, role, password_hash, must_change_password) values ($1, $2, $3, $4, false) returning user_id",
-        )
-        .bind(email)
-        .bind(name)
-        .bind(role)
-        .bind(hash)
-        .fetch_one(&self.db)
-        .await
-        .unwrap()
-    }
-
     pub async fn sign_in(&self, email: &str, password: &str) -> TestResponse {
         self.get("/login").await;
         self.post_form("/login", &[("email", email), ("password", password)])
             .await
     }
 
-    /// Creates a user of `role` and signs in through the real sign-in form. Returns the user id.
+    /// Creates a user of `role` (`{role}@test.regie.be`, "Test {label}") and signs in through
+    /// the real sign-in form. Returns the user id.
     pub async fn sign_in_as(&self, role: Role) -> i64 {
-        let email = format!("{}@test.regie.be", role.code());
+        let user_id = self.with_user(role).await;
+        self.sign_in(&default_email(role), PASSWORD)
+            .await
+            .assert_redirects_to("/");
+        user_id
+    }
+
+    /// Creates a regisseur with a current appointment for `partnership` and signs in as them.
+    /// Returns the user id.
+    pub async fn sign_in_as_regisseur_of(&self, partnership: i64, email: &str) -> i64 {
         let user_id = self
-            .create_user(role, &email, &format!("Test {}", role.label()))
+            .with_user(Role::Regisseur)
+            .email(email)
+            .name("Rita Regisseur")
+            .regisseur_of(partnership)
             .await;
-        let response = self.sign_in(&email, PASSWORD).await;
-        response.assert_redirects_to("/");
+        self.sign_in(email, PASSWORD).await.assert_redirects_to("/");
         user_id
     }
 
@@ -383,4 +383,276 @@ fn find_csrf_token(body: &str) -> Option<String> {
     let start = body.find(marker)? + marker.len();
     let end = body[start..].find('"')?;
     Some(body[start..start + end].to_string()).filter(|t| !t.is_empty())
+}
+
+// Setup: what a test finds in the database before it starts, written straight to the database
+// so that a test goes through only the pages it is about. Each `with_*` returns a builder with
+// defaults; change what matters to the test and `.await` it for the new row's id:
+//
+//     let p = app.with_partnership("Regio Leie").members(&["34022"]).await;
+//     let user = app.with_user(Role::Regisseur).email("rita@kortrijk.be").regisseur_of(p).await;
+//     let action = app.with_action(p).title("Jobbeurs").priorities(&[1, 4]).await;
+
+type Setup<'a> = Pin<Box<dyn Future<Output = i64> + 'a>>;
+
+/// A calendar date, for the builders below.
+pub fn date(year: i32, month: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, month, day).expect("a valid date")
+}
+
+fn default_email(role: Role) -> String {
+    format!("{}@test.regie.be", role.code())
+}
+
+impl TestApp {
+    /// The id of a seeded policy period ("2020-2022", "2023-2025") or one a test created.
+    pub async fn period_id(&self, name: &str) -> i64 {
+        sqlx::query_scalar("select policy_period_id from policy_periods where name = $1")
+            .bind(name)
+            .fetch_one(&self.db)
+            .await
+            .unwrap_or_else(|e| panic!("policy period {name}: {e}"))
+    }
+
+    /// An active user with [`PASSWORD`] who need not change it; by default
+    /// `{role}@test.regie.be`, named "Test {role label}".
+    pub fn with_user(&self, role: Role) -> NewUser<'_> {
+        NewUser {
+            app: self,
+            role,
+            email: default_email(role),
+            name: format!("Test {}", role.label()),
+            must_change_password: false,
+            regisseur_of: None,
+        }
+    }
+
+    /// A werkingsgebied of 2023-2025 without members, unless told otherwise.
+    pub fn with_partnership(&self, name: &str) -> NewPartnership<'_> {
+        NewPartnership {
+            app: self,
+            name: name.to_string(),
+            period: None,
+            members: Vec::new(),
+        }
+    }
+
+    /// A pending appointment request for `partnership` (Kandidaat, 2024-2025), as staff file it.
+    pub async fn with_appointment_request(&self, partnership: i64) -> i64 {
+        sqlx::query_scalar(
+            "insert into appointments (partnership_id, person_name, person_email, fte, starts_on, ends_on) values ($1, 'Kandidaat', 'kandidaat@gemeente.be', 1, '2024-01-01', '2025-12-31') returning appointment_id",
+        )
+        .bind(partnership)
+        .fetch_one(&self.db)
+        .await
+        .unwrap()
+    }
+
+    /// `count` failed sign-ins for x1@y.be, x2@y.be, ..., in the audit trail only (through the
+    /// sign-in form, throttling would stop them long before).
+    pub async fn with_failed_sign_ins(&self, count: i32) {
+        sqlx::query(
+            "insert into audit_events (action, details) select 'sign_in.failed', jsonb_build_object('email', 'x' || i || '@y.be') from generate_series(1, $1) i",
+        )
+        .bind(count)
+        .execute(&self.db)
+        .await
+        .unwrap();
+    }
+
+    /// An action of `partnership`: "Overleg", of kind overleg, for WSE-LR1, on 2024-01-01
+    /// (no end date), gepland.
+    pub fn with_action(&self, partnership: i64) -> NewAction<'_> {
+        NewAction {
+            app: self,
+            partnership,
+            title: "Overleg".to_string(),
+            priorities: vec![1],
+            starts_on: date(2024, 1, 1),
+            status: "gepland",
+        }
+    }
+}
+
+pub struct NewUser<'a> {
+    app: &'a TestApp,
+    role: Role,
+    email: String,
+    name: String,
+    must_change_password: bool,
+    regisseur_of: Option<i64>,
+}
+
+impl<'a> NewUser<'a> {
+    pub fn email(mut self, email: &str) -> Self {
+        self.email = email.to_string();
+        self
+    }
+
+    pub fn name(mut self, name: &str) -> Self {
+        self.name = name.to_string();
+        self
+    }
+
+    /// Signed in with a one-time password: must choose their own before anything else.
+    pub fn must_change_password(mut self) -> Self {
+        self.must_change_password = true;
+        self
+    }
+
+    /// With an approved appointment for `partnership` that runs from a month ago to a year
+    /// ahead (marked demo, which needs no admin's decision): its current regisseur.
+    pub fn regisseur_of(mut self, partnership: i64) -> Self {
+        self.regisseur_of = Some(partnership);
+        self
+    }
+
+    async fn insert(self) -> i64 {
+        let hash = regie::auth::password::hash_now(PASSWORD).unwrap();
+        let user_id: i64 = sqlx::query_scalar(
+            "insert into users (email, full_name, role, password_hash, must_change_password) values ($1, $2, $3, $4, $5) returning user_id",
+        )
+        .bind(&self.email)
+        .bind(&self.name)
+        .bind(self.role)
+        .bind(hash)
+        .bind(self.must_change_password)
+        .fetch_one(&self.app.db)
+        .await
+        .unwrap();
+        if let Some(partnership) = self.regisseur_of {
+            sqlx::query(
+                "insert into appointments (partnership_id, person_name, person_email, fte, starts_on, ends_on, status, user_id, is_demo) values ($1, $2, $3, 1, current_date - 30, current_date + 365, 'goedgekeurd', $4, true)",
+            )
+            .bind(partnership)
+            .bind(&self.name)
+            .bind(&self.email)
+            .bind(user_id)
+            .execute(&self.app.db)
+            .await
+            .unwrap();
+        }
+        user_id
+    }
+}
+
+impl<'a> IntoFuture for NewUser<'a> {
+    type Output = i64;
+    type IntoFuture = Setup<'a>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.insert())
+    }
+}
+
+pub struct NewPartnership<'a> {
+    app: &'a TestApp,
+    name: String,
+    period: Option<i64>,
+    members: Vec<String>,
+}
+
+impl<'a> NewPartnership<'a> {
+    /// Municipalities (NIS codes of the period's list) that belong to it.
+    pub fn members(mut self, nis_codes: &[&str]) -> Self {
+        self.members = nis_codes.iter().map(|n| n.to_string()).collect();
+        self
+    }
+
+    pub fn in_period(mut self, policy_period_id: i64) -> Self {
+        self.period = Some(policy_period_id);
+        self
+    }
+
+    async fn insert(self) -> i64 {
+        let period = match self.period {
+            Some(id) => id,
+            None => self.app.period_id("2023-2025").await,
+        };
+        let id: i64 = sqlx::query_scalar(
+            "insert into partnerships (policy_period_id, name, legal_form, lead_organisation) values ($1, $2, 'interlokale_vereniging', 'Stad') returning partnership_id",
+        )
+        .bind(period)
+        .bind(&self.name)
+        .fetch_one(&self.app.db)
+        .await
+        .unwrap();
+        for nis in &self.members {
+            sqlx::query(
+                "insert into partnership_members (partnership_id, policy_period_id, vintage, nis_code) select $1, policy_period_id, vintage, $3 from policy_periods where policy_period_id = $2",
+            )
+            .bind(id)
+            .bind(period)
+            .bind(nis)
+            .execute(&self.app.db)
+            .await
+            .unwrap_or_else(|e| panic!("member {nis} of {}: {e}", self.name));
+        }
+        id
+    }
+}
+
+impl<'a> IntoFuture for NewPartnership<'a> {
+    type Output = i64;
+    type IntoFuture = Setup<'a>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.insert())
+    }
+}
+
+pub struct NewAction<'a> {
+    app: &'a TestApp,
+    partnership: i64,
+    title: String,
+    priorities: Vec<i16>,
+    starts_on: NaiveDate,
+    status: &'static str,
+}
+
+impl<'a> NewAction<'a> {
+    pub fn title(mut self, title: &str) -> Self {
+        self.title = title.to_string();
+        self
+    }
+
+    /// Priority numbers 1 to 4 (WSE-LR1 to WSE-LR4).
+    pub fn priorities(mut self, priorities: &[i16]) -> Self {
+        self.priorities = priorities.to_vec();
+        self
+    }
+
+    pub fn starts_on(mut self, day: NaiveDate) -> Self {
+        self.starts_on = day;
+        self
+    }
+
+    /// gepland, lopend, afgerond or geannuleerd.
+    pub fn status(mut self, status: &'static str) -> Self {
+        self.status = status;
+        self
+    }
+
+    async fn insert(self) -> i64 {
+        sqlx::query_scalar(
+            "insert into actions (partnership_id, title, priorities, kind, starts_on, status) values ($1, $2, $3, 'overleg', $4, $5::text::action_status) returning action_id",
+        )
+        .bind(self.partnership)
+        .bind(&self.title)
+        .bind(&self.priorities)
+        .bind(self.starts_on)
+        .bind(self.status)
+        .fetch_one(&self.app.db)
+        .await
+        .unwrap_or_else(|e| panic!("action {}: {e}", self.title))
+    }
+}
+
+impl<'a> IntoFuture for NewAction<'a> {
+    type Output = i64;
+    type IntoFuture = Setup<'a>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.insert())
+    }
 }

@@ -2,7 +2,7 @@
 //! fresh database per test, and a real headless Chromium for the end-to-end flows.
 
 mod access;
-pub mod actions;
+mod actions;
 mod appointments;
 mod audit;
 mod auth;

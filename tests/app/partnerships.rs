@@ -6,16 +6,9 @@ use regie::identity::Role;
 
 use crate::helpers::TestApp;
 
-pub async fn period_id(app: &TestApp, name: &str) -> i64 {
-    sqlx::query_scalar("select policy_period_id from policy_periods where name = $1")
-        .bind(name)
-        .fetch_one(&app.db)
-        .await
-        .unwrap()
-}
-
-/// Creates a werkingsgebied through the admin form and adds members through the members page.
-pub async fn create_partnership(app: &TestApp, period: i64, name: &str, members: &[&str]) -> i64 {
+/// Creates a werkingsgebied through the admin form and adds members through the members page,
+/// for the tests of those forms; elsewhere `TestApp::with_partnership` sets one up.
+async fn create_through_the_forms(app: &TestApp, period: i64, name: &str, members: &[&str]) -> i64 {
     let r = app
         .post_form(
             "/werkingsgebieden/nieuw",
@@ -50,9 +43,9 @@ pub async fn create_partnership(app: &TestApp, period: i64, name: &str, members:
 async fn a_municipality_belongs_to_at_most_one_werkingsgebied_per_period() {
     let app = TestApp::new().await;
     app.sign_in_as(Role::Admin).await;
-    let period = period_id(&app, "2023-2025").await;
-    let first = create_partnership(&app, period, "Regio Leie", &["34022", "34041"]).await;
-    let second = create_partnership(&app, period, "Regio Schelde", &["34003"]).await;
+    let period = app.period_id("2023-2025").await;
+    let first = create_through_the_forms(&app, period, "Regio Leie", &["34022", "34041"]).await;
+    let second = create_through_the_forms(&app, period, "Regio Schelde", &["34003"]).await;
 
     app.get(&format!("/werkingsgebieden/{second}/leden?q=Kortrijk"))
         .await
@@ -81,8 +74,8 @@ async fn a_municipality_belongs_to_at_most_one_werkingsgebied_per_period() {
     );
 
     // In another period the same municipality is free.
-    let other = period_id(&app, "2020-2022").await;
-    create_partnership(&app, other, "Regio Leie", &["34022"]).await;
+    let other = app.period_id("2020-2022").await;
+    create_through_the_forms(&app, other, "Regio Leie", &["34022"]).await;
 
     // A municipality of the wrong list is refused with a message.
     let r = app
@@ -114,30 +107,38 @@ async fn a_municipality_belongs_to_at_most_one_werkingsgebied_per_period() {
 async fn small_partnerships_and_lone_non_centre_cities_are_flagged() {
     let app = TestApp::new().await;
     app.sign_in_as(Role::Admin).await;
-    let period = period_id(&app, "2023-2025").await;
+    let period = app.period_id("2023-2025").await;
     // Mesen (1.047) and Zonnebeke (12.498): 13.545 inhabitants.
-    let small = create_partnership(&app, period, "Westhoek klein", &["33016", "33037"]).await;
+    let small = app
+        .with_partnership("Westhoek klein")
+        .members(&["33016", "33037"])
+        .await;
     // Wevelgem alone is no centrumstad; Kortrijk alone is.
-    let alone = create_partnership(&app, period, "Wevelgem alleen", &["34041"]).await;
-    let city = create_partnership(&app, period, "Kortrijk alleen", &["34022"]).await;
+    let alone = app
+        .with_partnership("Wevelgem alleen")
+        .members(&["34041"])
+        .await;
+    let city = app
+        .with_partnership("Kortrijk alleen")
+        .members(&["34022"])
+        .await;
     // Four municipalities with 94.174 inhabitants: fine.
-    let fine = create_partnership(
-        &app,
-        period,
-        "Zuid-West",
-        &["34027", "34040", "34009", "34003"],
-    )
-    .await;
+    let fine = app
+        .with_partnership("Zuid-West")
+        .members(&["34027", "34040", "34009", "34003"])
+        .await;
 
     let flag = "samenwerkingsverband met minder dan 60.000 inwoners";
     app.get(&format!("/werkingsgebieden/{small}"))
         .await
-        .assert_contains(flag);
+        .assert_contains(&format!("Aandachtspunt: {flag}."));
     app.get(&format!("/werkingsgebieden/{alone}"))
         .await
-        .assert_contains("één gemeente die geen centrumstad is");
-    for ok in [city, fine] {
+        .assert_contains("Aandachtspunt: één gemeente die geen centrumstad is");
+    for (ok, name) in [(city, "Kortrijk alleen"), (fine, "Zuid-West")] {
         let page = app.get(&format!("/werkingsgebieden/{ok}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{name}");
+        page.assert_contains(name);
         assert!(!page.body.contains("Aandachtspunt"), "{}", page.body);
     }
     let list = app
@@ -151,8 +152,8 @@ async fn small_partnerships_and_lone_non_centre_cities_are_flagged() {
 async fn only_admins_create_werkingsgebieden_and_names_are_unique_per_period() {
     let app = TestApp::new().await;
     app.sign_in_as(Role::Admin).await;
-    let period = period_id(&app, "2023-2025").await;
-    create_partnership(&app, period, "Regio Noord", &[]).await;
+    let period = app.period_id("2023-2025").await;
+    create_through_the_forms(&app, period, "Regio Noord", &[]).await;
     let r = app
         .post_form(
             "/werkingsgebieden/nieuw",
@@ -181,21 +182,51 @@ async fn only_admins_create_werkingsgebieden_and_names_are_unique_per_period() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     r.assert_contains("Er bestaat in deze periode al een werkingsgebied met deze naam.");
     r.assert_contains(r#"value="OCMW Noord""#);
+
+    // Ministry staff and regisseurs get neither the form nor a new werkingsgebied.
+    let new_one = [
+        ("policy_period_id", period.to_string()),
+        ("name", "Regio Zuid".to_string()),
+        ("legal_form", "welzijnsvereniging".to_string()),
+        ("lead_organisation", "OCMW Zuid".to_string()),
+    ];
+    let new_one: Vec<(&str, &str)> = new_one.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for role in [Role::Ministry, Role::Regisseur] {
+        let other = app.other_browser();
+        other.sign_in_as(role).await;
+        let form = other.get("/werkingsgebieden/nieuw").await;
+        assert_eq!(form.status, StatusCode::FORBIDDEN, "{role:?}");
+        form.assert_contains("Geen toegang");
+        let r = other.post_form("/werkingsgebieden/nieuw", &new_one).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{role:?}");
+        r.assert_contains("Geen toegang");
+    }
+    let denied: i64 = sqlx::query_scalar(
+        "select count(*) from audit_events where action = 'access.denied' and details->>'path' = '/werkingsgebieden/nieuw'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(denied, 4, "both refusals of both users are audited");
+    let names: Vec<String> = sqlx::query_scalar(
+        "select name from partnerships where policy_period_id = $1 order by name",
+    )
+    .bind(period)
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(names, ["Regio Noord"]);
 }
 
 #[tokio::test]
 async fn carrying_over_follows_the_2025_mergers() {
     let app = TestApp::new().await;
     app.sign_in_as(Role::Admin).await;
-    let period = period_id(&app, "2023-2025").await;
     // Hasselt and Kortessem merged into Hasselt (71072); Borsbeek into Antwerpen (11002).
-    let source = create_partnership(
-        &app,
-        period,
-        "Regio Hasselt",
-        &["71022", "73040", "11007", "34041"],
-    )
-    .await;
+    let source = app
+        .with_partnership("Regio Hasselt")
+        .members(&["71022", "73040", "11007", "34041"])
+        .await;
 
     // Without a next period there is nothing to carry over to.
     app.post_form(&format!("/werkingsgebieden/{source}/overdragen"), &[])
@@ -217,9 +248,12 @@ async fn carrying_over_follows_the_2025_mergers() {
     )
     .await
     .assert_redirects_to("/admin/beleidsperiodes");
-    let next = period_id(&app, "2026-2031").await;
+    let next = app.period_id("2026-2031").await;
     // Antwerpen already belongs to another werkingsgebied in the new period.
-    create_partnership(&app, next, "Antwerpen", &["11002"]).await;
+    app.with_partnership("Antwerpen")
+        .in_period(next)
+        .members(&["11002"])
+        .await;
 
     let r = app
         .post_form(&format!("/werkingsgebieden/{source}/overdragen"), &[])

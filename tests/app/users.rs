@@ -36,6 +36,8 @@ async fn an_admin_creates_a_user_who_signs_in_with_the_one_time_password_once_sh
 
     // Shown once: a reload no longer shows it.
     let again = app.get(created.location()).await;
+    assert_eq!(again.status, StatusCode::OK);
+    again.assert_contains("Lies Claes");
     assert!(!again.body.contains(&password));
     assert!(!again.body.contains("otp"));
 
@@ -60,7 +62,9 @@ async fn an_admin_creates_a_user_who_signs_in_with_the_one_time_password_once_sh
 async fn a_taken_email_in_another_case_gives_a_dutch_error_and_keeps_the_input() {
     let app = TestApp::new().await;
     app.sign_in_as(Role::Admin).await;
-    app.create_user(Role::Ministry, "bestaat@vlaanderen.be", "Bert Staat")
+    app.with_user(Role::Ministry)
+        .email("bestaat@vlaanderen.be")
+        .name("Bert Staat")
         .await;
 
     let response = app
@@ -108,7 +112,9 @@ async fn a_deactivated_users_sessions_end_at_once_and_they_cannot_sign_in() {
     let app = TestApp::new().await;
     app.sign_in_as(Role::Admin).await;
     let user_id = app
-        .create_user(Role::Regisseur, "weg@gemeente.be", "Wim Weg")
+        .with_user(Role::Regisseur)
+        .email("weg@gemeente.be")
+        .name("Wim Weg")
         .await;
     let regisseur = app.other_browser();
     regisseur
@@ -150,7 +156,9 @@ async fn a_password_reset_ends_sessions_and_issues_a_new_one_time_password() {
     let app = TestApp::new().await;
     app.sign_in_as(Role::Admin).await;
     let user_id = app
-        .create_user(Role::Ministry, "vergeten@vlaanderen.be", "Vic Vergeten")
+        .with_user(Role::Ministry)
+        .email("vergeten@vlaanderen.be")
+        .name("Vic Vergeten")
         .await;
     let user = app.other_browser();
     user.sign_in("vergeten@vlaanderen.be", PASSWORD)
@@ -216,7 +224,9 @@ async fn an_admin_changes_a_users_name_and_role_and_the_change_is_audited() {
     let app = TestApp::new().await;
     app.sign_in_as(Role::Admin).await;
     let user_id = app
-        .create_user(Role::Regisseur, "wissel@gemeente.be", "Wout Wissel")
+        .with_user(Role::Regisseur)
+        .email("wissel@gemeente.be")
+        .name("Wout Wissel")
         .await;
     app.get(&format!("/admin/gebruikers/{user_id}")).await;
     app.post_form(
@@ -259,7 +269,9 @@ async fn the_first_start_creates_one_admin_with_a_random_password() {
         .unwrap()
         .expect("an admin is created on an empty database");
     assert_eq!(email, "eerste@regie.local");
-    assert!(password.len() >= 20);
+    // 20 random characters in groups of five: "abcde-fghij-kmnpq-rstuv".
+    let groups: Vec<usize> = password.split('-').map(str::len).collect();
+    assert_eq!(groups, [5, 5, 5, 5], "{password}");
     // A second start creates nothing.
     assert!(
         regie::users::ensure_first_admin(&app.db, "eerste@regie.local")
