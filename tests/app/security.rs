@@ -10,7 +10,8 @@ use crate::helpers::TestApp;
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn forty_parallel_wrong_passwords_for_one_account_get_at_most_the_limit_evaluated() {
     let app = Arc::new(TestApp::new().await);
-    app.create_user(Role::Admin, "doelwit@vlaanderen.be", "Dirk Doelwit")
+    app.with_user(Role::Admin)
+        .email("doelwit@vlaanderen.be")
         .await;
     // One page for the session cookie and its CSRF token, then all requests at once.
     app.get("/login").await;
