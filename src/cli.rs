@@ -181,6 +181,13 @@ async fn serve(
         PostgresStore::new(db.clone()).continuously_delete_expired(Duration::from_secs(3600)),
     );
 
+    if config.exposes_plain_http() {
+        tracing::warn!(
+            bind = %config.bind,
+            "listening beyond this machine over plain HTTP: passwords and session cookies travel \
+             unencrypted. Put regie behind an HTTPS proxy and set REGIE_PUBLIC_URL=https://..."
+        );
+    }
     tracing::info!("listening on http://{}", config.bind);
     println!(
         "regie is running on http://{} (Ctrl-C stops it)",

@@ -146,6 +146,12 @@ impl Config {
         self.public_url.starts_with("https://")
     }
 
+    /// Listening on a non-loopback address while the site is not served over HTTPS: worth a
+    /// warning at start-up.
+    pub fn exposes_plain_http(&self) -> bool {
+        !self.bind.ip().is_loopback() && !self.is_https()
+    }
+
     /// Whether `peer` is one of the trusted reverse proxies.
     pub fn is_trusted_proxy(&self, peer: IpAddr) -> bool {
         self.trusted_proxies.iter().any(|net| net.contains(peer))
@@ -237,6 +243,20 @@ mod tests {
         assert_eq!(c.public_url, "http://127.0.0.1:3000");
         assert!(!c.is_https());
         assert!(c.trusted_proxies.is_empty());
+        assert!(!c.exposes_plain_http());
+        assert!(
+            config(&[("REGIE_BIND", "0.0.0.0:3000")])
+                .unwrap()
+                .exposes_plain_http()
+        );
+        assert!(
+            !config(&[
+                ("REGIE_BIND", "0.0.0.0:3000"),
+                ("REGIE_PUBLIC_URL", "https://regie.vlaanderen.be")
+            ])
+            .unwrap()
+            .exposes_plain_http()
+        );
         assert!(c.database_url.is_none());
     }
 

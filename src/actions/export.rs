@@ -1,17 +1,21 @@
 //! Exports of the filtered action list, the same filters as the list page: CSV for Belgian Excel
-//! and an Excel workbook.
+//! (streamed as the rows arrive, cells neutralised against formula injection) and an Excel
+//! workbook (cells written as strings or numbers, never formulas). A user runs at most
+//! [`spreadsheet::EXPORTS_PER_USER`] exports at a time.
 //!
 //! Routes: `GET /acties/export.csv`, `GET /acties/export.xlsx` (signed in).
 
 use anyhow::Context;
 use axum::Router;
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use chrono::NaiveDate;
+use futures_util::{Stream, StreamExt, TryStreamExt};
+use sqlx::PgConnection;
 
-use super::filters::Filters;
+use super::filters::{Filters, Parsed};
 use super::form::plain_euro;
 use super::model::{Kind, Origin, Status, priorities_label, target_group_label};
 use crate::auth::SignedIn;
@@ -19,6 +23,7 @@ use crate::error::Result;
 use crate::state::AppState;
 use crate::web::extract::Query;
 use crate::web::format;
+use crate::web::spreadsheet::{self, CSV_START, csv_line, download};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -52,10 +57,12 @@ const EXPORT_HEADER: [&str; 18] = [
 /// and 20,000 rows keep a download within tens of megabytes. The list page says so.
 pub const EXPORT_LIMIT: i64 = 20_000;
 
-/// The filtered actions as export rows, newest first.
-async fn export_rows(state: &AppState, filters: &Filters) -> Result<Vec<[String; 18]>> {
-    let parsed = filters.parse();
-    let rows = sqlx::query!(
+/// The filtered actions as export rows, newest first, as the database returns them.
+fn export_rows<'a>(
+    conn: &'a mut PgConnection,
+    parsed: &'a Parsed,
+) -> impl Stream<Item = Result<[String; 18]>> + 'a {
+    sqlx::query!(
         r#"select a.action_id as "action_id!", p.name as partnership, pp.name as period,
                   a.title as "title!", a.description as "description!", a.priorities as "priorities!",
                   a.kind as "kind!: Kind", a.target_groups as "target_groups!",
@@ -82,12 +89,10 @@ async fn export_rows(state: &AppState, filters: &Filters) -> Result<Vec<[String;
         parsed.query,
         EXPORT_LIMIT,
     )
-    .fetch_all(&state.db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            [
+    .fetch(conn)
+    .map_err(Into::into)
+    .map_ok(|r| {
+        [
                 r.action_id.to_string(),
                 r.partnership,
                 r.period,
@@ -114,55 +119,73 @@ async fn export_rows(state: &AppState, filters: &Filters) -> Result<Vec<[String;
                     other => other.label().to_string(),
                 },
             ]
-        })
-        .collect())
+    })
 }
 
-fn download(content_type: &'static str, filename: &'static str, body: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CONTENT_DISPOSITION, filename),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-/// The filtered list as CSV for Belgian Excel: UTF-8 with a byte-order mark, `;` between fields.
+/// The filtered list as CSV for Belgian Excel: UTF-8 with a byte-order mark, `;` between fields,
+/// sent in chunks while the rows arrive, so memory stays flat however long the list.
 async fn export_csv(
     State(state): State<AppState>,
-    _signed_in: SignedIn,
+    signed_in: SignedIn,
     Query(filters): Query<Filters>,
 ) -> Result<Response> {
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(Vec::new());
-    writer.write_record(EXPORT_HEADER).context("csv")?;
-    for row in export_rows(&state, &filters).await? {
-        writer.write_record(&row).context("csv")?;
+    let mut tx = state.db.begin().await?;
+    if !spreadsheet::take_export_slot(&mut tx, signed_in.user.user_id).await? {
+        return Ok(spreadsheet::busy());
     }
-    let mut body = "\u{feff}".as_bytes().to_vec();
-    body.extend(
-        writer
-            .into_inner()
-            .map_err(|e| e.into_error())
-            .context("csv")?,
-    );
+    // The transaction (and with it the export slot) lives as long as the download.
+    let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<Vec<u8>>>(4);
+    tokio::spawn(async move {
+        let parsed = filters.parse();
+        let mut chunk = CSV_START.to_vec();
+        let header = csv_line(EXPORT_HEADER);
+        let rows = futures_util::stream::once(async { header })
+            .chain(export_rows(&mut *tx, &parsed).map(|row| row.and_then(csv_line)));
+        futures_util::pin_mut!(rows);
+        while let Some(line) = rows.next().await {
+            match line {
+                Ok(line) => chunk.extend(line),
+                Err(err) => {
+                    // The download is cut short: better than a file that looks complete.
+                    tracing::error!(error = ?err, "csv export failed");
+                    let _ = sender
+                        .send(Err(std::io::Error::other("export failed")))
+                        .await;
+                    return;
+                }
+            }
+            if chunk.len() >= 64 * 1024
+                && sender.send(Ok(std::mem::take(&mut chunk))).await.is_err()
+            {
+                return; // The browser went away.
+            }
+        }
+        if !chunk.is_empty() {
+            let _ = sender.send(Ok(chunk)).await;
+        }
+    });
+    let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (chunk, receiver))
+    });
     Ok(download(
         "text/csv; charset=utf-8",
         "attachment; filename=\"acties.csv\"",
-        body,
+        Body::from_stream(body),
     ))
 }
 
 /// The filtered list as an Excel workbook, numbers as numbers.
 async fn export_xlsx(
     State(state): State<AppState>,
-    _signed_in: SignedIn,
+    signed_in: SignedIn,
     Query(filters): Query<Filters>,
 ) -> Result<Response> {
-    let rows = export_rows(&state, &filters).await?;
+    let mut tx = state.db.begin().await?;
+    if !spreadsheet::take_export_slot(&mut tx, signed_in.user.user_id).await? {
+        return Ok(spreadsheet::busy());
+    }
+    let parsed = filters.parse();
+    let rows: Vec<[String; 18]> = export_rows(&mut *tx, &parsed).try_collect().await?;
     let body =
         tokio::task::spawn_blocking(move || -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
             let mut workbook = rust_xlsxwriter::Workbook::new();
@@ -194,9 +217,11 @@ async fn export_xlsx(
         .await
         .context("xlsx task")?
         .context("xlsx")?;
+    // Ends the transaction and frees the export slot.
+    tx.commit().await?;
     Ok(download(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "attachment; filename=\"acties.xlsx\"",
-        body,
+        Body::from(body),
     ))
 }

@@ -7,6 +7,10 @@ use serde::Deserialize;
 use super::model::{Kind, Status, TARGET_GROUPS};
 use crate::municipalities::PROVINCES;
 
+/// The deepest page by number (relevance order): deeper offsets cost a scan of every row before
+/// them, and nobody reads 10,000 search results. The date orders go deeper by keyset.
+pub const MAX_PAGE: i64 = 400;
+
 /// The filters as the query string has them.
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
@@ -85,7 +89,8 @@ impl Filters {
                 .parse()
                 .ok()
                 .filter(|p| *p >= 1)
-                .unwrap_or(1),
+                .unwrap_or(1)
+                .min(MAX_PAGE),
         }
     }
 

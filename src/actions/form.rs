@@ -303,7 +303,10 @@ pub fn validate(form: &ActionForm, members: &[String]) -> (Option<ActionInput>, 
 
     let starts_on = parse_date(&form.starts_on);
     if starts_on.is_none() {
-        errors.add("starts_on", "Vul een geldige begindatum in (dd/mm/jjjj).");
+        errors.add(
+            "starts_on",
+            "Vul een geldige begindatum in (dd/mm/jjjj), tussen 2000 en 2100.",
+        );
     }
     let ends_on = if form.ends_on.trim().is_empty() {
         None
@@ -312,7 +315,7 @@ pub fn validate(form: &ActionForm, members: &[String]) -> (Option<ActionInput>, 
         if parsed.is_none() {
             errors.add(
                 "ends_on",
-                "Vul een geldige einddatum in (dd/mm/jjjj), of laat ze leeg.",
+                "Vul een geldige einddatum in (dd/mm/jjjj), tussen 2000 en 2100, of laat ze leeg.",
             );
         }
         parsed

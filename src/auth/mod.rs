@@ -332,6 +332,9 @@ async fn update_password(
         remembered.session_version = session_version;
         signed_in.session.insert(SESSION_KEY, remembered).await?;
     }
+    // Like at sign-in: a session id or token someone saw before the change is worthless after it.
+    signed_in.session.cycle_id().await?;
+    csrf::renew(&signed_in.session).await?;
     flash::redirect(
         &signed_in.session,
         FlashKind::Success,

@@ -1,10 +1,14 @@
 //! Throttling of sign-in attempts, per account and per client address, stored in PostgreSQL so
 //! that every instance of the application sees the same counts.
 //!
-//! An account is locked for a while after [`ACCOUNT_LIMIT`] failures within [`WINDOW_MINUTES`]
-//! (a success resets its count); an address after [`IP_LIMIT`] failures, which stops one client
-//! from trying many accounts. Unknown email addresses are counted the same way as known ones,
-//! so the lock reveals nothing about which accounts exist.
+//! An account is locked *for one client address* after [`ACCOUNT_LIMIT`] failures from that
+//! address (a success resets the count), for [`WINDOW_MINUTES`] at first and twice as long after
+//! each further failure (see [`account_delay`]): guessing gets slower and slower, while someone
+//! guessing from elsewhere cannot lock the real user out. An address is locked after
+//! [`IP_LIMIT`] failures within [`WINDOW_MINUTES`], which stops one client from trying many
+//! accounts. Unknown email addresses are counted the same way as known ones, so the lock reveals
+//! nothing about which accounts exist. The client address is the one behind trusted proxies
+//! (`REGIE_TRUSTED_PROXIES`).
 
 use std::net::IpAddr;
 
@@ -16,6 +20,10 @@ use crate::error::Result;
 pub const WINDOW_MINUTES: i32 = 15;
 pub const ACCOUNT_LIMIT: i64 = 5;
 pub const IP_LIMIT: i64 = 20;
+/// Failures of an account from one address are remembered this long (unless a success ends them).
+const MEMORY_HOURS: i32 = 24;
+/// The longest lock of an account for one address.
+const LONGEST_LOCK_MINUTES: i64 = 24 * 60;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -92,7 +100,17 @@ pub async fn succeeded(db: impl PgExecutor<'_>, attempt: Attempt) -> Result<()> 
     Ok(())
 }
 
-/// How long this account or address is still locked, if it is.
+/// How long an account stays locked for one address after `failures` failures from it: none
+/// below the limit, then [`WINDOW_MINUTES`], doubling with each further failure up to a day.
+pub fn account_delay(failures: i64) -> Option<chrono::Duration> {
+    let beyond = u32::try_from(failures - ACCOUNT_LIMIT).ok()?;
+    let minutes = i64::from(WINDOW_MINUTES)
+        .saturating_mul(2_i64.saturating_pow(beyond.min(16)))
+        .min(LONGEST_LOCK_MINUTES);
+    Some(chrono::Duration::minutes(minutes))
+}
+
+/// How long this account (for this address) or this address is still locked, if it is.
 async fn throttled_minutes(
     db: impl PgExecutor<'_>,
     email_key: &str,
@@ -100,10 +118,11 @@ async fn throttled_minutes(
 ) -> Result<Option<i64>> {
     let row = sqlx::query!(
         r#"
-        with account as (
+        with pair as (
             select attempted_at from login_attempts
-            where email_key = $1 and not succeeded
-              and attempted_at > now() - make_interval(mins => $3)
+            where email_key = $1 and client_ip is not distinct from $2::text::inet
+              and not succeeded
+              and attempted_at > now() - make_interval(hours => $4)
               and attempted_at > coalesce(
                   (select max(attempted_at) from login_attempts where email_key = $1 and succeeded),
                   '-infinity')
@@ -113,8 +132,8 @@ async fn throttled_minutes(
               and attempted_at > now() - make_interval(mins => $3)
         )
         select
-            (select count(*) from account) as "account_failures!",
-            (select min(attempted_at) from account) as "account_oldest: Timestamp",
+            (select count(*) from pair) as "pair_failures!",
+            (select max(attempted_at) from pair) as "pair_latest: Timestamp",
             (select count(*) from address) as "address_failures!",
             (select min(attempted_at) from address) as "address_oldest: Timestamp",
             now() as "now!: Timestamp"
@@ -122,24 +141,44 @@ async fn throttled_minutes(
         email_key,
         ip,
         WINDOW_MINUTES,
+        MEMORY_HOURS,
     )
     .fetch_one(db)
     .await?;
 
     let window = chrono::Duration::minutes(WINDOW_MINUTES.into());
-    let locked_until = [
-        (row.account_failures >= ACCOUNT_LIMIT)
-            .then_some(row.account_oldest)
-            .flatten(),
-        (row.address_failures >= IP_LIMIT)
-            .then_some(row.address_oldest)
-            .flatten(),
-    ]
-    .into_iter()
-    .flatten()
-    .map(|oldest| oldest + window)
-    .max();
+    let account_until = row
+        .pair_latest
+        .zip(account_delay(row.pair_failures))
+        .map(|(latest, delay)| latest + delay);
+    let address_until = (row.address_failures >= IP_LIMIT)
+        .then_some(row.address_oldest)
+        .flatten()
+        .map(|oldest| oldest + window);
+    let locked_until = account_until
+        .into_iter()
+        .chain(address_until)
+        .filter(|until| *until > row.now)
+        .max();
 
     // Round up: "1 minute" rather than "0 minutes" for the last seconds.
     Ok(locked_until.map(|until| ((until - row.now).num_seconds() + 59).div_euclid(60).max(1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lock_of_an_account_for_one_address_doubles_with_each_further_failure() {
+        let minutes = |n| account_delay(n).map(|d| d.num_minutes());
+        assert_eq!(minutes(0), None);
+        assert_eq!(minutes(4), None);
+        assert_eq!(minutes(5), Some(15));
+        assert_eq!(minutes(6), Some(30));
+        assert_eq!(minutes(7), Some(60));
+        assert_eq!(minutes(11), Some(960));
+        assert_eq!(minutes(12), Some(24 * 60));
+        assert_eq!(minutes(1000), Some(24 * 60));
+    }
 }

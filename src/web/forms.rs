@@ -1,7 +1,7 @@
 //! Form validation results: a Dutch message per field, shown beside the field and summarised at
 //! the top of the form. A form with errors is re-rendered with status 422 and the input kept.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 /// One Dutch message for one field, for errors known in advance (such as what a database
 /// constraint means, see [`crate::error::ResultExt::on_constraint`]).
@@ -48,13 +48,19 @@ impl FieldErrors {
     }
 }
 
+/// The years a date in this application can fall in. Anything outside is a typing error, and
+/// unbounded years would let one action fill the per-year priority counts with thousands of
+/// rows (the database checks the same range).
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
 /// Parses a date as the browser's date field sends it (2026-11-27) or as people type it
-/// (27/11/2026).
+/// (27/11/2026); `None` for a date outside [`YEARS`].
 pub fn parse_date(value: &str) -> Option<NaiveDate> {
     let value = value.trim();
     NaiveDate::parse_from_str(value, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(value, "%d/%m/%Y"))
         .ok()
+        .filter(|date| YEARS.contains(&date.year()))
 }
 
 /// A required begin date (`starts_on`) and a required end date (`ends_on`) after it.

@@ -6,7 +6,7 @@ use regie::identity::Role;
 
 use crate::helpers::{TestApp, date};
 
-fn action_fields<'a>(partnership: &'a str, title: &'a str) -> Vec<(&'a str, &'a str)> {
+pub fn action_fields<'a>(partnership: &'a str, title: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("partnership_id", partnership),
         ("title", title),
@@ -31,7 +31,7 @@ fn action_fields<'a>(partnership: &'a str, title: &'a str) -> Vec<(&'a str, &'a 
     ]
 }
 
-async fn create(app: &TestApp, partnership: i64, title: &str, key: &str) -> i64 {
+pub async fn create(app: &TestApp, partnership: i64, title: &str, key: &str) -> i64 {
     let pid = partnership.to_string();
     let mut fields = action_fields(&pid, title);
     fields.retain(|(k, _)| *k != "idempotency_key");

@@ -39,12 +39,22 @@ static SERVER: OnceCell<Server> = OnceCell::const_new();
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 pub fn test_config() -> Config {
-    Config::from_lookup(|name| match name {
-        "REGIE_DATA_DIR" => Some(
-            std::env::var("REGIE_DATA_DIR")
-                .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/var").to_string()),
-        ),
-        other => std::env::var(other).ok(),
+    test_config_with(&[])
+}
+
+/// The test configuration with some variables set as given.
+pub fn test_config_with(settings: &[(&str, &str)]) -> Config {
+    Config::from_lookup(|name| {
+        if let Some((_, value)) = settings.iter().find(|(n, _)| *n == name) {
+            return Some(value.to_string());
+        }
+        match name {
+            "REGIE_DATA_DIR" => Some(
+                std::env::var("REGIE_DATA_DIR")
+                    .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/var").to_string()),
+            ),
+            other => std::env::var(other).ok(),
+        }
     })
     .expect("test configuration")
 }
@@ -201,13 +211,21 @@ pub struct TestApp {
     router: Router,
     cookies: Mutex<HashMap<String, String>>,
     csrf: Mutex<Option<String>>,
+    /// The TCP peer's address (a proxy, when `forwarded_for` is set).
     pub ip: IpAddr,
+    /// An `X-Forwarded-For` header sent with every request, as a reverse proxy would.
+    pub forwarded_for: Option<String>,
 }
 
 impl TestApp {
     pub async fn new() -> Self {
+        Self::with_settings(&[]).await
+    }
+
+    /// An application configured with these environment variables (`REGIE_PUBLIC_URL`, ...).
+    pub async fn with_settings(settings: &[(&str, &str)]) -> Self {
         let db = fresh_database().await;
-        let state = AppState::new(db.clone(), test_config());
+        let state = AppState::new(db.clone(), test_config_with(settings));
         Self {
             router: regie::app(state.clone()),
             db,
@@ -215,6 +233,7 @@ impl TestApp {
             cookies: Mutex::new(HashMap::new()),
             csrf: Mutex::new(None),
             ip: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10)),
+            forwarded_for: None,
         }
     }
 
@@ -227,6 +246,7 @@ impl TestApp {
             cookies: Mutex::new(HashMap::new()),
             csrf: Mutex::new(None),
             ip: self.ip,
+            forwarded_for: self.forwarded_for.clone(),
         }
     }
 
@@ -234,6 +254,11 @@ impl TestApp {
         request
             .extensions_mut()
             .insert(ConnectInfo(SocketAddr::new(self.ip, 50_000)));
+        if let Some(forwarded) = &self.forwarded_for {
+            request
+                .headers_mut()
+                .insert("x-forwarded-for", forwarded.parse().unwrap());
+        }
         let cookie_header = {
             let cookies = self.cookies.lock().unwrap();
             cookies

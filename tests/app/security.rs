@@ -5,7 +5,9 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use regie::identity::Role;
 
-use crate::helpers::TestApp;
+use crate::helpers::{PASSWORD, TestApp};
+
+const WRONG: &str = "fout wachtwoord 123";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn forty_parallel_wrong_passwords_for_one_account_get_at_most_the_limit_evaluated() {
@@ -52,4 +54,273 @@ async fn forty_parallel_wrong_passwords_for_one_account_get_at_most_the_limit_ev
     .await
     .unwrap();
     assert_eq!(failures, 5);
+}
+
+#[tokio::test]
+async fn guesses_from_one_address_do_not_lock_the_account_for_another() {
+    let app = TestApp::new().await;
+    app.with_user(Role::Admin)
+        .email("beheer@vlaanderen.be")
+        .await;
+    for _ in 0..5 {
+        let r = app.sign_in("beheer@vlaanderen.be", WRONG).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let r = app.sign_in("beheer@vlaanderen.be", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+
+    // The admin at the office, another address, is not locked out by the attacker.
+    let mut office = app.other_browser();
+    office.ip = "198.51.100.20".parse().unwrap();
+    office
+        .sign_in("beheer@vlaanderen.be", PASSWORD)
+        .await
+        .assert_redirects_to("/");
+}
+
+#[tokio::test]
+async fn each_failure_after_a_lock_doubles_the_next_lock() {
+    let app = TestApp::new().await;
+    app.with_user(Role::Ministry)
+        .email("traag@vlaanderen.be")
+        .await;
+    for _ in 0..5 {
+        app.sign_in("traag@vlaanderen.be", WRONG).await;
+    }
+    let r = app.sign_in("traag@vlaanderen.be", WRONG).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    r.assert_contains("Wacht 15 minuten");
+
+    // The lock has passed: one more guess is evaluated, and the next lock is twice as long.
+    sqlx::query("update login_attempts set attempted_at = attempted_at - interval '16 minutes'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let r = app.sign_in("traag@vlaanderen.be", WRONG).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app.sign_in("traag@vlaanderen.be", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    r.assert_contains("Wacht 30 minuten");
+}
+
+/// The client addresses of the audited failed sign-ins, oldest first.
+async fn failed_sign_in_addresses(app: &TestApp) -> Vec<String> {
+    sqlx::query_scalar(
+        "select host(client_ip) from audit_events where action = 'sign_in.failed' order by audit_event_id",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_client_is_throttled_and_audited() {
+    // The test app's peer address, 192.0.2.10, is the proxy.
+    let mut app = TestApp::with_settings(&[("REGIE_TRUSTED_PROXIES", "192.0.2.10")]).await;
+    app.with_user(Role::Ministry)
+        .email("echt@vlaanderen.be")
+        .await;
+    // The client wrote the first address itself; the proxy appended the real one.
+    app.forwarded_for = Some("10.9.9.9, 203.0.113.5".into());
+    for i in 0..20 {
+        let r = app.sign_in(&format!("gok{i}@vlaanderen.be"), WRONG).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let r = app.sign_in("echt@vlaanderen.be", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    let addresses = failed_sign_in_addresses(&app).await;
+    assert_eq!(addresses, vec!["203.0.113.5".to_string(); 20]);
+
+    // Another client behind the same proxy is not blocked by the first one's guesses.
+    let mut other = app.other_browser();
+    other.forwarded_for = Some("203.0.113.6".into());
+    other
+        .sign_in("echt@vlaanderen.be", PASSWORD)
+        .await
+        .assert_redirects_to("/");
+}
+
+#[tokio::test]
+async fn a_forwarded_address_from_an_untrusted_peer_is_ignored() {
+    let mut app = TestApp::new().await;
+    app.forwarded_for = Some("203.0.113.77".into());
+    let r = app.sign_in("iemand@vlaanderen.be", WRONG).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(failed_sign_in_addresses(&app).await, ["192.0.2.10"]);
+}
+
+#[tokio::test]
+async fn over_https_the_session_cookie_is_secure_with_the_host_prefix() {
+    let app = TestApp::with_settings(&[("REGIE_PUBLIC_URL", "https://regie.example")]).await;
+    let r = app.get("/login").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let cookie = r.headers[axum::http::header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(cookie.starts_with("__Host-regie_sessie="), "{cookie}");
+    for attribute in ["Secure", "HttpOnly", "Path=/", "SameSite=Lax"] {
+        assert!(cookie.contains(attribute), "{attribute} missing: {cookie}");
+    }
+    assert!(!cookie.contains("Domain"), "{cookie}");
+
+    // Over plain HTTP (a developer's machine) the cookie cannot be Secure.
+    let plain = TestApp::new().await;
+    let r = plain.get("/login").await;
+    let cookie = r.headers[axum::http::header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.starts_with("regie_sessie="), "{cookie}");
+    assert!(!cookie.contains("Secure"), "{cookie}");
+}
+
+#[tokio::test]
+async fn a_password_change_gives_a_new_session_id_and_csrf_token() {
+    let app = TestApp::new().await;
+    app.sign_in_as(Role::Ministry).await;
+    app.get("/wachtwoord").await;
+    let (old_cookie, old_token) = (app.cookie("regie_sessie").unwrap(), app.csrf_token().await);
+    let new_password = "een ander lang wachtwoord 42";
+    app.post_form(
+        "/wachtwoord",
+        &[
+            ("current_password", PASSWORD),
+            ("new_password", new_password),
+            ("confirmation", new_password),
+        ],
+    )
+    .await
+    .assert_redirects_to("/");
+    let r = app.get("/").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_ne!(app.cookie("regie_sessie").unwrap(), old_cookie);
+    assert_ne!(app.csrf_token().await, old_token);
+
+    // The old token no longer works for this session.
+    let r = app
+        .post_form_raw("/logout", &[("csrf_token", old_token.as_str())])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_formula_in_a_title_reaches_the_csv_as_text_and_the_xlsx_as_a_string() {
+    let app = TestApp::new().await;
+    let p = app.with_partnership("Regio Leie").members(&["34022"]).await;
+    app.sign_in_as_regisseur_of(p, "rita@kortrijk.be").await;
+    let formula = r#"=HYPERLINK("http://aanvaller.example","klik")"#;
+    crate::actions::create(&app, p, formula, "7f0e0a43-2f1c-4b59-9a5e-0000000000f1").await;
+    crate::actions::create(&app, p, "@SUM(1+1)", "7f0e0a43-2f1c-4b59-9a5e-0000000000f2").await;
+
+    let csv = app.get("/acties/export.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    // Streamed: no length known in advance.
+    assert!(!csv.headers.contains_key(axum::http::header::CONTENT_LENGTH));
+    assert!(
+        csv.body
+            .contains(r#";"'=HYPERLINK(""http://aanvaller.example"",""klik"")";"#),
+        "{}",
+        csv.body
+    );
+    assert!(csv.body.contains(";'@SUM(1+1);"), "{}", csv.body);
+    // The cost stays a number.
+    assert!(csv.body.contains(";1250,00;"), "{}", csv.body);
+
+    let xlsx = app.get("/acties/export.xlsx").await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(xlsx.bytes)).unwrap();
+    let mut sheet = String::new();
+    std::io::Read::read_to_string(
+        &mut archive.by_name("xl/worksheets/sheet1.xml").unwrap(),
+        &mut sheet,
+    )
+    .unwrap();
+    assert!(!sheet.contains("<f>"), "no formula cells: {sheet}");
+    let mut shared = String::new();
+    std::io::Read::read_to_string(
+        &mut archive.by_name("xl/sharedStrings.xml").unwrap(),
+        &mut shared,
+    )
+    .unwrap();
+    assert!(
+        shared.contains("=HYPERLINK("),
+        "the title as a string: {shared}"
+    );
+}
+
+#[tokio::test]
+async fn action_dates_outside_2000_to_2100_are_refused_by_the_form_and_the_database() {
+    let app = TestApp::new().await;
+    let p = app.with_partnership("Regio Leie").members(&["34022"]).await;
+    app.sign_in_as_regisseur_of(p, "rita@kortrijk.be").await;
+    let pid = p.to_string();
+    for (starts_on, ends_on) in [
+        ("-4000-01-01", ""),
+        ("32767-01-01", ""),
+        ("2024-01-01", "2999-12-31"),
+    ] {
+        let mut fields = crate::actions::action_fields(&pid, "Verre toekomst");
+        fields.retain(|(k, _)| *k != "starts_on" && *k != "ends_on");
+        fields.push(("starts_on", starts_on));
+        fields.push(("ends_on", ends_on));
+        let r = app.post_form("/acties/nieuw", &fields).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{starts_on}");
+        r.assert_contains("tussen 2000 en 2100");
+    }
+    let counts: i64 = sqlx::query_scalar("select count(*) from action_priority_counts")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(counts, 0);
+
+    // The database holds the same line for any other writer.
+    let action = app.with_action(p).await;
+    let refused = sqlx::query("update actions set starts_on = '1000-01-01' where action_id = $1")
+        .bind(action)
+        .execute(&app.db)
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("actions_dates_in_range"),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn a_page_number_beyond_the_last_searchable_page_is_capped() {
+    let app = TestApp::new().await;
+    app.sign_in_as(Role::Ministry).await;
+    let r = app.get("/acties?q=opleiding&pagina=999999999").await;
+    assert_eq!(r.status, StatusCode::OK);
+    r.assert_contains("Pagina 400 van");
+}
+
+#[tokio::test]
+async fn a_user_runs_at_most_two_exports_at_a_time() {
+    let app = TestApp::new().await;
+    let user = app.sign_in_as(Role::Ministry).await;
+    // Two exports of this user still running elsewhere (another tab, another instance).
+    let mut running = Vec::new();
+    for slot in 1..=2 {
+        let mut tx = app.db.begin().await.unwrap();
+        let taken: bool = sqlx::query_scalar(
+            "select pg_try_advisory_xact_lock(hashtext('regie.export:' || $1::bigint), $2)",
+        )
+        .bind(user)
+        .bind(slot)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        assert!(taken);
+        running.push(tx);
+    }
+    for path in ["/acties/export.csv", "/acties/export.xlsx"] {
+        let r = app.get(path).await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{path}");
+        r.assert_contains("U hebt al twee exports lopen");
+    }
+    // Another user is not affected; and once one export ends, this user may start one again.
+    let other = app.other_browser();
+    other.sign_in_as(Role::Admin).await;
+    assert_eq!(other.get("/acties/export.csv").await.status, StatusCode::OK);
+    running.pop().unwrap().rollback().await.unwrap();
+    assert_eq!(app.get("/acties/export.csv").await.status, StatusCode::OK);
 }

@@ -1,0 +1,131 @@
+//! What every export for spreadsheets shares: CSV for Belgian Excel with cells that cannot be
+//! formulas, streamed in chunks, and a limit on how many exports one user runs at a time.
+
+use std::borrow::Cow;
+
+use anyhow::Context;
+use axum::body::Body;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sqlx::PgConnection;
+
+use crate::error::{ErrorText, Result, error_page};
+
+/// How many exports one user may run at the same time (across instances: the slots are
+/// PostgreSQL advisory locks).
+pub const EXPORTS_PER_USER: i32 = 2;
+
+/// A cell that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, or a tab or carriage
+/// return before one) gets a leading `'`, as OWASP advises against CSV injection; a plain
+/// number such as `-12,50` stays a number.
+pub fn neutralise(cell: &str) -> Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && !is_plain_number(cell) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+fn is_plain_number(cell: &str) -> bool {
+    let digits = cell.strip_prefix('-').unwrap_or(cell);
+    !digits.is_empty()
+        && digits.starts_with(|c: char| c.is_ascii_digit())
+        && digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+}
+
+/// The byte-order mark that makes Excel read the file as UTF-8.
+pub const CSV_START: &[u8] = "\u{feff}".as_bytes();
+
+/// One CSV line (`;` between fields, quoted where needed), every cell neutralised.
+pub fn csv_line<I, S>(cells: I) -> Result<Vec<u8>>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(Vec::with_capacity(256));
+    for cell in cells {
+        writer
+            .write_field(neutralise(cell.as_ref()).as_ref())
+            .context("csv")?;
+    }
+    writer.write_record(None::<&[u8]>).context("csv")?;
+    Ok(writer
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .context("csv")?)
+}
+
+/// Takes one of the user's export slots for the rest of the transaction on `conn`; `false` when
+/// both are taken (then answer with [`busy`]).
+pub async fn take_export_slot(conn: &mut PgConnection, user_id: i64) -> Result<bool> {
+    for slot in 1..=EXPORTS_PER_USER {
+        let taken = sqlx::query_scalar!(
+            r#"select pg_try_advisory_xact_lock(hashtext('regie.export:' || $1::bigint), $2) as "taken!""#,
+            user_id,
+            slot
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        if taken {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The answer when a user already runs [`EXPORTS_PER_USER`] exports.
+pub fn busy() -> Response {
+    error_page(
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorText {
+            heading: "Even geduld",
+            message: "U hebt al twee exports lopen. Wacht tot die klaar zijn en probeer het dan opnieuw.",
+        },
+    )
+}
+
+/// A file download.
+pub fn download(content_type: &'static str, filename: &'static str, body: Body) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_DISPOSITION, filename),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_that_start_a_formula_are_neutralised_and_numbers_stay_numbers() {
+        for risky in [
+            "=HYPERLINK(\"http://x\",\"klik\")",
+            "+32 2 553 00 00",
+            "-1+1",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+            "-",
+        ] {
+            assert_eq!(neutralise(risky), format!("'{risky}"), "{risky:?}");
+        }
+        for plain in ["Jobbeurs", "12,50", "-12,50", "2024-05-01", "", "a=b"] {
+            assert_eq!(neutralise(plain), plain);
+        }
+    }
+
+    #[test]
+    fn a_csv_line_quotes_and_neutralises() {
+        let line = csv_line(["=1+1", "a;b", "gewoon"]).unwrap();
+        assert_eq!(String::from_utf8(line).unwrap(), "'=1+1;\"a;b\";gewoon\n");
+    }
+}
