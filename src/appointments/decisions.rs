@@ -208,6 +208,18 @@ struct DecisionForm {
     ended_on: String,
 }
 
+/// The motivation, trimmed, at most 2000 characters.
+fn motivation(errors: &mut FieldErrors, form: &DecisionForm) -> String {
+    let motivation = form.motivation.trim().to_string();
+    if motivation.chars().count() > 2000 {
+        errors.add(
+            "motivation",
+            "De motivering mag hoogstens 2000 tekens lang zijn.",
+        );
+    }
+    motivation
+}
+
 /// The appointment page again, with the errors beside the decision's fields (422).
 async fn invalid(
     state: &AppState,
@@ -230,19 +242,14 @@ async fn reject(
     headers: HeaderMap,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response> {
-    let motivation = form.motivation.trim().to_string();
     let mut errors = FieldErrors::new();
-    if motivation.is_empty() {
+    if form.motivation.trim().is_empty() {
         errors.add(
             "motivation",
             "Een afwijzing heeft een schriftelijke motivering nodig.",
         );
-    } else if motivation.chars().count() > 2000 {
-        errors.add(
-            "motivation",
-            "De motivering mag hoogstens 2000 tekens lang zijn.",
-        );
     }
+    let motivation = motivation(&mut errors, &form);
     if !errors.is_empty() {
         return invalid(&state, &admin, id, &headers, errors, form).await;
     }
@@ -297,13 +304,7 @@ async fn end(
         ),
         Some(_) => {}
     }
-    let motivation = form.motivation.trim().to_string();
-    if motivation.chars().count() > 2000 {
-        errors.add(
-            "motivation",
-            "De motivering mag hoogstens 2000 tekens lang zijn.",
-        );
-    }
+    let motivation = motivation(&mut errors, &form);
     let Some(ended_on) = ended_on.filter(|_| errors.is_empty()) else {
         return invalid(&state, &admin, id, &headers, errors, form).await;
     };
