@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::{Partnership, find, period_of};
+use super::{Partnership, PartnershipLink, find, period_of};
 use crate::audit::{self, Action};
 use crate::auth::{AdminOnly, SignedIn};
 use crate::error::{Result, ResultExt};
@@ -55,7 +55,7 @@ struct Candidate {
     province: String,
     population: String,
     /// The werkingsgebied it belongs to in this period, if any.
-    taken_by: Option<(i64, String)>,
+    taken_by: Option<PartnershipLink>,
 }
 
 #[derive(Template)]
@@ -124,7 +124,10 @@ async fn page(
             population: c
                 .population
                 .map_or_else(|| "-".into(), |n| format::thousands(n.into())),
-            taken_by: c.other_id.zip(c.other_name),
+            taken_by: c
+                .other_id
+                .zip(c.other_name)
+                .map(|(id, name)| PartnershipLink { id, name }),
         })
         .collect()
     };

@@ -1,17 +1,21 @@
-//! Users and roles: the admin pages to manage accounts, and the first admin on an empty database.
+//! Users and roles: the admin pages to manage accounts, and (in [`bootstrap`]) the first admin
+//! on an empty database.
 //!
 //! Routes (admins only): `GET /admin/gebruikers`, `GET/POST /admin/gebruikers/nieuw`,
 //! `GET /admin/gebruikers/{id}`, `POST /admin/gebruikers/{id}/bewerken`,
 //! `POST /admin/gebruikers/{id}/deactiveren`, `POST /admin/gebruikers/{id}/activeren`,
 //! `POST /admin/gebruikers/{id}/wachtwoord-reset`.
 
+mod bootstrap;
 pub mod db;
+
+pub use bootstrap::ensure_first_admin;
 
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -26,7 +30,7 @@ use crate::web::extract::{Form, Path};
 use crate::web::flash::{self, FlashKind};
 use crate::web::forms::{self, Choice, FieldErrors};
 use crate::web::layout::Layout;
-use crate::web::{RequestContext, format, render, render_with_status};
+use crate::web::{format, render, render_with_status};
 
 /// A light check: something@domain.tld without spaces. The real proof is the user signing in.
 pub fn is_plausible_email(email: &str) -> bool {
@@ -430,56 +434,13 @@ async fn reset_password(
         .await?;
     tx.commit().await?;
     hand_over_password(&admin.session, user_id, one_time).await?;
-    flash::push(
+    flash::redirect(
         &admin.session,
         FlashKind::Success,
         "Er is een nieuw eenmalig wachtwoord ingesteld; lopende sessies van deze gebruiker zijn beëindigd.",
+        &format!("/admin/gebruikers/{user_id}"),
     )
-    .await?;
-    Ok(Redirect::to(&format!("/admin/gebruikers/{user_id}")).into_response())
-}
-
-/// On the very first start of an empty database: creates an admin with a random one-time
-/// password and returns `(email, password)` for the console. Returns `None` when an admin exists.
-/// An advisory lock makes concurrent first starts create one admin, not two.
-pub async fn ensure_first_admin(db: &PgPool, email: &str) -> Result<Option<(String, String)>> {
-    let mut tx = db.begin().await?;
-    sqlx::query!("select pg_advisory_xact_lock(hashtext('regie.first_admin'))")
-        .execute(&mut *tx)
-        .await?;
-    let exists = sqlx::query_scalar!(
-        r#"select exists(select 1 from users where role = 'admin') as "exists!""#
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    if exists {
-        return Ok(None);
-    }
-    let one_time = password::one_time_password();
-    let hash = password::Hasher::default().hash(one_time.clone()).await?;
-    let created = db::create(
-        &mut *tx,
-        db::NewUser {
-            email,
-            full_name: "Beheerder",
-            role: Role::Admin,
-            password_hash: Some(&hash),
-            must_change_password: true,
-        },
-    )
-    .await?;
-    let user_id = created.map_err(|db::EmailTaken| {
-        AppError::Internal(anyhow::anyhow!(
-            "{email} exists but is not an admin; set REGIE_ADMIN_EMAIL to another address"
-        ))
-    })?;
-    audit::Entry::new(Action::UserCreated)
-        .object("user", user_id)
-        .details(serde_json::json!({ "email": email, "role": "admin", "via": "first start" }))
-        .record(&mut *tx, &RequestContext::default())
-        .await?;
-    tx.commit().await?;
-    Ok(Some((email.to_string(), one_time)))
+    .await
 }
 
 #[cfg(test)]

@@ -1,0 +1,345 @@
+//! An admin's decisions on an appointment: approving a request (which creates or re-activates
+//! the regisseur's account), rejecting it with a motivation, and ending an approved appointment.
+//!
+//! Routes (admins): `POST /aanstellingen/{id}/goedkeuren`, `POST /aanstellingen/{id}/afwijzen`,
+//! `POST /aanstellingen/{id}/beeindigen`.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::post;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use sqlx::PgConnection;
+
+use super::{AppointmentPage, ISSUED_LINK_KEY, IssuedLink, Status, db};
+use crate::audit::{self, Action};
+use crate::auth::{AdminOnly, SignedIn, password_link};
+use crate::error::{AppError, Result};
+use crate::identity::Role;
+use crate::state::AppState;
+use crate::users::db as users_db;
+use crate::web::extract::{Form, Path};
+use crate::web::flash::{self, FlashKind};
+use crate::web::forms::{self, FieldErrors};
+use crate::web::render_with_status;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/aanstellingen/{id}/goedkeuren", post(approve))
+        .route("/aanstellingen/{id}/afwijzen", post(reject))
+        .route("/aanstellingen/{id}/beeindigen", post(end))
+}
+
+/// Back to the appointment with a message why nothing changed.
+async fn conflict(admin: &SignedIn, id: i64, message: &str) -> Result<Response> {
+    flash::redirect(
+        &admin.session,
+        FlashKind::Error,
+        message,
+        &format!("/aanstellingen/{id}"),
+    )
+    .await
+}
+
+/// The regisseur's account for an approved appointment.
+struct RegisseurAccount {
+    user_id: i64,
+    /// New, re-activated or never set a password: they need a link to set one.
+    needs_link: bool,
+}
+
+/// Why an approved appointment cannot get the account its email address asks for.
+enum AccountRefused {
+    /// The address belongs to an account with another role.
+    OtherRole(Role),
+    /// Someone else took the address between our look-up and our insert.
+    JustTaken,
+}
+
+impl AccountRefused {
+    fn message(&self, email: &str) -> String {
+        match self {
+            Self::OtherRole(role) => format!(
+                "{email} hoort al bij een account met de rol {}. Gebruik een ander e-mailadres voor de regisseur.",
+                role.label()
+            ),
+            Self::JustTaken => {
+                format!("{email} is net door iemand anders in gebruik genomen; probeer opnieuw.")
+            }
+        }
+    }
+}
+
+/// Finds or creates the regisseur's account for an approved appointment.
+async fn regisseur_account(
+    conn: &mut PgConnection,
+    email: &str,
+    name: &str,
+) -> Result<Result<RegisseurAccount, AccountRefused>> {
+    let existing = sqlx::query!(
+        r#"select user_id, role as "role: Role", active, password_hash is not null as "has_password!"
+           from users where lower(email) = lower($1) for update"#,
+        email
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    match existing {
+        Some(u) if u.role != Role::Regisseur => Ok(Err(AccountRefused::OtherRole(u.role))),
+        Some(u) => {
+            if !u.active {
+                sqlx::query!(
+                    "update users set active = true, updated_at = now() where user_id = $1",
+                    u.user_id
+                )
+                .execute(&mut *conn)
+                .await?;
+            }
+            Ok(Ok(RegisseurAccount {
+                user_id: u.user_id,
+                needs_link: !u.active || !u.has_password,
+            }))
+        }
+        None => {
+            let created = users_db::create(
+                &mut *conn,
+                users_db::NewUser {
+                    email,
+                    full_name: name,
+                    role: Role::Regisseur,
+                    password_hash: None,
+                    must_change_password: false,
+                },
+            )
+            .await?;
+            Ok(created
+                .map(|user_id| RegisseurAccount {
+                    user_id,
+                    needs_link: true,
+                })
+                .map_err(|users_db::EmailTaken| AccountRefused::JustTaken))
+        }
+    }
+}
+
+async fn approve(
+    State(state): State<AppState>,
+    AdminOnly(admin): AdminOnly,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let mut tx = state.db.begin().await?;
+    // Lock the request: two admins approving at once must not create two accounts.
+    let request = sqlx::query!(
+        r#"select person_email, person_name, status as "status: Status"
+           from appointments where appointment_id = $1 for update"#,
+        id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if request.status != Status::Aangevraagd {
+        return conflict(&admin, id, "Over deze aanvraag is al beslist.").await;
+    }
+    let account =
+        match regisseur_account(&mut tx, &request.person_email, &request.person_name).await? {
+            Ok(account) => account,
+            Err(refused) => {
+                return conflict(&admin, id, &refused.message(&request.person_email)).await;
+            }
+        };
+    let user_id = account.user_id;
+    sqlx::query!(
+        r#"update appointments
+           set status = 'goedgekeurd', decided_by = $2, decided_at = now(), user_id = $3
+           where appointment_id = $1"#,
+        id,
+        admin.user.user_id,
+        user_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    let link = if account.needs_link {
+        Some(password_link::issue(&mut tx, user_id).await?)
+    } else {
+        None
+    };
+    audit::Entry::new(Action::AppointmentApproved)
+        .actor(&admin.user)
+        .object("appointment", id)
+        .details(serde_json::json!({ "user_id": user_id, "password_link": link.is_some() }))
+        .record(&mut *tx, &admin.ctx)
+        .await?;
+    tx.commit().await?;
+
+    let message = match &link {
+        Some(_) => {
+            "Aanstelling goedgekeurd. Geef de eenmalige link hieronder door aan de regisseur."
+        }
+        None => {
+            "Aanstelling goedgekeurd. De regisseur kan zich aanmelden met het bestaande account."
+        }
+    };
+    if let Some(path) = link {
+        admin
+            .session
+            .insert(
+                ISSUED_LINK_KEY,
+                IssuedLink {
+                    appointment_id: id,
+                    path,
+                },
+            )
+            .await?;
+    }
+    flash::redirect(
+        &admin.session,
+        FlashKind::Success,
+        message,
+        &format!("/aanstellingen/{id}"),
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DecisionForm {
+    motivation: String,
+    ended_on: String,
+}
+
+/// The motivation, trimmed, at most 2000 characters.
+fn motivation(errors: &mut FieldErrors, form: &DecisionForm) -> String {
+    let motivation = form.motivation.trim().to_string();
+    if motivation.chars().count() > 2000 {
+        errors.add(
+            "motivation",
+            "De motivering mag hoogstens 2000 tekens lang zijn.",
+        );
+    }
+    motivation
+}
+
+/// The appointment page again, with the errors beside the decision's fields (422).
+async fn invalid(
+    state: &AppState,
+    admin: &SignedIn,
+    id: i64,
+    errors: FieldErrors,
+    form: DecisionForm,
+) -> Result<Response> {
+    let page = AppointmentPage::build(state, admin, id)
+        .await?
+        .with_errors(errors, form.motivation);
+    render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+async fn reject(
+    State(state): State<AppState>,
+    AdminOnly(admin): AdminOnly,
+    Path(id): Path<i64>,
+    Form(form): Form<DecisionForm>,
+) -> Result<Response> {
+    let mut errors = FieldErrors::new();
+    if form.motivation.trim().is_empty() {
+        errors.add(
+            "motivation",
+            "Een afwijzing heeft een schriftelijke motivering nodig.",
+        );
+    }
+    let motivation = motivation(&mut errors, &form);
+    if !errors.is_empty() {
+        return invalid(&state, &admin, id, errors, form).await;
+    }
+    let mut tx = state.db.begin().await?;
+    let updated = sqlx::query_scalar!(
+        r#"update appointments
+           set status = 'afgewezen', decided_by = $2, decided_at = now(), decision_motivation = $3
+           where appointment_id = $1 and status = 'aangevraagd'
+           returning appointment_id"#,
+        id,
+        admin.user.user_id,
+        motivation
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if updated.is_none() {
+        // Unknown (404) or already decided.
+        db::find(&state.db, id).await?;
+        return conflict(&admin, id, "Over deze aanvraag is al beslist.").await;
+    }
+    audit::Entry::new(Action::AppointmentRejected)
+        .actor(&admin.user)
+        .object("appointment", id)
+        .details(serde_json::json!({ "motivation": motivation }))
+        .record(&mut *tx, &admin.ctx)
+        .await?;
+    tx.commit().await?;
+    flash::redirect(
+        &admin.session,
+        FlashKind::Success,
+        "Aanvraag afgewezen.",
+        &format!("/aanstellingen/{id}"),
+    )
+    .await
+}
+
+async fn end(
+    State(state): State<AppState>,
+    AdminOnly(admin): AdminOnly,
+    Path(id): Path<i64>,
+    Form(form): Form<DecisionForm>,
+) -> Result<Response> {
+    let a = db::find(&state.db, id).await?;
+    let mut errors = FieldErrors::new();
+    let ended_on = forms::parse_date(&form.ended_on);
+    match ended_on {
+        None => errors.add("ended_on", "Vul een geldige einddatum in (dd/mm/jjjj)."),
+        Some(d) if d < a.starts_on => errors.add(
+            "ended_on",
+            "De aanstelling kan niet eindigen vóór ze begon.",
+        ),
+        Some(_) => {}
+    }
+    let motivation = motivation(&mut errors, &form);
+    let Some(ended_on) = ended_on.filter(|_| errors.is_empty()) else {
+        return invalid(&state, &admin, id, errors, form).await;
+    };
+    let mut tx = state.db.begin().await?;
+    // From now on current_appointments no longer lists it: write access ends at once.
+    let updated = sqlx::query_scalar!(
+        r#"update appointments
+           set status = 'beeindigd', ended_by = $2, ended_at = now(), ended_on = $3,
+               end_motivation = $4
+           where appointment_id = $1 and status = 'goedgekeurd'
+           returning appointment_id"#,
+        id,
+        admin.user.user_id,
+        ended_on as NaiveDate,
+        motivation
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if updated.is_none() {
+        return conflict(
+            &admin,
+            id,
+            "Alleen een goedgekeurde aanstelling kan beëindigd worden.",
+        )
+        .await;
+    }
+    audit::Entry::new(Action::AppointmentEnded)
+        .actor(&admin.user)
+        .object("appointment", id)
+        .details(serde_json::json!({ "ended_on": ended_on.to_string(), "motivation": motivation }))
+        .record(&mut *tx, &admin.ctx)
+        .await?;
+    tx.commit().await?;
+    flash::redirect(
+        &admin.session,
+        FlashKind::Success,
+        "Aanstelling beëindigd; de regisseur kan dit werkingsgebied niet meer bewerken.",
+        &format!("/aanstellingen/{id}"),
+    )
+    .await
+}
