@@ -140,7 +140,7 @@ async fn export_csv(
         let mut chunk = CSV_START.to_vec();
         let header = csv_line(EXPORT_HEADER);
         let rows = futures_util::stream::once(async { header })
-            .chain(export_rows(&mut *tx, &parsed).map(|row| row.and_then(csv_line)));
+            .chain(export_rows(&mut tx, &parsed).map(|row| row.and_then(csv_line)));
         futures_util::pin_mut!(rows);
         while let Some(line) = rows.next().await {
             match line {
@@ -185,7 +185,7 @@ async fn export_xlsx(
         return Ok(spreadsheet::busy());
     }
     let parsed = filters.parse();
-    let rows: Vec<[String; 18]> = export_rows(&mut *tx, &parsed).try_collect().await?;
+    let rows: Vec<[String; 18]> = export_rows(&mut tx, &parsed).try_collect().await?;
     let body =
         tokio::task::spawn_blocking(move || -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
             let mut workbook = rust_xlsxwriter::Workbook::new();
