@@ -19,6 +19,9 @@ pub enum AppError {
     /// logged at debug level only; the page stays generic.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A form with a character no person types (a NUL byte): refused as a whole.
+    #[error("invalid input")]
+    InvalidInput,
     /// Not signed in: go to the sign-in page and come back to `next` (a local path) afterwards.
     #[error("not signed in")]
     Unauthorized { next: String },
@@ -112,6 +115,11 @@ const BAD_REQUEST: ErrorText = ErrorText {
     message: "Deze aanvraag kon niet gelezen worden. Ga terug, controleer wat u invulde en probeer het opnieuw.",
 };
 
+const INVALID_INPUT: ErrorText = ErrorText {
+    heading: "Ongeldige invoer",
+    message: "Wat u verstuurde bevat een ongeldig teken (een nul-byte). Ga terug, haal het weg (bijvoorbeeld door de tekst opnieuw te typen in plaats van te plakken) en verstuur opnieuw.",
+};
+
 const UNAUTHORIZED: ErrorText = ErrorText {
     heading: "Aanmelden vereist",
     message: "Meld u aan om deze pagina te bekijken.",
@@ -162,6 +170,7 @@ impl AppError {
         match self {
             Self::NotFound => (StatusCode::NOT_FOUND, NOT_FOUND),
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, BAD_REQUEST),
+            Self::InvalidInput => (StatusCode::UNPROCESSABLE_ENTITY, INVALID_INPUT),
             // Both answer with a redirect before a page is rendered (see `into_response`).
             Self::Unauthorized { .. } | Self::PasswordChangeRequired => {
                 (StatusCode::UNAUTHORIZED, UNAUTHORIZED)

@@ -294,7 +294,10 @@ async fn end(
     let mut errors = FieldErrors::new();
     let ended_on = forms::parse_date(&form.ended_on);
     match ended_on {
-        None => errors.add("ended_on", "Vul een geldige einddatum in (dd/mm/jjjj)."),
+        None => errors.add(
+            "ended_on",
+            "Vul een geldige einddatum in (dd/mm/jjjj), tussen 2000 en 2100.",
+        ),
         Some(d) if d < a.starts_on => errors.add(
             "ended_on",
             "De aanstelling kan niet eindigen vóór ze begon.",

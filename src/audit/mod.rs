@@ -246,7 +246,7 @@ fn parse_date(value: &str, label: &str, problems: &mut Vec<String>) -> Option<Na
     if value.is_empty() {
         return None;
     }
-    let parsed = crate::web::forms::parse_date(value);
+    let parsed = crate::web::forms::parse_any_date(value);
     if parsed.is_none() {
         problems.push(format!(
             "De datum '{label}' is niet geldig (dd/mm/jjjj); die filter werd niet toegepast."

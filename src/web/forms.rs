@@ -53,14 +53,18 @@ impl FieldErrors {
 /// rows (the database checks the same range).
 pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
-/// Parses a date as the browser's date field sends it (2026-11-27) or as people type it
-/// (27/11/2026); `None` for a date outside [`YEARS`].
+/// Parses a date to be stored, as the browser's date field sends it (2026-11-27) or as people
+/// type it (27/11/2026); `None` for a date outside [`YEARS`].
 pub fn parse_date(value: &str) -> Option<NaiveDate> {
+    parse_any_date(value).filter(|date| YEARS.contains(&date.year()))
+}
+
+/// Parses a date of any year, for filters that store nothing.
+pub fn parse_any_date(value: &str) -> Option<NaiveDate> {
     let value = value.trim();
     NaiveDate::parse_from_str(value, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(value, "%d/%m/%Y"))
         .ok()
-        .filter(|date| YEARS.contains(&date.year()))
 }
 
 /// A required begin date (`starts_on`) and a required end date (`ends_on`) after it.
@@ -71,11 +75,17 @@ pub fn date_range(
 ) -> (Option<NaiveDate>, Option<NaiveDate>) {
     let starts = parse_date(starts_on);
     if starts.is_none() {
-        errors.add("starts_on", "Vul een geldige begindatum in (dd/mm/jjjj).");
+        errors.add(
+            "starts_on",
+            "Vul een geldige begindatum in (dd/mm/jjjj), tussen 2000 en 2100.",
+        );
     }
     let ends = parse_date(ends_on);
     if ends.is_none() {
-        errors.add("ends_on", "Vul een geldige einddatum in (dd/mm/jjjj).");
+        errors.add(
+            "ends_on",
+            "Vul een geldige einddatum in (dd/mm/jjjj), tussen 2000 en 2100.",
+        );
     }
     if let (Some(s), Some(e)) = (starts, ends)
         && e <= s
@@ -85,7 +95,8 @@ pub fn date_range(
     (starts, ends)
 }
 
-/// Trims a text field and checks its length in characters.
+/// Trims a single-line text field, turns tabs and newlines into spaces, and checks its length
+/// in characters.
 pub fn text(
     errors: &mut FieldErrors,
     field: &'static str,
@@ -93,7 +104,7 @@ pub fn text(
     value: &str,
     max: usize,
 ) -> String {
-    let value = value.trim().to_string();
+    let value = value.replace(['\t', '\n', '\r'], " ").trim().to_string();
     if value.is_empty() {
         errors.add(field, format!("Vul {label} in."));
     } else if value.chars().count() > max {

@@ -324,3 +324,67 @@ async fn a_user_runs_at_most_two_exports_at_a_time() {
     running.pop().unwrap().rollback().await.unwrap();
     assert_eq!(app.get("/acties/export.csv").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_nul_byte_in_a_form_gets_a_dutch_422_not_a_500() {
+    let app = TestApp::new().await;
+    let r = app
+        .sign_in("iemand\u{0}@vlaanderen.be", "fout wachtwoord 123")
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Ongeldige invoer");
+
+    let p = app.with_partnership("Regio Leie").members(&["34022"]).await;
+    app.sign_in_as_regisseur_of(p, "rita@kortrijk.be").await;
+    let pid = p.to_string();
+    let mut fields = crate::actions::action_fields(&pid, "Jobbeurs\u{0}");
+    fields.retain(|(k, _)| *k != "idempotency_key");
+    fields.push(("idempotency_key", "7f0e0a43-2f1c-4b59-9a5e-0000000000a1"));
+    let r = app.post_form("/acties/nieuw", &fields).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("een ongeldig teken (een nul-byte)");
+    let actions: i64 = sqlx::query_scalar("select count(*) from actions")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(actions, 0);
+
+    // In a search it is simply dropped.
+    let r = app.get("/acties?q=job%00beurs").await;
+    assert_eq!(r.status, StatusCode::OK);
+    r.assert_contains(r#"value="jobbeurs""#);
+}
+
+#[tokio::test]
+async fn control_characters_are_taken_out_of_what_is_saved() {
+    let app = TestApp::new().await;
+    let p = app.with_partnership("Regio Leie").members(&["34022"]).await;
+    app.sign_in_as_regisseur_of(p, "rita@kortrijk.be").await;
+    let pid = p.to_string();
+    let mut fields = crate::actions::action_fields(&pid, "Job\u{7}beurs\u{1b}[31m\tin\nKortrijk");
+    fields.retain(|(k, _)| *k != "description");
+    fields.push((
+        "description",
+        "Eerste regel\r\nTweede\tregel\u{8}\u{8} met een bel\u{7}.",
+    ));
+    let id = {
+        fields.retain(|(k, _)| *k != "idempotency_key");
+        fields.push(("idempotency_key", "7f0e0a43-2f1c-4b59-9a5e-0000000000a2"));
+        let r = app.post_form("/acties/nieuw", &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        r.location()
+            .trim_start_matches("/acties/")
+            .trim_end_matches("?bewaard=1")
+            .parse::<i64>()
+            .unwrap()
+    };
+    let (title, description): (String, String) =
+        sqlx::query_as("select title, description from actions where action_id = $1")
+            .bind(id)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    // A single line loses tabs and newlines too; long text keeps them (as \n).
+    assert_eq!(title, "Jobbeurs[31m in Kortrijk");
+    assert_eq!(description, "Eerste regel\nTweede\tregel met een bel.");
+}
