@@ -129,10 +129,9 @@ async fn export_csv(
     signed_in: SignedIn,
     Query(filters): Query<Filters>,
 ) -> Result<Response> {
-    let mut tx = state.db.begin().await?;
-    if !spreadsheet::take_export_slot(&mut tx, signed_in.user.user_id).await? {
+    let Some(mut tx) = spreadsheet::begin_export(&state.db, signed_in.user.user_id).await? else {
         return Ok(spreadsheet::busy());
-    }
+    };
     // The transaction (and with it the export slot) lives as long as the download.
     let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<Vec<u8>>>(4);
     tokio::spawn(async move {
@@ -180,10 +179,9 @@ async fn export_xlsx(
     signed_in: SignedIn,
     Query(filters): Query<Filters>,
 ) -> Result<Response> {
-    let mut tx = state.db.begin().await?;
-    if !spreadsheet::take_export_slot(&mut tx, signed_in.user.user_id).await? {
+    let Some(mut tx) = spreadsheet::begin_export(&state.db, signed_in.user.user_id).await? else {
         return Ok(spreadsheet::busy());
-    }
+    };
     let parsed = filters.parse();
     let rows: Vec<[String; 18]> = export_rows(&mut tx, &parsed).try_collect().await?;
     let body =

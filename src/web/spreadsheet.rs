@@ -7,7 +7,7 @@ use anyhow::Context;
 use axum::body::Body;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use sqlx::PgConnection;
+use sqlx::{PgPool, Postgres, Transaction};
 
 use crate::error::{ErrorText, Result, error_page};
 
@@ -60,22 +60,26 @@ where
         .context("csv")?)
 }
 
-/// Takes one of the user's export slots for the rest of the transaction on `conn`; `false` when
-/// both are taken (then answer with [`busy`]).
-pub async fn take_export_slot(conn: &mut PgConnection, user_id: i64) -> Result<bool> {
+/// Begins an export: a transaction that holds one of the user's export slots until it ends;
+/// `None` when all slots are taken (then answer with [`busy`]).
+pub async fn begin_export(
+    db: &PgPool,
+    user_id: i64,
+) -> Result<Option<Transaction<'static, Postgres>>> {
+    let mut tx = db.begin().await?;
     for slot in 1..=EXPORTS_PER_USER {
         let taken = sqlx::query_scalar!(
             r#"select pg_try_advisory_xact_lock(hashtext('regie.export:' || $1::bigint), $2) as "taken!""#,
             user_id,
             slot
         )
-        .fetch_one(&mut *conn)
+        .fetch_one(&mut *tx)
         .await?;
         if taken {
-            return Ok(true);
+            return Ok(Some(tx));
         }
     }
-    Ok(false)
+    Ok(None)
 }
 
 /// The answer when a user already runs [`EXPORTS_PER_USER`] exports.

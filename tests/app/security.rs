@@ -103,6 +103,13 @@ async fn each_failure_after_a_lock_doubles_the_next_lock() {
     r.assert_contains("Wacht 30 minuten");
 }
 
+/// Signs in as the regisseur of a new werkingsgebied (Kortrijk), whose id it returns.
+async fn signed_in_regisseur(app: &TestApp) -> i64 {
+    let p = app.with_partnership("Regio Leie").members(&["34022"]).await;
+    app.sign_in_as_regisseur_of(p, "rita@kortrijk.be").await;
+    p
+}
+
 /// The client addresses of the audited failed sign-ins, oldest first.
 async fn failed_sign_in_addresses(app: &TestApp) -> Vec<String> {
     sqlx::query_scalar(
@@ -204,8 +211,7 @@ async fn a_password_change_gives_a_new_session_id_and_csrf_token() {
 #[tokio::test]
 async fn a_formula_in_a_title_reaches_the_csv_as_text_and_the_xlsx_as_a_string() {
     let app = TestApp::new().await;
-    let p = app.with_partnership("Regio Leie").members(&["34022"]).await;
-    app.sign_in_as_regisseur_of(p, "rita@kortrijk.be").await;
+    let p = signed_in_regisseur(&app).await;
     let formula = r#"=HYPERLINK("http://aanvaller.example","klik")"#;
     crate::actions::create(&app, p, formula, "7f0e0a43-2f1c-4b59-9a5e-0000000000f1").await;
     crate::actions::create(&app, p, "@SUM(1+1)", "7f0e0a43-2f1c-4b59-9a5e-0000000000f2").await;
@@ -249,8 +255,7 @@ async fn a_formula_in_a_title_reaches_the_csv_as_text_and_the_xlsx_as_a_string()
 #[tokio::test]
 async fn action_dates_outside_2000_to_2100_are_refused_by_the_form_and_the_database() {
     let app = TestApp::new().await;
-    let p = app.with_partnership("Regio Leie").members(&["34022"]).await;
-    app.sign_in_as_regisseur_of(p, "rita@kortrijk.be").await;
+    let p = signed_in_regisseur(&app).await;
     let pid = p.to_string();
     for (starts_on, ends_on) in [
         ("-4000-01-01", ""),
@@ -334,8 +339,7 @@ async fn a_nul_byte_in_a_form_gets_a_dutch_422_not_a_500() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     r.assert_contains("Ongeldige invoer");
 
-    let p = app.with_partnership("Regio Leie").members(&["34022"]).await;
-    app.sign_in_as_regisseur_of(p, "rita@kortrijk.be").await;
+    let p = signed_in_regisseur(&app).await;
     let pid = p.to_string();
     let mut fields = crate::actions::action_fields(&pid, "Jobbeurs\u{0}");
     fields.retain(|(k, _)| *k != "idempotency_key");
@@ -358,8 +362,7 @@ async fn a_nul_byte_in_a_form_gets_a_dutch_422_not_a_500() {
 #[tokio::test]
 async fn control_characters_are_taken_out_of_what_is_saved() {
     let app = TestApp::new().await;
-    let p = app.with_partnership("Regio Leie").members(&["34022"]).await;
-    app.sign_in_as_regisseur_of(p, "rita@kortrijk.be").await;
+    let p = signed_in_regisseur(&app).await;
     let pid = p.to_string();
     let mut fields = crate::actions::action_fields(&pid, "Job\u{7}beurs\u{1b}[31m\tin\nKortrijk");
     fields.retain(|(k, _)| *k != "description");
