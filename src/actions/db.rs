@@ -125,11 +125,16 @@ impl OwnPartnership {
     }
 }
 
-/// The werkingsgebieden a regisseur may write now, newest period first.
+/// The werkingsgebieden a regisseur may write now, newest period first. Only the regisseur
+/// role writes: someone whose appointment is still current but who became ministry staff or
+/// admin gets none (their role, not their old appointment, says what they do now).
 pub async fn own_partnerships(
     db: impl PgExecutor<'_>,
     user: &CurrentUser,
 ) -> Result<Vec<OwnPartnership>> {
+    if user.role != Role::Regisseur {
+        return Ok(Vec::new());
+    }
     Ok(sqlx::query!(
         r#"select distinct p.partnership_id, p.name, pp.name as period, pp.starts_on
            from current_appointments ca

@@ -294,7 +294,13 @@ async fn show(
                 status: a.status.label(),
                 requested: a.requested,
                 decided: a.decided,
-                motivation: a.motivation,
+                // Why a request was rejected or an appointment ended is about a person: for
+                // the staff who decide, not for every signed-in user.
+                motivation: if role == Role::Regisseur {
+                    String::new()
+                } else {
+                    a.motivation
+                },
             })
             .collect(),
         carried_over_from,

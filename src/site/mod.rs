@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use crate::actions::db::OwnPartnership;
 use crate::auth::{MaybeSignedIn, SignedIn};
 use crate::error::{AppError, Result};
 use crate::identity::Role;
@@ -34,7 +35,7 @@ struct HomePage {
     is_admin: bool,
     is_regisseur: bool,
     /// The werkingsgebieden this user is the current regisseur of.
-    own: Vec<(i64, String)>,
+    own: Vec<OwnPartnership>,
     municipalities_2025: String,
     municipalities_2019: String,
     population: String,
@@ -56,22 +57,9 @@ async fn home(State(state): State<AppState>, signed_in: SignedIn) -> Result<Resp
     .fetch_one(&state.db)
     .await?;
     let user = &signed_in.user;
-    let own = sqlx::query!(
-        r#"select p.partnership_id, p.name, pp.name as period
-           from current_appointments ca
-           join partnerships p on p.partnership_id = ca.partnership_id
-           join policy_periods pp on pp.policy_period_id = p.policy_period_id
-           where ca.user_id = $1
-           order by pp.starts_on desc, p.name"#,
-        user.user_id
-    )
-    .fetch_all(&state.db)
-    .await?;
+    let own = crate::actions::db::own_partnerships(&state.db, user).await?;
     render(&HomePage {
-        own: own
-            .into_iter()
-            .map(|r| (r.partnership_id, format!("{} ({})", r.name, r.period)))
-            .collect(),
+        own,
         is_regisseur: user.role == Role::Regisseur,
         layout: signed_in.layout("Start").await?,
         first_name: user

@@ -391,3 +391,72 @@ async fn control_characters_are_taken_out_of_what_is_saved() {
     assert_eq!(title, "Jobbeurs[31m in Kortrijk");
     assert_eq!(description, "Eerste regel\nTweede\tregel met een bel.");
 }
+
+#[tokio::test]
+async fn a_former_regisseur_who_became_ministry_staff_no_longer_creates_actions() {
+    let app = TestApp::new().await;
+    let p = app.with_partnership("Regio Leie").members(&["34022"]).await;
+    let user = app
+        .with_user(Role::Regisseur)
+        .email("overgestapt@vlaanderen.be")
+        .regisseur_of(p)
+        .await;
+    // Their appointment still runs, but they moved to the department.
+    sqlx::query("update users set role = 'ministry' where user_id = $1")
+        .bind(user)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    app.sign_in("overgestapt@vlaanderen.be", PASSWORD)
+        .await
+        .assert_redirects_to("/");
+
+    let r = app.get("/acties/nieuw").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    r.assert_contains("Geen toegang");
+    let pid = p.to_string();
+    let r = app
+        .post_form(
+            "/acties/nieuw",
+            &crate::actions::action_fields(&pid, "Toch nog een actie"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let actions: i64 = sqlx::query_scalar("select count(*) from actions")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(actions, 0);
+    // Nor is it offered on their start page.
+    let home = app.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(!home.body.contains("contactgegevens bijwerken"));
+}
+
+#[tokio::test]
+async fn why_a_request_was_rejected_is_for_staff_only() {
+    let app = TestApp::new().await;
+    let p = app.with_partnership("Regio Leie").members(&["34022"]).await;
+    let request = app.with_appointment_request(p).await;
+    let admin = app.other_browser();
+    admin.sign_in_as(Role::Admin).await;
+    admin
+        .post_form(
+            &format!("/aanstellingen/{request}/afwijzen"),
+            &[("motivation", "Geen diploma voorgelegd")],
+        )
+        .await
+        .assert_redirects_to(&format!("/aanstellingen/{request}"));
+
+    app.sign_in_as(Role::Regisseur).await;
+    let page = app.get(&format!("/werkingsgebieden/{p}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains("Kandidaat");
+    assert!(!page.body.contains("Geen diploma voorgelegd"));
+    assert!(!page.body.contains("Motivering"));
+
+    let staff = app.other_browser();
+    staff.sign_in_as(Role::Ministry).await;
+    let page = staff.get(&format!("/werkingsgebieden/{p}")).await;
+    page.assert_contains("Geen diploma voorgelegd");
+}
