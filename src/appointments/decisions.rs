@@ -89,8 +89,13 @@ async fn regisseur_account(
         Some(u) if u.role != Role::Regisseur => Ok(Err(AccountRefused::OtherRole(u.role))),
         Some(u) => {
             if !u.active {
+                // Back as regisseur after a deactivation: the old password is not revived
+                // (whoever knew it may not be the person appointed now); the link sets a new one.
                 sqlx::query!(
-                    "update users set active = true, updated_at = now() where user_id = $1",
+                    r#"update users
+                       set active = true, password_hash = null, must_change_password = false,
+                           session_version = session_version + 1, updated_at = now()
+                       where user_id = $1"#,
                     u.user_id
                 )
                 .execute(&mut *conn)

@@ -12,7 +12,7 @@ use axum::routing::get;
 use rand::Rng;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgExecutor};
 use tower_sessions::Session;
 
 use super::password;
@@ -39,17 +39,25 @@ fn digest(token: &str) -> String {
         .collect()
 }
 
+/// Makes every unused link of `user_id` worthless: when a new link is issued, and when the
+/// account is deactivated or its password reset (a link handed out before must not outlive
+/// the decision).
+pub async fn void_unused(db: impl PgExecutor<'_>, user_id: i64) -> Result<()> {
+    sqlx::query!(
+        "update password_tokens set used_at = now() where user_id = $1 and used_at is null",
+        user_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Creates a link for `user_id` (earlier unused links of that user stop working) and returns
 /// its path. Pass the transaction of the change that needs it.
 pub async fn issue(conn: &mut PgConnection, user_id: i64) -> Result<String> {
     let bytes: [u8; 32] = rand::rng().random();
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    sqlx::query!(
-        "update password_tokens set used_at = now() where user_id = $1 and used_at is null",
-        user_id
-    )
-    .execute(&mut *conn)
-    .await?;
+    void_unused(&mut *conn, user_id).await?;
     sqlx::query!(
         r#"insert into password_tokens (user_id, token_sha256, expires_at)
            values ($1, $2, now() + make_interval(days => $3))"#,

@@ -22,7 +22,7 @@ use sqlx::PgPool;
 use tower_sessions::Session;
 
 use crate::audit::{self, Action};
-use crate::auth::{AdminOnly, SignedIn, password};
+use crate::auth::{AdminOnly, SignedIn, password, password_link};
 use crate::error::{AppError, Result};
 use crate::identity::Role;
 use crate::state::AppState;
@@ -382,6 +382,9 @@ async fn set_active(
         // Unknown user, or nothing to change (a double click): not an error.
         find_user(&state.db, user_id).await?;
     } else {
+        if !active {
+            password_link::void_unused(&mut *tx, user_id).await?;
+        }
         let action = if active {
             Action::UserReactivated
         } else {
@@ -427,6 +430,7 @@ async fn reset_password(
     )
     .execute(&mut *tx)
     .await?;
+    password_link::void_unused(&mut *tx, user_id).await?;
     audit::Entry::new(Action::PasswordReset)
         .actor(&admin.user)
         .object("user", user_id)

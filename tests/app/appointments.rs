@@ -6,7 +6,7 @@ use regie::identity::Role;
 
 use crate::helpers::TestApp;
 
-async fn request(app: &TestApp, partnership: i64, email: &str) -> i64 {
+pub async fn request(app: &TestApp, partnership: i64, email: &str) -> i64 {
     let r = app
         .post_form(
             "/aanstellingen/nieuw",
@@ -27,7 +27,7 @@ async fn request(app: &TestApp, partnership: i64, email: &str) -> i64 {
         .unwrap()
 }
 
-fn link_path(body: &str) -> String {
+pub fn link_path(body: &str) -> String {
     let start = body
         .find("/wachtwoord-instellen/")
         .expect("a set-password link on the page");

@@ -460,3 +460,140 @@ async fn why_a_request_was_rejected_is_for_staff_only() {
     let page = staff.get(&format!("/werkingsgebieden/{p}")).await;
     page.assert_contains("Geen diploma voorgelegd");
 }
+
+/// Staff request an appointment for `email` in a new werkingsgebied and the admin approves it;
+/// returns the set-password link shown to the admin.
+async fn approved_with_link(admin: &TestApp, name: &str, nis: &str, email: &str) -> String {
+    let p = admin.with_partnership(name).members(&[nis]).await;
+    let id = crate::appointments::request(admin, p, email).await;
+    admin
+        .post_form(&format!("/aanstellingen/{id}/goedkeuren"), &[])
+        .await
+        .assert_redirects_to(&format!("/aanstellingen/{id}"));
+    let page = admin.get(&format!("/aanstellingen/{id}")).await;
+    crate::appointments::link_path(&page.body)
+}
+
+async fn user_id_of(app: &TestApp, email: &str) -> i64 {
+    sqlx::query_scalar("select user_id from users where email = $1")
+        .bind(email)
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_unused_set_password_link_dies_with_a_deactivation_or_a_password_reset() {
+    let admin = TestApp::new().await;
+    admin.sign_in_as(Role::Admin).await;
+    let visitor = admin.other_browser();
+
+    let link = approved_with_link(&admin, "Regio Leie", "34022", "rita@kortrijk.be").await;
+    let rita = user_id_of(&admin, "rita@kortrijk.be").await;
+    admin
+        .post_form(&format!("/admin/gebruikers/{rita}/deactiveren"), &[])
+        .await
+        .assert_redirects_to(&format!("/admin/gebruikers/{rita}"));
+    assert_eq!(visitor.get(&link).await.status, StatusCode::GONE);
+
+    let link = approved_with_link(&admin, "Regio Schelde", "34003", "sam@schelde.be").await;
+    let sam = user_id_of(&admin, "sam@schelde.be").await;
+    assert_eq!(visitor.get(&link).await.status, StatusCode::OK);
+    admin
+        .post_form(&format!("/admin/gebruikers/{sam}/wachtwoord-reset"), &[])
+        .await
+        .assert_redirects_to(&format!("/admin/gebruikers/{sam}"));
+    let r = visitor.get(&link).await;
+    assert_eq!(r.status, StatusCode::GONE);
+    r.assert_contains("Link ongeldig of verlopen");
+}
+
+#[tokio::test]
+async fn reapproving_a_deactivated_regisseur_does_not_revive_the_old_password() {
+    let admin = TestApp::new().await;
+    let old = admin
+        .with_user(Role::Regisseur)
+        .email("terug@gemeente.be")
+        .await;
+    admin.sign_in_as(Role::Admin).await;
+    admin
+        .post_form(&format!("/admin/gebruikers/{old}/deactiveren"), &[])
+        .await
+        .assert_redirects_to(&format!("/admin/gebruikers/{old}"));
+
+    let link = approved_with_link(&admin, "Regio Leie", "34022", "terug@gemeente.be").await;
+    assert_eq!(user_id_of(&admin, "terug@gemeente.be").await, old);
+
+    let person = admin.other_browser();
+    let r = person.sign_in("terug@gemeente.be", PASSWORD).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the old password is void"
+    );
+    let r = person.get(&link).await;
+    assert_eq!(r.status, StatusCode::OK, "the link sets a new one");
+}
+
+#[tokio::test]
+async fn the_set_password_link_is_built_from_the_public_url_never_the_host_header() {
+    let admin =
+        TestApp::with_settings(&[("REGIE_PUBLIC_URL", "https://regie.vlaanderen.be")]).await;
+    admin.sign_in_as(Role::Admin).await;
+    let p = admin
+        .with_partnership("Regio Leie")
+        .members(&["34022"])
+        .await;
+    let id = crate::appointments::request(&admin, p, "rita@kortrijk.be").await;
+    admin
+        .post_form(&format!("/aanstellingen/{id}/goedkeuren"), &[])
+        .await
+        .assert_redirects_to(&format!("/aanstellingen/{id}"));
+    let page = admin
+        .request(
+            axum::http::Request::get(format!("/aanstellingen/{id}"))
+                .header(axum::http::header::HOST, "aanvaller.example")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    page.assert_contains("https://regie.vlaanderen.be/wachtwoord-instellen/");
+    assert!(!page.body.contains("aanvaller.example"));
+}
+
+#[tokio::test]
+async fn a_one_time_secret_leaves_the_session_store_once_shown() {
+    let admin = TestApp::new().await;
+    admin.sign_in_as(Role::Admin).await;
+    let link = approved_with_link(&admin, "Regio Leie", "34022", "rita@kortrijk.be").await;
+    let token = link.trim_start_matches("/wachtwoord-instellen/");
+    let stored: i64 = sqlx::query_scalar(
+        "select count(*) from tower_sessions.session where position(convert_to($1, 'UTF8') in data) > 0",
+    )
+    .bind(token)
+    .fetch_one(&admin.db)
+    .await
+    .unwrap();
+    assert_eq!(stored, 0);
+
+    // The same for a one-time password after a reset.
+    let user = admin
+        .with_user(Role::Ministry)
+        .email("m@vlaanderen.be")
+        .await;
+    admin
+        .post_form(&format!("/admin/gebruikers/{user}/wachtwoord-reset"), &[])
+        .await;
+    let page = admin.get(&format!("/admin/gebruikers/{user}")).await;
+    page.assert_contains(r#"<h2 id="otp-titel">Eenmalig wachtwoord</h2>"#);
+    let sessions: Vec<Vec<u8>> = sqlx::query_scalar("select data from tower_sessions.session")
+        .fetch_all(&admin.db)
+        .await
+        .unwrap();
+    assert!(
+        sessions
+            .iter()
+            .all(|data| !String::from_utf8_lossy(data).contains("one_time_password")),
+        "no one-time password left in a session"
+    );
+}
