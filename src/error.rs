@@ -28,6 +28,9 @@ pub enum AppError {
     /// Signed in with a one-time password: choose a new one first.
     #[error("password change required")]
     PasswordChangeRequired,
+    /// An admin or ministry user without two-step sign-in, past their sign-in of grace.
+    #[error("two-step sign-in required")]
+    TwoStepEnrolmentRequired,
     #[error("forbidden")]
     Forbidden,
     /// The database did not answer in time or is gone: 503, the app recovers when it is back.
@@ -172,9 +175,9 @@ impl AppError {
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, BAD_REQUEST),
             Self::InvalidInput => (StatusCode::UNPROCESSABLE_ENTITY, INVALID_INPUT),
             // Both answer with a redirect before a page is rendered (see `into_response`).
-            Self::Unauthorized { .. } | Self::PasswordChangeRequired => {
-                (StatusCode::UNAUTHORIZED, UNAUTHORIZED)
-            }
+            Self::Unauthorized { .. }
+            | Self::PasswordChangeRequired
+            | Self::TwoStepEnrolmentRequired => (StatusCode::UNAUTHORIZED, UNAUTHORIZED),
             Self::Forbidden => (StatusCode::FORBIDDEN, FORBIDDEN),
             Self::Unavailable(_) | Self::SessionStore(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE)
@@ -193,6 +196,9 @@ impl IntoResponse for AppError {
                 return Redirect::to(&crate::identity::login_path_with_next(next)).into_response();
             }
             Self::PasswordChangeRequired => return Redirect::to("/wachtwoord").into_response(),
+            Self::TwoStepEnrolmentRequired => {
+                return Redirect::to("/tweestapsverificatie").into_response();
+            }
             _ => {}
         }
         let (status, text) = self.status_and_text();

@@ -44,6 +44,12 @@ impl Role {
     pub fn parse(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.code() == code.trim())
     }
+
+    /// Whether this role must sign in in two steps (ASVS level 2 for privileged users): admins
+    /// and ministry staff. Regisseurs may choose to.
+    pub fn requires_two_step(self) -> bool {
+        matches!(self, Self::Admin | Self::Ministry)
+    }
 }
 
 /// The signed-in user, as the database knows them now.
@@ -54,6 +60,8 @@ pub struct CurrentUser {
     pub full_name: String,
     pub role: Role,
     pub must_change_password: bool,
+    /// Signs in with a code from an authenticator app as second step.
+    pub two_step: bool,
 }
 
 /// `next` if it is a path on this site, so a link cannot send a user elsewhere after sign-in.

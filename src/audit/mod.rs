@@ -49,6 +49,10 @@ pub enum Action {
     AppointmentEnded,
     PasswordSetByLink,
     DemoDataLoaded,
+    MfaEnrolled,
+    MfaFailed,
+    MfaRecoveryCodeUsed,
+    MfaReset,
 }
 
 impl Action {
@@ -77,6 +81,10 @@ impl Action {
         Self::AppointmentEnded,
         Self::PasswordSetByLink,
         Self::DemoDataLoaded,
+        Self::MfaEnrolled,
+        Self::MfaFailed,
+        Self::MfaRecoveryCodeUsed,
+        Self::MfaReset,
     ];
 
     pub fn code(self) -> &'static str {
@@ -105,6 +113,10 @@ impl Action {
             Self::AppointmentEnded => "appointment.ended",
             Self::PasswordSetByLink => "user.password_set_by_link",
             Self::DemoDataLoaded => "demo.loaded",
+            Self::MfaEnrolled => "mfa.enrolled",
+            Self::MfaFailed => "mfa.failed",
+            Self::MfaRecoveryCodeUsed => "mfa.recovery_code_used",
+            Self::MfaReset => "mfa.reset",
         }
     }
 
@@ -134,6 +146,10 @@ impl Action {
             Self::AppointmentEnded => "Aanstelling beëindigd",
             Self::PasswordSetByLink => "Wachtwoord ingesteld via eenmalige link",
             Self::DemoDataLoaded => "Demogegevens geladen",
+            Self::MfaEnrolled => "Tweestapsverificatie ingesteld",
+            Self::MfaFailed => "Verkeerde verificatiecode",
+            Self::MfaRecoveryCodeUsed => "Herstelcode gebruikt",
+            Self::MfaReset => "Tweestapsverificatie gewist",
         }
     }
 

@@ -19,6 +19,8 @@ use crate::web::layout::Layout;
 
 /// Where the signed-in user is kept in the session.
 pub(super) const SESSION_KEY: &str = "auth";
+/// Set in a session signed in without two-step sign-in during the user's one sign-in of grace.
+pub(super) const TWO_STEP_GRACE_KEY: &str = "two_step_grace";
 /// How often activity is written back to the session store (each write extends the idle expiry).
 const ACTIVITY_WRITE_INTERVAL: i64 = 5 * 60;
 
@@ -50,6 +52,10 @@ impl SignedIn {
 
 /// A signed-in user, also while they still must replace a one-time password.
 pub struct SignedInPendingPassword(pub SignedIn);
+
+/// A signed-in user with their own password, also while they still must set up two-step
+/// sign-in (the enrolment page itself).
+pub struct SignedInEnrolling(pub SignedIn);
 
 /// An admin.
 pub struct AdminOnly(pub SignedIn);
@@ -92,7 +98,7 @@ async fn current_user(session: &Session, state: &AppState) -> Result<Option<Curr
 
     let row = sqlx::query!(
         r#"select user_id, email, full_name, role as "role: Role", active, session_version,
-                  must_change_password
+                  must_change_password, totp_secret is not null as "two_step!"
            from users where user_id = $1"#,
         remembered.user_id
     )
@@ -114,6 +120,7 @@ async fn current_user(session: &Session, state: &AppState) -> Result<Option<Curr
         full_name: row.full_name,
         role: row.role,
         must_change_password: row.must_change_password,
+        two_step: row.two_step,
     }))
 }
 
@@ -153,7 +160,7 @@ impl FromRequestParts<AppState> for SignedInPendingPassword {
     }
 }
 
-impl FromRequestParts<AppState> for SignedIn {
+impl FromRequestParts<AppState> for SignedInEnrolling {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
@@ -161,6 +168,23 @@ impl FromRequestParts<AppState> for SignedIn {
             SignedInPendingPassword::from_request_parts(parts, state).await?;
         if signed_in.user.must_change_password {
             return Err(AppError::PasswordChangeRequired);
+        }
+        Ok(Self(signed_in))
+    }
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let SignedInEnrolling(signed_in) =
+            SignedInEnrolling::from_request_parts(parts, state).await?;
+        let user = &signed_in.user;
+        if user.role.requires_two_step()
+            && !user.two_step
+            && signed_in.session.get::<bool>(TWO_STEP_GRACE_KEY).await? != Some(true)
+        {
+            return Err(AppError::TwoStepEnrolmentRequired);
         }
         Ok(signed_in)
     }

@@ -7,8 +7,12 @@ mod extract;
 pub mod password;
 pub mod password_link;
 pub mod throttle;
+pub mod totp;
+mod two_step;
 
-pub use extract::{AdminOnly, MaybeSignedIn, SignedIn, SignedInPendingPassword, StaffOnly, deny};
+pub use extract::{
+    AdminOnly, MaybeSignedIn, SignedIn, SignedInEnrolling, SignedInPendingPassword, StaffOnly, deny,
+};
 
 use askama::Template;
 use axum::Router;
@@ -28,12 +32,13 @@ use crate::web::flash::{self, FlashKind};
 use crate::web::forms::FieldErrors;
 use crate::web::layout::Layout;
 use crate::web::{RequestContext, csrf, render, render_with_status};
-use extract::{SESSION_KEY, SessionUser};
+use extract::{SESSION_KEY, SessionUser, TWO_STEP_GRACE_KEY};
 use throttle::Verdict;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(password_link::router())
+        .merge(two_step::router())
         .route("/login", get(new).post(create))
         .route("/logout", post(delete))
         .route("/wachtwoord", get(edit_password).post(update_password))
@@ -110,7 +115,7 @@ async fn create(
 
     let account = sqlx::query!(
         r#"select user_id, role as "role: Role", password_hash, active, session_version,
-                  must_change_password
+                  must_change_password, totp_secret is not null as "two_step!", mfa_grace_used
            from users where lower(email) = $1"#,
         email_key
     )
@@ -146,42 +151,97 @@ async fn create(
         }
     };
     throttle::succeeded(&mut *tx, attempt).await?;
-    sqlx::query!(
-        "update users set last_sign_in_at = now() where user_id = $1",
-        user.user_id
-    )
-    .execute(&mut *tx)
-    .await?;
-    audit::Entry::new(Action::SignInSucceeded)
-        .actor_id(user.user_id, user.role)
-        .record(&mut *tx, &ctx)
-        .await?;
-    tx.commit().await?;
-
-    // A new session id and CSRF token at sign-in: nothing fixed before it is valid after it.
-    session.cycle_id().await?;
-    csrf::renew(&session).await?;
-    let now = chrono::Utc::now().timestamp();
-    session
-        .insert(
-            SESSION_KEY,
-            SessionUser {
-                user_id: user.user_id,
-                session_version: user.session_version,
-                signed_in_at: now,
-                last_seen_at: now,
-            },
-        )
-        .await?;
-
-    if user.must_change_password {
-        return Ok(Redirect::to(&format!(
-            "/wachtwoord?next={}",
-            form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
-        ))
-        .into_response());
+    if user.two_step {
+        // The password was right; the code is the second step (see `two_step`).
+        tx.commit().await?;
+        return two_step::ask_for_code(&session, user.user_id, user.session_version, next).await;
     }
-    Ok(Redirect::to(&next).into_response())
+    // Admins and ministry staff without two-step sign-in get in once more, then must set it up.
+    let grace = user.role.requires_two_step() && !user.mfa_grace_used;
+    if grace {
+        sqlx::query!(
+            "update users set mfa_grace_used = true where user_id = $1",
+            user.user_id
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    let signed_in = SignedInUser {
+        user_id: user.user_id,
+        role: user.role,
+        session_version: user.session_version,
+        must_change_password: user.must_change_password,
+    };
+    signed_in.record(&mut tx, &ctx, None).await?;
+    tx.commit().await?;
+    signed_in.open_session(&session, grace).await?;
+    Ok(Redirect::to(&signed_in.landing(&next)).into_response())
+}
+
+/// A user whose sign-in is complete: the password, and the code when they have two-step
+/// sign-in.
+pub(crate) struct SignedInUser {
+    pub user_id: i64,
+    pub role: Role,
+    pub session_version: i32,
+    pub must_change_password: bool,
+}
+
+impl SignedInUser {
+    /// Records the sign-in in the transaction of the caller.
+    pub(crate) async fn record(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        ctx: &RequestContext,
+        second_step: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query!(
+            "update users set last_sign_in_at = now() where user_id = $1",
+            self.user_id
+        )
+        .execute(&mut *conn)
+        .await?;
+        let mut entry =
+            audit::Entry::new(Action::SignInSucceeded).actor_id(self.user_id, self.role);
+        if let Some(step) = second_step {
+            entry = entry.details(serde_json::json!({ "second_step": step }));
+        }
+        entry.record(&mut *conn, ctx).await
+    }
+
+    /// A new session id and CSRF token at sign-in: nothing fixed before it is valid after it.
+    pub(crate) async fn open_session(&self, session: &Session, grace: bool) -> Result<()> {
+        session.cycle_id().await?;
+        csrf::renew(session).await?;
+        let now = chrono::Utc::now().timestamp();
+        session
+            .insert(
+                SESSION_KEY,
+                SessionUser {
+                    user_id: self.user_id,
+                    session_version: self.session_version,
+                    signed_in_at: now,
+                    last_seen_at: now,
+                },
+            )
+            .await?;
+        if grace {
+            session.insert(TWO_STEP_GRACE_KEY, true).await?;
+        }
+        Ok(())
+    }
+
+    /// Where to go now: the page asked for, after a password change when one is required.
+    pub(crate) fn landing(&self, next: &str) -> String {
+        if self.must_change_password {
+            format!(
+                "/wachtwoord?next={}",
+                form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+            )
+        } else {
+            next.to_string()
+        }
+    }
 }
 
 /// The typed email for the audit trail, unless it is no email address at all: people sometimes

@@ -44,6 +44,8 @@ pub struct UserRow {
     pub role: Role,
     pub active: bool,
     pub must_change_password: bool,
+    /// Signs in with a code as second step.
+    pub two_step: bool,
     pub last_sign_in_at: Option<chrono::DateTime<chrono::Utc>>,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
@@ -52,6 +54,7 @@ pub async fn list(db: impl PgExecutor<'_>) -> Result<Vec<UserRow>> {
     Ok(sqlx::query_as!(
         UserRow,
         r#"select user_id, email, full_name, role as "role: Role", active, must_change_password,
+                  totp_secret is not null as "two_step!",
                   last_sign_in_at as "last_sign_in_at: Timestamp", created_at as "created_at: Timestamp"
            from users
            order by active desc, lower(full_name), user_id"#
@@ -64,6 +67,7 @@ pub async fn find(db: impl PgExecutor<'_>, user_id: i64) -> Result<Option<UserRo
     Ok(sqlx::query_as!(
         UserRow,
         r#"select user_id, email, full_name, role as "role: Role", active, must_change_password,
+                  totp_secret is not null as "two_step!",
                   last_sign_in_at as "last_sign_in_at: Timestamp", created_at as "created_at: Timestamp"
            from users where user_id = $1"#,
         user_id
