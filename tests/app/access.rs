@@ -87,6 +87,13 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect)] = &[
     ("POST", "/acties/{action}/verwijderen", ToLogin, Forbidden, Forbidden, Forbidden),
     ("POST", "/acties/{action}/overnemen", ToLogin, Forbidden, Forbidden, Forbidden),
     ("POST", "/acties/{action}/herstellen", ToLogin, Redirect, Forbidden, Forbidden),
+    // Two-step sign-in: setting it up is for everyone signed in; the second step needs a
+    // password given just before (else: back to sign-in); clearing it is for admins.
+    ("GET", "/tweestapsverificatie", ToLogin, Ok, Ok, Ok),
+    ("POST", "/tweestapsverificatie", ToLogin, Unprocessable, Unprocessable, Unprocessable),
+    ("GET", "/aanmelden/code", ToLogin, ToLogin, ToLogin, ToLogin),
+    ("POST", "/aanmelden/code", ToLogin, ToLogin, ToLogin, ToLogin),
+    ("POST", "/admin/gebruikers/{user}/tweestapsverificatie-wissen", ToLogin, Redirect, Forbidden, Forbidden),
     ("GET", "/api/v1/periods", Ok, Ok, Ok, Ok),
     ("GET", "/api/v1/coverage?period={period}", Ok, Ok, Ok, Ok),
 ];

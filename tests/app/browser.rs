@@ -366,3 +366,78 @@ async fn a_regisseur_logs_an_action_and_finds_it_in_the_catalogue() {
     assert_eq!(marked.to_lowercase(), "opleiding");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn an_admin_sets_up_two_step_sign_in_and_signs_in_with_a_code_and_a_recovery_code() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::new().await;
+    app.with_user(Role::Admin)
+        .email("twee@vlaanderen.be")
+        .name("Tom Twee")
+        .await;
+    let base = serve(&app).await;
+    let c = browser.client();
+
+    let sign_in = || async {
+        c.goto(&format!("{base}/login")).await.unwrap();
+        browser.fill("#email", "twee@vlaanderen.be").await;
+        browser.fill("#password", PASSWORD).await;
+        browser
+            .click("form[action='/login'] button[type=submit]")
+            .await;
+    };
+    let sign_out = || async {
+        browser.click("form[action='/logout'] button").await;
+        browser.wait_for_text("main", "U bent afgemeld.").await;
+    };
+
+    // The sign-in of grace, then set-up from the password page's link.
+    sign_in().await;
+    browser.wait_for_text("h1", "Welkom").await;
+    c.goto(&format!("{base}/wachtwoord")).await.unwrap();
+    browser.click("a[href='/tweestapsverificatie']").await;
+    browser.wait_for_text("h1", "Tweestapsverificatie").await;
+    let qr = c
+        .find(Locator::Css("figure.qr-code svg path"))
+        .await
+        .unwrap();
+    assert!(qr.attr("d").await.unwrap().unwrap_or_default().starts_with('M'));
+    let secret = crate::two_step::secret_on(&c.source().await.unwrap());
+    browser.fill("#code", &crate::two_step::code(&secret, 0)).await;
+    browser
+        .click("form[action='/tweestapsverificatie'] button[type=submit]")
+        .await;
+    let codes = browser.wait_for_text("main", "Herstelcodes").await;
+    let recovery = codes
+        .split_whitespace()
+        .find(|w| w.len() == 11 && w.as_bytes()[5] == b'-')
+        .expect("a recovery code on the page")
+        .to_string();
+    c.goto(&format!("{base}/")).await.unwrap();
+    sign_out().await;
+
+    // With a code from the app.
+    sign_in().await;
+    browser.wait_for_text("h1", "Verificatiecode").await;
+    assert_eq!(browser.path().await, "/aanmelden/code");
+    browser.fill("#code", &crate::two_step::code(&secret, 1)).await;
+    browser
+        .click("form[action='/aanmelden/code'] button[type=submit]")
+        .await;
+    browser.wait_for_text("h1", "Welkom").await;
+    sign_out().await;
+
+    // With a recovery code instead.
+    sign_in().await;
+    browser.wait_for_text("h1", "Verificatiecode").await;
+    browser.fill("#code", &recovery).await;
+    browser
+        .click("form[action='/aanmelden/code'] button[type=submit]")
+        .await;
+    browser.wait_for_text("h1", "Welkom").await;
+    c.goto(&format!("{base}/admin/gebruikers")).await.unwrap();
+    browser.wait_for_text("h1", "Gebruikers").await;
+    browser.close().await;
+}

@@ -15,5 +15,6 @@ mod helpers;
 mod municipalities;
 mod partnerships;
 mod security;
+mod two_step;
 mod users;
 mod web;
