@@ -88,6 +88,22 @@ impl World {
             .title("Jobbeurs Kortrijk")
             .status("lopend")
             .await;
+        // Written by A's regisseur, so that the pages everyone reads show her name (and must
+        // not show her sign-in address).
+        sqlx::query("update actions set created_by = $2, updated_by = $2 where action_id = $1")
+            .bind(a_action)
+            .bind(a_regisseur)
+            .execute(&app.db)
+            .await
+            .unwrap();
+        sqlx::query(
+            "insert into action_changes (action_id, changed_by, change) values ($1, $2, 'created')",
+        )
+        .bind(a_action)
+        .bind(a_regisseur)
+        .execute(&app.db)
+        .await
+        .unwrap();
         let a_deleted_action = app.with_action(a).title("Geheim overleg Kortrijk").await;
         sqlx::query("update actions set deleted_at = now(), deleted_by = $2 where action_id = $1")
             .bind(a_deleted_action)
@@ -234,7 +250,7 @@ const fn post(path: &'static str, body: Body, rule: Rule) -> Route {
 #[rustfmt::skip]
 const ROUTES: &[Route] = &[
     // Actions: everyone signed in reads them; only A's regisseur writes them.
-    get("/acties/{a_action}", Readable("Jobbeurs Kortrijk", &[])),
+    get("/acties/{a_action}", Readable("Rita Regisseur", &[])),
     get("/acties/{a_deleted_action}", Refused(Nobody)),
     get("/acties/{a_action}/bewerken", Refused(Nobody)),
     post("/acties/{a_action}/bewerken", ActionForm(&[("version", "1")]), Refused(RegisseurOfA)),
@@ -290,13 +306,14 @@ const ROUTES: &[Route] = &[
 /// The fields of a row, ids filled in.
 fn fields(world: &World, body: Body) -> Vec<(String, String)> {
     let a = world.a.to_string();
-    let (base, extra): (Vec<(&str, &str)>, &[(&str, &str)]) = match body {
-        Empty => (Vec::new(), &[]),
-        Fields(fields) => (Vec::new(), fields),
-        ActionForm(extra) => (action_fields(&a, "Overschreven"), extra),
+    let mut all = match body {
+        ActionForm(_) => action_fields(&a, "Overschreven"),
+        Empty | Fields(_) => Vec::new(),
     };
-    base.iter()
-        .chain(extra)
+    if let Fields(extra) | ActionForm(extra) = body {
+        all.extend_from_slice(extra);
+    }
+    all.iter()
         .map(|(k, v)| (k.to_string(), world.fill(v)))
         .collect()
 }
@@ -608,7 +625,7 @@ async fn an_edit_keeps_the_action_in_its_werkingsgebied_and_counts_its_version_i
             world.a,
             "real".into(),
             2,
-            None,
+            Some(world.a_regisseur),
             None,
             false,
             "gepland".into()
@@ -686,7 +703,7 @@ async fn a_copy_is_a_planned_real_action_of_the_copiers_own_werkingsgebied() {
             world.a,
             "real".into(),
             1,
-            None,
+            Some(world.a_regisseur),
             None,
             false,
             "lopend".into()
@@ -1072,5 +1089,28 @@ async fn a_form_that_names_a_field_twice_is_refused_or_read_once() {
         .fetch_one(&app.db)
         .await
         .unwrap();
+    assert_eq!(stored, 0);
+}
+
+#[tokio::test]
+async fn an_action_names_only_municipalities_of_its_own_werkingsgebied() {
+    let app = TestApp::new().await;
+    let world = World::new(&app).await;
+    app.sign_in(A_REGISSEUR, PASSWORD)
+        .await
+        .assert_redirects_to("/");
+    let a = world.a.to_string();
+    let mut form = action_fields(&a, "Ook in Gent");
+    form.push(("gemeente", "44021"));
+
+    let r = app.post_form("/acties/nieuw", &form).await;
+
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_contains("Kies alleen gemeenten van het eigen werkingsgebied.");
+    let stored: i64 =
+        sqlx::query_scalar("select count(*) from actions where title = 'Ook in Gent'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     assert_eq!(stored, 0);
 }
