@@ -12,6 +12,7 @@ mod coverage;
 mod csrf;
 mod embedded;
 mod helpers;
+mod idor;
 mod municipalities;
 mod partnerships;
 mod security;
