@@ -403,9 +403,17 @@ async fn an_admin_sets_up_two_step_sign_in_and_signs_in_with_a_code_and_a_recove
         .find(Locator::Css("figure.qr-code svg path"))
         .await
         .unwrap();
-    assert!(qr.attr("d").await.unwrap().unwrap_or_default().starts_with('M'));
+    assert!(
+        qr.attr("d")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+            .starts_with('M')
+    );
     let secret = crate::two_step::secret_on(&c.source().await.unwrap());
-    browser.fill("#code", &crate::two_step::code(&secret, 0)).await;
+    browser
+        .fill("#code", &crate::two_step::code(&secret, 0))
+        .await;
     browser
         .click("form[action='/tweestapsverificatie'] button[type=submit]")
         .await;
@@ -422,7 +430,9 @@ async fn an_admin_sets_up_two_step_sign_in_and_signs_in_with_a_code_and_a_recove
     sign_in().await;
     browser.wait_for_text("h1", "Verificatiecode").await;
     assert_eq!(browser.path().await, "/aanmelden/code");
-    browser.fill("#code", &crate::two_step::code(&secret, 1)).await;
+    browser
+        .fill("#code", &crate::two_step::code(&secret, 1))
+        .await;
     browser
         .click("form[action='/aanmelden/code'] button[type=submit]")
         .await;

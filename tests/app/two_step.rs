@@ -50,7 +50,9 @@ async fn set_up(app: &TestApp) -> (Vec<u8>, Vec<String>) {
 #[tokio::test]
 async fn an_admin_gets_one_sign_in_of_grace_then_must_set_it_up() {
     let app = TestApp::new().await;
-    app.with_user(Role::Admin).email("beheer@vlaanderen.be").await;
+    app.with_user(Role::Admin)
+        .email("beheer@vlaanderen.be")
+        .await;
     app.sign_in("beheer@vlaanderen.be", PASSWORD)
         .await
         .assert_redirects_to("/");
@@ -69,7 +71,10 @@ async fn an_admin_gets_one_sign_in_of_grace_then_must_set_it_up() {
 
     // A regisseur is never forced.
     let regisseur = app.other_browser();
-    regisseur.with_user(Role::Regisseur).email("r@gemeente.be").await;
+    regisseur
+        .with_user(Role::Regisseur)
+        .email("r@gemeente.be")
+        .await;
     for _ in 0..2 {
         regisseur.sign_in("r@gemeente.be", PASSWORD).await;
         assert_eq!(regisseur.get("/acties").await.status, StatusCode::OK);
@@ -84,7 +89,10 @@ async fn setting_it_up_needs_a_right_code_and_shows_ten_recovery_codes_once() {
     let page = app.get("/tweestapsverificatie").await;
     let secret = secret_on(&page.body);
     // The same secret on a reload, until it is confirmed.
-    assert_eq!(secret_on(&app.get("/tweestapsverificatie").await.body), secret);
+    assert_eq!(
+        secret_on(&app.get("/tweestapsverificatie").await.body),
+        secret
+    );
 
     let wrong = app
         .post_form("/tweestapsverificatie", &[("code", "000000")])
@@ -108,7 +116,11 @@ async fn setting_it_up_needs_a_right_code_and_shows_ten_recovery_codes_once() {
             .await
             .unwrap();
     assert_eq!(stored.len(), 10);
-    assert!(codes.iter().all(|c| !stored.iter().any(|s| s.contains(c.as_str()))));
+    assert!(
+        codes
+            .iter()
+            .all(|c| !stored.iter().any(|s| s.contains(c.as_str())))
+    );
     // The page now says it is on, and shows no codes again.
     let after = app.get("/tweestapsverificatie").await;
     after.assert_contains("staat aan sinds");
@@ -119,7 +131,9 @@ async fn setting_it_up_needs_a_right_code_and_shows_ten_recovery_codes_once() {
 #[tokio::test]
 async fn signing_in_asks_for_the_code_and_a_code_works_once() {
     let app = TestApp::new().await;
-    app.with_user(Role::Admin).email("beheer@vlaanderen.be").await;
+    app.with_user(Role::Admin)
+        .email("beheer@vlaanderen.be")
+        .await;
     app.sign_in("beheer@vlaanderen.be", PASSWORD).await;
     let (secret, _) = set_up(&app).await;
     app.post_form("/logout", &[]).await;
@@ -170,7 +184,9 @@ async fn a_recovery_code_signs_in_once() {
     app.post_form("/logout", &[]).await;
 
     app.sign_in("m@vlaanderen.be", PASSWORD).await;
-    let r = app.post_form("/aanmelden/code", &[("code", &codes[3])]).await;
+    let r = app
+        .post_form("/aanmelden/code", &[("code", &codes[3])])
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let page = {
         app.post_form("/aanmelden/code", &[("code", &codes[4])])
@@ -184,7 +200,9 @@ async fn a_recovery_code_signs_in_once() {
 #[tokio::test]
 async fn code_guesses_are_throttled_like_passwords() {
     let app = TestApp::new().await;
-    app.with_user(Role::Admin).email("beheer@vlaanderen.be").await;
+    app.with_user(Role::Admin)
+        .email("beheer@vlaanderen.be")
+        .await;
     app.sign_in("beheer@vlaanderen.be", PASSWORD).await;
     let (secret, _) = set_up(&app).await;
     app.post_form("/logout", &[]).await;
@@ -209,7 +227,10 @@ async fn only_an_admin_clears_two_step_sign_in_and_it_is_audited() {
 
     // The user themself (ministry) may not clear it.
     let r = app
-        .post_form(&format!("/admin/gebruikers/{user}/tweestapsverificatie-wissen"), &[])
+        .post_form(
+            &format!("/admin/gebruikers/{user}/tweestapsverificatie-wissen"),
+            &[],
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
@@ -220,7 +241,10 @@ async fn only_an_admin_clears_two_step_sign_in_and_it_is_audited() {
         .await
         .assert_contains("Tweestapsverificatie wissen");
     admin
-        .post_form(&format!("/admin/gebruikers/{user}/tweestapsverificatie-wissen"), &[])
+        .post_form(
+            &format!("/admin/gebruikers/{user}/tweestapsverificatie-wissen"),
+            &[],
+        )
         .await
         .assert_redirects_to(&format!("/admin/gebruikers/{user}"));
     admin.assert_audited("mfa.reset").await;
@@ -232,7 +256,9 @@ async fn only_an_admin_clears_two_step_sign_in_and_it_is_audited() {
             .unwrap();
     assert_eq!(left, 0);
     // Their session ended; signing in again asks for no code, and set-up is required.
-    app.get("/acties").await.assert_redirects_to("/login?next=%2Facties");
+    app.get("/acties")
+        .await
+        .assert_redirects_to("/login?next=%2Facties");
     app.sign_in("m@vlaanderen.be", PASSWORD)
         .await
         .assert_redirects_to("/");
