@@ -7,6 +7,7 @@ use sqlx::PgPool;
 use crate::auth::password::Hasher;
 use crate::config::Config;
 use crate::coverage::map::MapCache;
+use crate::web::csrf::CookieKey;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -15,6 +16,8 @@ pub struct AppState {
     pub hasher: Hasher,
     /// Projected SVG maps per municipality list.
     pub maps: MapCache,
+    /// Signs the CSRF cookie of anonymous visitors.
+    pub csrf_key: CookieKey,
 }
 
 impl AppState {
@@ -24,6 +27,7 @@ impl AppState {
             config: Arc::new(config),
             hasher: Hasher::default(),
             maps: MapCache::default(),
+            csrf_key: CookieKey::default(),
         }
     }
 }

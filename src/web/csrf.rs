@@ -2,33 +2,58 @@
 //!
 //! 1. tower-http's `CsrfLayer` rejects cross-origin POSTs by their `Origin` / `Sec-Fetch-Site`
 //!    headers (see `middleware::stack`).
-//! 2. This module: a per-session token that every form carries in a hidden `csrf_token` field
-//!    (htmx sends it as the `X-CSRF-Token` header). Every POST without the right token is
-//!    rejected with 403 before any handler runs, so no handler can forget the check.
+//! 2. This module: a token that every form carries in a hidden `csrf_token` field (htmx sends
+//!    it as the `X-CSRF-Token` header). Every POST without the right token is rejected with 403
+//!    before any handler runs, so no handler can forget the check.
+//!
+//! Where the token lives: in the session once there is one worth keeping (from sign-in on).
+//! Before that, for an anonymous visitor of `/login` or `/over`, it lives in a signed cookie
+//! (`regie_csrf`: the token and an HMAC-SHA256 of it under a key kept in the database), so a
+//! flood of cookie-less page views writes no session rows. An anonymous POST must carry the
+//! token of a cookie whose signature holds: a cookie planted by someone else is refused.
+
+use std::sync::Arc;
 
 use axum::body::{Body, to_bytes};
-use axum::extract::Request;
-use axum::http::Method;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use hmac::{Hmac, Mac};
 use rand::Rng;
+use sha2::Sha256;
 use subtle::ConstantTimeEq;
+use tokio::sync::OnceCell;
 use tower_sessions::Session;
 
 use crate::error::{ErrorText, Result, error_page, forbidden_page};
+use crate::state::AppState;
 
 const KEY: &str = "csrf_token";
 /// The form field and header that carry the token.
 pub const FIELD: &str = "csrf_token";
 pub const HEADER: &str = "x-csrf-token";
+/// The cookie that carries an anonymous visitor's token (see the module comment).
+pub const COOKIE: &str = "regie_csrf";
+/// Its name over HTTPS: `Secure`, and only this host can set it.
+pub const SECURE_COOKIE: &str = "__Host-regie_csrf";
 /// Largest form body we read to find the token; larger bodies are refused anyway.
 const MAX_FORM_BYTES: usize = 1024 * 1024;
 
-/// The session's token, created on first use.
+tokio::task_local! {
+    /// The anonymous visitor's token for this request, for the page's forms.
+    static ANONYMOUS_TOKEN: String;
+}
+
+/// The request's token: the session's, or an anonymous visitor's (from the cookie).
 pub async fn token(session: &Session) -> Result<String> {
     if let Some(token) = session.get::<String>(KEY).await? {
         return Ok(token);
     }
+    if let Ok(token) = ANONYMOUS_TOKEN.try_with(Clone::clone) {
+        return Ok(token);
+    }
+    // Only outside the middleware (a handler called on its own): keep it in the session.
     let token = new_token();
     session.insert(KEY, &token).await?;
     Ok(token)
@@ -45,21 +70,127 @@ fn new_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Middleware: checks the token on every state-changing request.
-pub async fn verify(session: Session, request: Request, next: Next) -> Response {
-    if matches!(
+/// The key that signs anonymous tokens: one per database (table `app_secrets`), so every
+/// instance accepts the cookies of the others. Read once per process.
+#[derive(Clone, Default)]
+pub struct CookieKey(Arc<OnceCell<Vec<u8>>>);
+
+impl CookieKey {
+    async fn get(&self, db: &sqlx::PgPool) -> Result<&[u8]> {
+        let key = self
+            .0
+            .get_or_try_init(|| async {
+                sqlx::query_scalar!("select value from app_secrets where name = 'csrf_cookie'")
+                    .fetch_one(db)
+                    .await
+            })
+            .await?;
+        Ok(key)
+    }
+}
+
+fn signature(key: &[u8], token: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(token.as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The token of a signed cookie value `token.signature`, if the signature holds.
+fn verified(key: &[u8], value: &str) -> Option<String> {
+    let (token, sent) = value.split_once('.')?;
+    let expected = signature(key, token);
+    bool::from(sent.as_bytes().ct_eq(expected.as_bytes())).then(|| token.to_string())
+}
+
+/// The value of cookie `name` in the request.
+fn cookie<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value)
+}
+
+/// Middleware: gives every request its token and checks it on every state-changing request.
+pub async fn verify(
+    State(state): State<AppState>,
+    session: Session,
+    request: Request,
+    next: Next,
+) -> Response {
+    match protect(&state, &session, request, next).await {
+        Ok(response) => response,
+        Err(err) => err.into_response(),
+    }
+}
+
+async fn protect(
+    state: &AppState,
+    session: &Session,
+    request: Request,
+    next: Next,
+) -> Result<Response> {
+    let in_session = session.get::<String>(KEY).await?;
+    let https = state.config.is_https();
+    let cookie_name = if https { SECURE_COOKIE } else { COOKIE };
+    // Anonymous: the token of a valid signed cookie, or a new one to set.
+    let (anonymous, new_cookie) = match &in_session {
+        Some(_) => (None, None),
+        None => {
+            let key = state.csrf_key.get(&state.db).await?;
+            match cookie(&request, cookie_name).and_then(|v| verified(key, v)) {
+                Some(token) => (Some(token), None),
+                None => {
+                    let token = new_token();
+                    let value = format!("{token}.{}", signature(key, &token));
+                    (Some(token), Some(value))
+                }
+            }
+        }
+    };
+
+    let request = if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     ) {
-        return next.run(request).await;
-    }
-
-    let expected = match session.get::<String>(KEY).await {
-        Ok(Some(token)) => token,
-        Ok(None) => return rejected(),
-        Err(err) => return crate::error::AppError::from(err).into_response(),
+        request
+    } else {
+        // A freshly made token was never sent to the visitor: it cannot match.
+        let expected = match (&in_session, &new_cookie) {
+            (Some(token), _) => token.clone(),
+            (None, None) => anonymous.clone().unwrap_or_default(),
+            (None, Some(_)) => return Ok(rejected()),
+        };
+        match checked(request, &expected).await {
+            Ok(request) => request,
+            Err(response) => return Ok(response),
+        }
     };
 
+    let mut response = match anonymous {
+        Some(token) => ANONYMOUS_TOKEN.scope(token, next.run(request)).await,
+        None => next.run(request).await,
+    };
+    if let Some(value) = new_cookie {
+        let secure = if https { "; Secure" } else { "" };
+        let cookie = format!("{cookie_name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}");
+        if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+        }
+    }
+    Ok(response)
+}
+
+/// The request back (its body read and restored) when it carries `expected`, else the 403.
+async fn checked(request: Request, expected: &str) -> std::result::Result<Request, Response> {
     let header_token = request
         .headers()
         .get(HEADER)
@@ -70,13 +201,13 @@ pub async fn verify(session: Session, request: Request, next: Next) -> Response 
     let bytes = match to_bytes(body, MAX_FORM_BYTES).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            return error_page(
+            return Err(error_page(
                 axum::http::StatusCode::PAYLOAD_TOO_LARGE,
                 ErrorText {
                     heading: "Te groot",
                     message: "Wat u verstuurde is te groot.",
                 },
-            );
+            ));
         }
     };
     let sent = header_token.or_else(|| {
@@ -84,13 +215,13 @@ pub async fn verify(session: Session, request: Request, next: Next) -> Response 
             .find(|(k, _)| k == FIELD)
             .map(|(_, v)| v.into_owned())
     });
-
     match sent {
-        Some(sent) if bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) => {
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
+        Some(sent)
+            if !expected.is_empty() && bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) =>
+        {
+            Ok(Request::from_parts(parts, Body::from(bytes)))
         }
-        _ => rejected(),
+        _ => Err(rejected()),
     }
 }
 

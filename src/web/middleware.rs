@@ -128,7 +128,7 @@ pub fn stack(router: Router, state: &AppState) -> Router {
             ))
             .layer(cross_origin)
             .layer(sessions)
-            .layer(middleware::from_fn(csrf::verify)),
+            .layer(middleware::from_fn_with_state(state.clone(), csrf::verify)),
     )
 }
 

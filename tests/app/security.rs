@@ -597,3 +597,95 @@ async fn a_one_time_secret_leaves_the_session_store_once_shown() {
         "no one-time password left in a session"
     );
 }
+
+async fn session_rows(app: &TestApp) -> i64 {
+    sqlx::query_scalar("select count(*) from tower_sessions.session")
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn anonymous_page_views_write_no_session_rows() {
+    let app = TestApp::new().await;
+    app.with_user(Role::Regisseur).email("r@gemeente.be").await;
+    for path in ["/login", "/over", "/login?next=%2Facties"] {
+        for _ in 0..10 {
+            // A new visitor without cookies each time, as a flood would be.
+            let visitor = app.other_browser();
+            let r = visitor.get(path).await;
+            assert_eq!(r.status, StatusCode::OK, "{path}");
+            // The page still carries a token for its forms (and htmx).
+            let marker = r#""X-CSRF-Token": ""#;
+            let at = r.body.find(marker).expect("a CSRF token on the page") + marker.len();
+            assert!(
+                r.body[at..].starts_with(|c: char| c.is_ascii_hexdigit()),
+                "{path}"
+            );
+        }
+    }
+    assert_eq!(session_rows(&app).await, 0);
+
+    // A failed sign-in writes none either; a successful one makes the session.
+    assert_eq!(
+        app.sign_in("r@gemeente.be", WRONG).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(session_rows(&app).await, 0);
+    app.sign_in("r@gemeente.be", PASSWORD)
+        .await
+        .assert_redirects_to("/");
+    assert_eq!(session_rows(&app).await, 1);
+}
+
+async fn sign_in_with_token(app: &TestApp, token: &str) -> crate::helpers::TestResponse {
+    app.post_form_raw(
+        "/login",
+        &[
+            ("csrf_token", token),
+            ("email", "r@gemeente.be"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_anonymous_form_needs_the_token_of_its_own_signed_cookie() {
+    let app = TestApp::new().await;
+    app.with_user(Role::Regisseur).email("r@gemeente.be").await;
+    app.get("/login").await;
+    let token = app.csrf_token().await;
+    let cookie = app
+        .cookie("regie_csrf")
+        .expect("the anonymous token's cookie");
+    assert!(cookie.starts_with(&format!("{token}.")));
+    // Without the cookie (another browser) the token is worth nothing.
+    let stranger = app.other_browser();
+    stranger.get("/over").await;
+    let r = sign_in_with_token(&stranger, &token).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // A cookie someone made up, with a token of their choosing, fails its signature.
+    let forger = app.other_browser();
+    let forged = forger
+        .request(
+            axum::http::Request::post("/login")
+                .header(axum::http::header::COOKIE, "regie_csrf=aaaa.bbbb")
+                .header(
+                    axum::http::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(axum::body::Body::from(
+                    "csrf_token=aaaa&email=r%40gemeente.be&password=x",
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+    // With its own cookie, the sign-in goes through.
+    sign_in_with_token(&app, &token)
+        .await
+        .assert_redirects_to("/");
+}
