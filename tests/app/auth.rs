@@ -72,11 +72,20 @@ async fn the_session_id_changes_at_sign_in_and_signing_out_ends_the_session() {
         .email("regisseur@gent.be")
         .name("Rik Gent")
         .await;
+    // The sign-in form needs no session (its token rides in a signed cookie).
     app.get("/login").await;
+    assert_eq!(app.cookie("regie_sessie"), None);
+    app.sign_in("regisseur@gent.be", PASSWORD)
+        .await
+        .assert_redirects_to("/");
+    assert!(app.cookie("regie_sessie").is_some(), "a session after sign-in");
+
+    // An anonymous session that exists before a sign-in (here: the one holding the message
+    // "U bent afgemeld.") gets a new id at sign-in.
+    app.post_form("/logout", &[]).await;
     let before = app
         .cookie("regie_sessie")
-        .expect("an anonymous session for the form");
-
+        .expect("an anonymous session holding the message");
     app.sign_in("regisseur@gent.be", PASSWORD)
         .await
         .assert_redirects_to("/");

@@ -156,26 +156,46 @@ async fn a_forwarded_address_from_an_untrusted_peer_is_ignored() {
     assert_eq!(failed_sign_in_addresses(&app).await, ["192.0.2.10"]);
 }
 
+/// The `Set-Cookie` header of the response that sets the cookie starting with `prefix`.
+fn set_cookie(response: &crate::helpers::TestResponse, prefix: &str) -> String {
+    response
+        .headers
+        .get_all(axum::http::header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no cookie {prefix} in {:?}", response.headers))
+}
+
 #[tokio::test]
 async fn over_https_the_session_cookie_is_secure_with_the_host_prefix() {
     let app = TestApp::with_settings(&[("REGIE_PUBLIC_URL", "https://regie.example")]).await;
+    app.with_user(Role::Regisseur)
+        .email("beheer@vlaanderen.be")
+        .await;
     let r = app.get("/login").await;
     assert_eq!(r.status, StatusCode::OK);
-    let cookie = r.headers[axum::http::header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .to_string();
-    assert!(cookie.starts_with("__Host-regie_sessie="), "{cookie}");
+    // The anonymous CSRF cookie: before sign-in there is no session.
+    let cookie = set_cookie(&r, "__Host-regie_csrf=");
+    for attribute in ["Secure", "HttpOnly", "Path=/", "SameSite=Lax"] {
+        assert!(cookie.contains(attribute), "{attribute} missing: {cookie}");
+    }
+    let r = app.sign_in("beheer@vlaanderen.be", PASSWORD).await;
+    r.assert_redirects_to("/");
+    let cookie = set_cookie(&r, "__Host-regie_sessie=");
     for attribute in ["Secure", "HttpOnly", "Path=/", "SameSite=Lax"] {
         assert!(cookie.contains(attribute), "{attribute} missing: {cookie}");
     }
     assert!(!cookie.contains("Domain"), "{cookie}");
 
-    // Over plain HTTP (a developer's machine) the cookie cannot be Secure.
+    // Over plain HTTP (a developer's machine) the cookies cannot be Secure.
     let plain = TestApp::new().await;
-    let r = plain.get("/login").await;
-    let cookie = r.headers[axum::http::header::SET_COOKIE].to_str().unwrap();
-    assert!(cookie.starts_with("regie_sessie="), "{cookie}");
+    plain
+        .with_user(Role::Regisseur)
+        .email("r@gemeente.be")
+        .await;
+    let r = plain.sign_in("r@gemeente.be", PASSWORD).await;
+    let cookie = set_cookie(&r, "regie_sessie=");
     assert!(!cookie.contains("Secure"), "{cookie}");
 }
 
