@@ -14,6 +14,7 @@ mod embedded;
 mod helpers;
 mod municipalities;
 mod partnerships;
+mod privileges;
 mod security;
 mod users;
 mod web;
