@@ -122,6 +122,7 @@ async fn requests_can_add_to_the_action_history_but_not_change_or_delete_it() {
 #[tokio::test]
 async fn reset_role_gives_the_requests_login_no_more_rights() {
     let app = TestApp::new().await;
+    app.with_failed_sign_ins(1).await;
     // One connection, so that the role changes below apply to the statements after them.
     let db = app_pool(&app.db).await;
     let mut conn = db.acquire().await.unwrap();
@@ -143,5 +144,25 @@ async fn reset_role_gives_the_requests_login_no_more_rights() {
         "create role planted",
     ] {
         assert_permission_denied(sqlx::query(sql).execute(&mut *conn).await, sql);
+    }
+}
+
+#[tokio::test]
+async fn requests_only_read_the_reference_data_and_cannot_touch_the_migration_record() {
+    let app = TestApp::new().await;
+    let db = &app.state.db;
+    let municipalities: i64 = sqlx::query_scalar("select count(*) from municipalities")
+        .fetch_one(db)
+        .await
+        .unwrap();
+    assert!(municipalities > 0);
+    for sql in [
+        "update municipalities set name_nl = 'Vervalst'",
+        "delete from municipality_populations",
+        "insert into seed_runs (name, content_sha256) values ('vervalst', '')",
+        "select * from _sqlx_migrations",
+        "delete from _sqlx_migrations",
+    ] {
+        refused(db, sql).await;
     }
 }
