@@ -180,7 +180,7 @@ async fn serve(
 ) -> anyhow::Result<()> {
     let owner = prepared(location, &config).await?;
     let started = start_up(&owner, &config).await;
-    owner.close().await;
+    database::close(&owner).await;
     started?;
 
     let db = database::pool(location.app_options(), config.db_max_connections)

@@ -61,6 +61,20 @@ pub async fn pool(options: PgConnectOptions, max_connections: u32) -> sqlx::Resu
         .await
 }
 
+/// Closes `db` and waits until its last connection is gone. sqlx 0.8 returns the connection of
+/// a transaction dropped without commit from a spawned task; one that comes back after
+/// `close()` returned would stay open, idle, for the life of the process.
+pub async fn close(db: &PgPool) {
+    for _ in 0..200 {
+        db.close().await;
+        if db.size() == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tracing::warn!("a database connection stayed open after its pool was closed");
+}
+
 /// Where the database is: the server of `DATABASE_URL`, or the embedded cluster (started here).
 #[expect(
     clippy::large_enum_variant,
