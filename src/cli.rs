@@ -91,7 +91,10 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(config.bind)
                 .await
                 .with_context(|| format!("cannot listen on {} (REGIE_BIND)", config.bind))?;
-            with_database(&config, |db| serve(db, listener, config.clone())).await
+            let location = Location::open(&config).await?;
+            let result = serve(&location, listener, config).await;
+            location.close();
+            result
         }
         Command::User(UserCommand::Add { email, name, role }) => {
             let role = Role::parse(&role).with_context(|| {
@@ -149,10 +152,7 @@ where
 {
     let location = Location::open(config).await?;
     let result = async {
-        let db = database::pool(location.options(), config.db_max_connections)
-            .await
-            .context("cannot connect to PostgreSQL")?;
-        database::prepare(&db).await?;
+        let db = prepared(&location, config).await?;
         let outcome = work(db.clone()).await;
         db.close().await;
         outcome
@@ -162,20 +162,43 @@ where
     result
 }
 
+/// A pool of the owner's connections to a migrated and seeded database.
+async fn prepared(location: &Location, config: &Config) -> anyhow::Result<PgPool> {
+    let db = database::pool(location.options(), config.db_max_connections)
+        .await
+        .context("cannot connect to PostgreSQL")?;
+    database::prepare(&db).await?;
+    Ok(db)
+}
+
+/// Prepares the database as its owner, then serves requests on connections that log in as
+/// the application's own role; no owner's connection stays open while serving.
 async fn serve(
-    db: PgPool,
+    location: &Location,
     listener: tokio::net::TcpListener,
     config: Config,
 ) -> anyhow::Result<()> {
-    if let Some((email, password)) = users::ensure_first_admin(&db, &config.admin_email).await? {
-        // Printed once, to the console only: never to the log.
-        println!(
-            "\n  First start: an admin account was created.\n    e-mail:               {email}\n    one-time password:    {password}\n  Sign in and choose your own password. This is shown only once.\n"
+    let owner = prepared(location, &config).await?;
+    let started = start_up(&owner, &config).await;
+    database::close(&owner).await;
+    started?;
+
+    let db = database::pool(location.app_options(), config.db_max_connections)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot connect to PostgreSQL as the requests' role {}",
+                database::APP_ROLE
+            )
+        })?;
+    if location.requests_run_as_owner() {
+        tracing::warn!(
+            "REGIE_APP_DATABASE_URL is not set: requests run as the owner of DATABASE_URL, who \
+             can change the audit trail. Give them the role {} (see the README)",
+            database::APP_ROLE
         );
-    }
-    // The embedded default is for trying regie out: give it a living system to look at.
-    if config.database_url.is_none() && crate::demo::load(&db).await? {
-        println!("  Demo data loaded (werkingsgebieden and regisseurs marked as demo).");
+    } else {
+        database::check_app_login(&db).await?;
     }
     tokio::spawn(
         PostgresStore::new(db.clone()).continuously_delete_expired(Duration::from_secs(3600)),
@@ -193,14 +216,30 @@ async fn serve(
         "regie is running on http://{} (Ctrl-C stops it)",
         config.bind
     );
-    let app = crate::app(AppState::new(db, config));
+    let app = crate::app(AppState::new(db.clone(), config));
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    db.close().await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// The first admin, and demo data for the embedded cluster: written once, as the owner.
+async fn start_up(db: &PgPool, config: &Config) -> anyhow::Result<()> {
+    if let Some((email, password)) = users::ensure_first_admin(db, &config.admin_email).await? {
+        // Printed once, to the console only: never to the log.
+        println!(
+            "\n  First start: an admin account was created.\n    e-mail:               {email}\n    one-time password:    {password}\n  Sign in and choose your own password. This is shown only once.\n"
+        );
+    }
+    // The embedded default is for trying regie out: give it a living system to look at.
+    if config.database_url.is_none() && crate::demo::load(db).await? {
+        println!("  Demo data loaded (werkingsgebieden and regisseurs marked as demo).");
+    }
     Ok(())
 }
 

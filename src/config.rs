@@ -11,6 +11,9 @@ use std::path::PathBuf;
 pub struct Config {
     /// `DATABASE_URL`: an external PostgreSQL server. `None` means: run the embedded cluster.
     pub database_url: Option<String>,
+    /// `REGIE_APP_DATABASE_URL`: with `DATABASE_URL`, the login of the web application's
+    /// requests (the role `regie_app`); `DATABASE_URL` is then used for migrations only.
+    pub app_database_url: Option<String>,
     /// `REGIE_BIND`: where the HTTP server listens.
     pub bind: SocketAddr,
     /// `REGIE_DATA_DIR`: folder for the embedded PostgreSQL cluster and other local state.
@@ -32,6 +35,10 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
+            .field(
+                "app_database_url",
+                &self.app_database_url.as_ref().map(|_| "<set>"),
+            )
             .field("bind", &self.bind)
             .field("data_dir", &self.data_dir)
             .field("public_url", &self.public_url)
@@ -69,6 +76,19 @@ impl Config {
                 name: "DATABASE_URL",
                 value: "<hidden>".into(),
                 expected: "a postgres:// or postgresql:// URL",
+            });
+        }
+
+        let app_database_url = get("REGIE_APP_DATABASE_URL");
+        if let Some(url) = &app_database_url
+            && (database_url.is_none()
+                || !(url.starts_with("postgres://") || url.starts_with("postgresql://")))
+        {
+            return Err(ConfigError {
+                name: "REGIE_APP_DATABASE_URL",
+                value: "<hidden>".into(),
+                expected: "a postgres:// or postgresql:// URL, together with DATABASE_URL \
+                           (the embedded cluster needs none)",
             });
         }
 
@@ -130,6 +150,7 @@ impl Config {
 
         Ok(Self {
             database_url,
+            app_database_url,
             bind,
             data_dir,
             public_url,
@@ -276,6 +297,14 @@ mod tests {
             !err.to_string().contains("mysql"),
             "the URL may hold a secret"
         );
+        let err = config(&[("REGIE_APP_DATABASE_URL", "postgres://regie_app@h/db")]).unwrap_err();
+        assert_eq!(err.name, "REGIE_APP_DATABASE_URL", "only with DATABASE_URL");
+        let err = config(&[
+            ("DATABASE_URL", "postgres://owner@h/db"),
+            ("REGIE_APP_DATABASE_URL", "mysql://x"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.name, "REGIE_APP_DATABASE_URL");
         let err = config(&[("REGIE_DB_MAX_CONNECTIONS", "0")]).unwrap_err();
         assert_eq!(err.name, "REGIE_DB_MAX_CONNECTIONS");
     }
@@ -302,7 +331,12 @@ mod tests {
 
     #[test]
     fn debug_output_hides_the_database_url() {
-        let c = config(&[("DATABASE_URL", "postgres://u:secret@h/db")]).unwrap();
+        let c = config(&[
+            ("DATABASE_URL", "postgres://u:secret@h/db"),
+            ("REGIE_APP_DATABASE_URL", "postgres://regie_app:hidden@h/db"),
+        ])
+        .unwrap();
         assert!(!format!("{c:?}").contains("secret"));
+        assert!(!format!("{c:?}").contains("hidden"));
     }
 }

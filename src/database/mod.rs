@@ -1,5 +1,9 @@
 //! Opening the database: the embedded cluster or `DATABASE_URL`, a pool that fails fast, and
 //! preparing it (migrations, then reference data).
+//!
+//! Two logins: the owner (the embedded cluster's superuser, or the user of `DATABASE_URL`) runs
+//! migrations, seeds and the command line; the web application's requests log in as
+//! [`APP_ROLE`], which owns nothing and cannot change history (see the migration `app_role`).
 
 pub mod embedded;
 
@@ -23,6 +27,10 @@ pub static MIGRATOR: Migrator = sqlx::migrate!();
 
 /// The database of the embedded cluster.
 pub const EMBEDDED_DATABASE: &str = "regie";
+
+/// The role that requests log in as, created by a migration. Logging in as it (never `SET ROLE`
+/// on an owner's connection, which `RESET ROLE` undoes) is what makes its limits hold.
+pub const APP_ROLE: &str = "regie_app";
 
 /// A request waits at most this long for a connection: then it gets a 503 page.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
@@ -53,9 +61,32 @@ pub async fn pool(options: PgConnectOptions, max_connections: u32) -> sqlx::Resu
         .await
 }
 
+/// Closes `db` and waits until its last connection is gone. sqlx 0.8 returns the connection of
+/// a transaction dropped without commit from a spawned task; one that comes back after
+/// `close()` returned would stay open, idle, for the life of the process.
+pub async fn close(db: &PgPool) {
+    for _ in 0..200 {
+        db.close().await;
+        if db.size() == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tracing::warn!("a database connection stayed open after its pool was closed");
+}
+
 /// Where the database is: the server of `DATABASE_URL`, or the embedded cluster (started here).
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per process; boxing would only add noise"
+)]
 pub enum Location {
-    External(PgConnectOptions),
+    External {
+        /// `DATABASE_URL`: the owner.
+        owner: PgConnectOptions,
+        /// `REGIE_APP_DATABASE_URL`: the login for requests, if given.
+        app: Option<PgConnectOptions>,
+    },
     Embedded(Cluster),
 }
 
@@ -63,8 +94,14 @@ impl Location {
     /// Starts the embedded cluster (blocking work, off the async executor) when needed.
     pub async fn open(config: &Config) -> anyhow::Result<Self> {
         if let Some(url) = &config.database_url {
-            let options = PgConnectOptions::from_str(url).context("DATABASE_URL is not valid")?;
-            return Ok(Self::External(options));
+            let owner = PgConnectOptions::from_str(url).context("DATABASE_URL is not valid")?;
+            let app = config
+                .app_database_url
+                .as_deref()
+                .map(PgConnectOptions::from_str)
+                .transpose()
+                .context("REGIE_APP_DATABASE_URL is not valid")?;
+            return Ok(Self::External { owner, app });
         }
         let data_dir = config.data_dir.clone();
         let cluster = tokio::task::spawn_blocking(move || Cluster::start(&data_dir)).await??;
@@ -73,24 +110,44 @@ impl Location {
         Ok(location)
     }
 
-    /// Options for the application's database.
+    /// The owner's options for the application's database.
     pub fn options(&self) -> PgConnectOptions {
         self.options_for(EMBEDDED_DATABASE)
     }
 
-    /// Options for another database on the same server (tests make one per test).
+    /// The owner's options for another database on the same server (tests make one per test).
     pub fn options_for(&self, database: &str) -> PgConnectOptions {
         match self {
-            Self::External(options) if database == EMBEDDED_DATABASE => options.clone(),
-            Self::External(options) => options.clone().database(database),
+            Self::External { owner, .. } => with_database(owner, database),
             Self::Embedded(cluster) => cluster.connect_options(database),
         }
+    }
+
+    /// Options for the requests' login ([`APP_ROLE`]) to the application's database.
+    pub fn app_options(&self) -> PgConnectOptions {
+        self.app_options_for(EMBEDDED_DATABASE)
+    }
+
+    /// The requests' login to another database on the same server. The embedded cluster trusts
+    /// its private socket, so `regie_app` needs no password there. An external server without
+    /// `REGIE_APP_DATABASE_URL` gets the owner (see [`Self::requests_run_as_owner`]).
+    pub fn app_options_for(&self, database: &str) -> PgConnectOptions {
+        match self {
+            Self::External { app: Some(app), .. } => with_database(app, database),
+            Self::External { owner, app: None } => with_database(owner, database),
+            Self::Embedded(cluster) => cluster.connect_options(database).username(APP_ROLE),
+        }
+    }
+
+    /// An external server without `REGIE_APP_DATABASE_URL`: requests log in as the owner.
+    pub fn requests_run_as_owner(&self) -> bool {
+        matches!(self, Self::External { app: None, .. })
     }
 
     /// Options for the server's maintenance database, to create and drop databases.
     pub fn maintenance_options(&self) -> PgConnectOptions {
         match self {
-            Self::External(options) => options.clone().database("postgres"),
+            Self::External { owner, .. } => owner.clone().database("postgres"),
             Self::Embedded(cluster) => cluster.connect_options("postgres"),
         }
     }
@@ -131,6 +188,38 @@ impl Location {
             tracing::error!(error = %err, "stopping the embedded PostgreSQL failed");
         }
     }
+}
+
+/// `options` for `database`; the application's own database is the one its URL names.
+fn with_database(options: &PgConnectOptions, database: &str) -> PgConnectOptions {
+    if database == EMBEDDED_DATABASE {
+        options.clone()
+    } else {
+        options.clone().database(database)
+    }
+}
+
+/// Refuses a requests' login that could undo what [`APP_ROLE`] stands for: a superuser, or a
+/// role that can act as the owner of the application's tables.
+pub async fn check_app_login(db: &PgPool) -> anyhow::Result<()> {
+    let login = sqlx::query!(
+        r#"select current_user as "user!",
+                  (select rolsuper or rolbypassrls from pg_roles where rolname = current_user)
+                      as "superuser!",
+                  exists(select from pg_class c
+                         join pg_namespace n on n.oid = c.relnamespace
+                         where n.nspname in ('public', 'tower_sessions')
+                           and pg_has_role(current_user, c.relowner, 'usage')) as "owner!""#
+    )
+    .fetch_one(db)
+    .await?;
+    let user = login.user;
+    anyhow::ensure!(
+        !login.superuser && !login.owner,
+        "requests would log in as {user}, which is a superuser or owns the tables; \
+         REGIE_APP_DATABASE_URL must log in as {APP_ROLE} (see the README)"
+    );
+    Ok(())
 }
 
 /// Runs the migrations (sqlx holds an advisory lock: concurrent starts are safe) and loads the

@@ -171,6 +171,16 @@ pub async fn fresh_database() -> PgPool {
         .expect("connect to the test database")
 }
 
+/// A pool on `db`'s database that logs in as the requests' role (`regie_app`), as
+/// `regie serve` gives the router; `db` itself logs in as the owner.
+pub async fn app_pool(db: &PgPool) -> PgPool {
+    let options = db.connect_options();
+    let name = options.get_database().expect("a test database name");
+    database::pool(server().await.location.app_options_for(name), 5)
+        .await
+        .expect("connect to the test database as the requests' role")
+}
+
 pub struct TestResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
@@ -206,7 +216,9 @@ impl TestResponse {
 }
 
 pub struct TestApp {
+    /// The owner's pool, for setting up and checking the database.
     pub db: PgPool,
+    /// The router's state; its pool logs in as the requests' role, as in `regie serve`.
     pub state: AppState,
     router: Router,
     cookies: Mutex<HashMap<String, String>>,
@@ -225,7 +237,7 @@ impl TestApp {
     /// An application configured with these environment variables (`REGIE_PUBLIC_URL`, ...).
     pub async fn with_settings(settings: &[(&str, &str)]) -> Self {
         let db = fresh_database().await;
-        let state = AppState::new(db.clone(), test_config_with(settings));
+        let state = AppState::new(app_pool(&db).await, test_config_with(settings));
         Self {
             router: regie::app(state.clone()),
             db,

@@ -15,6 +15,7 @@ mod helpers;
 mod idor;
 mod municipalities;
 mod partnerships;
+mod privileges;
 mod security;
 mod two_step;
 mod users;

@@ -162,7 +162,7 @@ async fn the_health_check_answers_200_with_a_database_and_503_without() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body, "ok");
 
-    app.db.close().await;
+    app.state.db.close().await;
     let r = app.get("/healthz").await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
     let page = app.get("/over").await;
