@@ -78,7 +78,10 @@ async fn the_session_id_changes_at_sign_in_and_signing_out_ends_the_session() {
     app.sign_in("regisseur@gent.be", PASSWORD)
         .await
         .assert_redirects_to("/");
-    assert!(app.cookie("regie_sessie").is_some(), "a session after sign-in");
+    assert!(
+        app.cookie("regie_sessie").is_some(),
+        "a session after sign-in"
+    );
 
     // An anonymous session that exists before a sign-in (here: the one holding the message
     // "U bent afgemeld.") gets a new id at sign-in.

@@ -166,3 +166,21 @@ async fn requests_only_read_the_reference_data_and_cannot_touch_the_migration_re
         refused(db, sql).await;
     }
 }
+
+#[tokio::test]
+async fn requests_read_the_key_of_the_csrf_cookie_but_cannot_change_it() {
+    let app = TestApp::new().await;
+    let db = &app.state.db;
+    let keys: i64 = sqlx::query_scalar("select count(*) from app_secrets")
+        .fetch_one(db)
+        .await
+        .unwrap();
+    assert_eq!(keys, 1);
+    for sql in [
+        "update app_secrets set value = '\\x00'",
+        "delete from app_secrets",
+        "insert into app_secrets (name, value) values ('ander', '\\x00')",
+    ] {
+        refused(db, sql).await;
+    }
+}
