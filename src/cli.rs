@@ -203,6 +203,7 @@ async fn serve(
     tokio::spawn(
         PostgresStore::new(db.clone()).continuously_delete_expired(Duration::from_secs(3600)),
     );
+    tokio::spawn(crate::auth::throttle::forget_old_attempts(db.clone()));
 
     if config.exposes_plain_http() {
         tracing::warn!(

@@ -174,7 +174,7 @@ impl AppError {
             Self::NotFound => (StatusCode::NOT_FOUND, NOT_FOUND),
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, BAD_REQUEST),
             Self::InvalidInput => (StatusCode::UNPROCESSABLE_ENTITY, INVALID_INPUT),
-            // Both answer with a redirect before a page is rendered (see `into_response`).
+            // All three answer with a redirect before a page is rendered (see `into_response`).
             Self::Unauthorized { .. }
             | Self::PasswordChangeRequired
             | Self::TwoStepEnrolmentRequired => (StatusCode::UNAUTHORIZED, UNAUTHORIZED),

@@ -91,7 +91,7 @@ async fn create(
     let email_key = throttle::email_key(&form.email);
     let next = safe_next(&form.next).unwrap_or("/").to_string();
 
-    let attempt = match throttle::begin(&state.db, &email_key, ctx.client_ip).await? {
+    let attempt = match throttle::begin(&state.db, &email_key, ctx.client_ip, None).await? {
         Verdict::Allowed(attempt) => attempt,
         Verdict::Throttled { minutes } => {
             audit::Entry::new(Action::SignInThrottled)
@@ -209,9 +209,11 @@ impl SignedInUser {
         entry.record(&mut *conn, ctx).await
     }
 
-    /// A new session id and CSRF token at sign-in: nothing fixed before it is valid after it.
+    /// A new session id and CSRF token at sign-in: nothing fixed before it is valid after it,
+    /// and nothing kept in the session before it (another user's grace, say) carries over.
     pub(crate) async fn open_session(&self, session: &Session, grace: bool) -> Result<()> {
         session.cycle_id().await?;
+        session.clear().await;
         csrf::renew(session).await?;
         let now = chrono::Utc::now().timestamp();
         session

@@ -47,7 +47,15 @@ pub fn email_key(email: &str) -> String {
 
 /// Checks the limits for this account and address and, when they allow it, records the attempt
 /// as a failure, atomically with respect to other attempts on the same account or address.
-pub async fn begin(db: &PgPool, email_key: &str, ip: Option<IpAddr>) -> Result<Verdict> {
+/// `account_limit`: also lock the account for every address after this many failures within
+/// [`WINDOW_MINUTES`]: for the code of two-step sign-in, where the password is proven already
+/// and guessing from many addresses must not add up.
+pub async fn begin(
+    db: &PgPool,
+    email_key: &str,
+    ip: Option<IpAddr>,
+    account_limit: Option<i64>,
+) -> Result<Verdict> {
     let ip = ip.map(|ip| ip.to_string());
     let mut tx = db.begin().await?;
     // Always the account first, then the address: one order for every transaction, so two
@@ -56,7 +64,8 @@ pub async fn begin(db: &PgPool, email_key: &str, ip: Option<IpAddr>) -> Result<V
     if let Some(ip) = &ip {
         lock(&mut tx, "regie.login.address", ip).await?;
     }
-    let verdict = match throttled_minutes(&mut *tx, email_key, ip.as_deref()).await? {
+    let verdict = match throttled_minutes(&mut *tx, email_key, ip.as_deref(), account_limit).await?
+    {
         Some(minutes) => Verdict::Throttled { minutes },
         None => {
             let login_attempt_id = sqlx::query_scalar!(
@@ -100,6 +109,24 @@ pub async fn succeeded(db: impl PgExecutor<'_>, attempt: Attempt) -> Result<()> 
     Ok(())
 }
 
+/// Every hour, deletes the attempts older than anything the limits look at (a day), so the
+/// table stays small. Runs for the life of the server.
+pub async fn forget_old_attempts(db: PgPool) {
+    let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        hourly.tick().await;
+        let deleted = sqlx::query!(
+            "delete from login_attempts where attempted_at < now() - make_interval(hours => $1)",
+            MEMORY_HOURS + 1
+        )
+        .execute(&db)
+        .await;
+        if let Err(err) = deleted {
+            tracing::warn!(error = %err, "old sign-in attempts could not be deleted");
+        }
+    }
+}
+
 /// How long an account stays locked for one address after `failures` failures from it: none
 /// below the limit, then [`WINDOW_MINUTES`], doubling with each further failure up to a day.
 pub fn account_delay(failures: i64) -> Option<chrono::Duration> {
@@ -115,17 +142,26 @@ async fn throttled_minutes(
     db: impl PgExecutor<'_>,
     email_key: &str,
     ip: Option<&str>,
+    account_limit: Option<i64>,
 ) -> Result<Option<i64>> {
     let row = sqlx::query!(
         r#"
         with pair as (
+            -- Only a success from the same address ends a run of failures: the real user
+            -- signing in elsewhere must not hand an attacker fresh guesses.
             select attempted_at from login_attempts
             where email_key = $1 and client_ip is not distinct from $2::text::inet
               and not succeeded
               and attempted_at > now() - make_interval(hours => $4)
               and attempted_at > coalesce(
-                  (select max(attempted_at) from login_attempts where email_key = $1 and succeeded),
+                  (select max(attempted_at) from login_attempts
+                    where email_key = $1 and succeeded
+                      and client_ip is not distinct from $2::text::inet),
                   '-infinity')
+        ), account as (
+            select attempted_at from login_attempts
+            where email_key = $1 and not succeeded
+              and attempted_at > now() - make_interval(mins => $3)
         ), address as (
             select attempted_at from login_attempts
             where $2::text is not null and client_ip = $2::text::inet and not succeeded
@@ -134,6 +170,8 @@ async fn throttled_minutes(
         select
             (select count(*) from pair) as "pair_failures!",
             (select max(attempted_at) from pair) as "pair_latest: Timestamp",
+            (select count(*) from account) as "account_failures!",
+            (select min(attempted_at) from account) as "account_oldest: Timestamp",
             (select count(*) from address) as "address_failures!",
             (select min(attempted_at) from address) as "address_oldest: Timestamp",
             now() as "now!: Timestamp"
@@ -155,9 +193,14 @@ async fn throttled_minutes(
         .then_some(row.address_oldest)
         .flatten()
         .map(|oldest| oldest + window);
+    let everywhere_until = account_limit
+        .filter(|limit| row.account_failures >= *limit)
+        .and(row.account_oldest)
+        .map(|oldest| oldest + window);
     let locked_until = account_until
         .into_iter()
         .chain(address_until)
+        .chain(everywhere_until)
         .filter(|until| *until > row.now)
         .max();
 

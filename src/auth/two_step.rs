@@ -24,7 +24,10 @@ use tower_sessions::Session;
 
 use super::throttle::{self, Verdict};
 use super::totp;
-use super::{AdminOnly, SignedIn, SignedInEnrolling, SignedInUser, TWO_STEP_GRACE_KEY};
+use super::{
+    AdminOnly, SESSION_KEY, SessionUser, SignedIn, SignedInEnrolling, SignedInUser,
+    TWO_STEP_GRACE_KEY,
+};
 use crate::audit::{self, Action};
 use crate::error::{AppError, Result};
 use crate::identity::{Role, safe_next};
@@ -33,7 +36,7 @@ use crate::web::extract::{Form, Path};
 use crate::web::flash::{self, FlashKind};
 use crate::web::forms::FieldErrors;
 use crate::web::layout::Layout;
-use crate::web::{RequestContext, render, render_with_status};
+use crate::web::{RequestContext, csrf, render, render_with_status};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -50,6 +53,9 @@ const PENDING_KEY: &str = "two_step_pending";
 /// The code must follow the password within this many seconds.
 const PENDING_SECONDS: i64 = 10 * 60;
 const RECOVERY_CODES: usize = 10;
+/// Wrong codes for one user, from all addresses together, within the throttling window before
+/// the second step locks (per address the sign-in limits apply as well).
+const CODE_LIMIT: i64 = 10;
 /// The name authenticator apps show above the codes.
 const ISSUER: &str = "regie";
 
@@ -69,7 +75,9 @@ pub(super) async fn ask_for_code(
     session_version: i32,
     next: String,
 ) -> Result<Response> {
+    // Nothing of the session before (a user signed in earlier in this browser) is kept.
     session.cycle_id().await?;
+    session.clear().await;
     session
         .insert(
             PENDING_KEY,
@@ -135,9 +143,14 @@ async fn check_code(
         .await;
     };
     let key = format!("tweestap:{}", waiting.user_id);
-    let attempt = match throttle::begin(&state.db, &key, ctx.client_ip).await? {
+    let attempt = match throttle::begin(&state.db, &key, ctx.client_ip, Some(CODE_LIMIT)).await? {
         Verdict::Allowed(attempt) => attempt,
         Verdict::Throttled { minutes } => {
+            audit::Entry::new(Action::SignInThrottled)
+                .object("user", waiting.user_id)
+                .details(serde_json::json!({ "second_step": true }))
+                .record(&state.db, &ctx)
+                .await?;
             let message = format!(
                 "Te veel verkeerde codes. Wacht {minutes} {} en probeer het dan opnieuw.",
                 if minutes == 1 { "minuut" } else { "minuten" }
@@ -179,7 +192,7 @@ async fn check_code(
         )
         .fetch_optional(&mut *tx)
         .await?
-        .map(|_| "code"),
+        .map(|_| SecondStep::Code),
         None => sqlx::query_scalar!(
             r#"update mfa_recovery_codes set used_at = now()
                where user_id = $1 and code_sha256 = $2 and used_at is null
@@ -189,7 +202,7 @@ async fn check_code(
         )
         .fetch_optional(&mut *tx)
         .await?
-        .map(|_| "herstelcode"),
+        .map(|_| SecondStep::RecoveryCode),
     };
     let Some(second_step) = second_step else {
         audit::Entry::new(Action::MfaFailed)
@@ -204,7 +217,7 @@ async fn check_code(
         )
         .await;
     };
-    if second_step == "herstelcode" {
+    if second_step == SecondStep::RecoveryCode {
         audit::Entry::new(Action::MfaRecoveryCodeUsed)
             .actor_id(waiting.user_id, user.role)
             .record(&mut *tx, &ctx)
@@ -217,12 +230,31 @@ async fn check_code(
         session_version: user.session_version,
         must_change_password: user.must_change_password,
     };
-    signed_in.record(&mut tx, &ctx, Some(second_step)).await?;
+    signed_in
+        .record(&mut tx, &ctx, Some(second_step.audit_label()))
+        .await?;
     tx.commit().await?;
     session.remove::<Pending>(PENDING_KEY).await?;
     signed_in.open_session(&session, false).await?;
     let next = safe_next(&waiting.next).unwrap_or("/");
     Ok(Redirect::to(&signed_in.landing(next)).into_response())
+}
+
+/// What proved the second step.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SecondStep {
+    Code,
+    RecoveryCode,
+}
+
+impl SecondStep {
+    /// As the audit trail records it.
+    fn audit_label(self) -> &'static str {
+        match self {
+            Self::Code => "code",
+            Self::RecoveryCode => "herstelcode",
+        }
+    }
 }
 
 /// A recovery code as stored: typed with or without dashes and spaces, in any case.
@@ -366,22 +398,24 @@ async fn confirm_setup(
 
     let codes = new_recovery_codes();
     let mut tx = state.db.begin().await?;
-    let enrolled = sqlx::query_scalar!(
+    // A new session version ends the user's other sessions: one opened with a stolen password
+    // before two-step sign-in was turned on must not outlive it. This one is carried over below.
+    let session_version = sqlx::query_scalar!(
         r#"update users
            set totp_secret = $2, totp_pending_secret = null, totp_enrolled_at = now(),
-               totp_last_step = $3, updated_at = now()
+               totp_last_step = $3, session_version = session_version + 1, updated_at = now()
            where user_id = $1 and totp_secret is null
-           returning user_id"#,
+           returning session_version"#,
         user.user_id,
         secret,
         i64::try_from(step).unwrap_or(i64::MAX)
     )
     .fetch_optional(&mut *tx)
     .await?;
-    if enrolled.is_none() {
+    let Some(session_version) = session_version else {
         // A second tab confirmed first.
         return Ok(Redirect::to("/tweestapsverificatie").into_response());
-    }
+    };
     sqlx::query!(
         "delete from mfa_recovery_codes where user_id = $1",
         user.user_id
@@ -406,7 +440,14 @@ async fn confirm_setup(
         .record(&mut *tx, &signed_in.ctx)
         .await?;
     tx.commit().await?;
-    signed_in.session.remove::<bool>(TWO_STEP_GRACE_KEY).await?;
+    let session = &signed_in.session;
+    session.remove::<bool>(TWO_STEP_GRACE_KEY).await?;
+    if let Some(mut remembered) = session.get::<SessionUser>(SESSION_KEY).await? {
+        remembered.session_version = session_version;
+        session.insert(SESSION_KEY, remembered).await?;
+    }
+    session.cycle_id().await?;
+    csrf::renew(session).await?;
     // Shown in this response only: the codes never reach the session store.
     render(&RecoveryCodesPage {
         layout: signed_in.layout("Herstelcodes").await?,

@@ -294,7 +294,11 @@ async fn create(
                 )
                 .await;
             }
-            Err(error) => errors.push(error),
+            Err(error) => {
+                // The failed transaction gives its connection back before the page renders.
+                drop(tx);
+                errors.push(error);
+            }
         }
     }
     let periods = period_choices(&all, period.map_or(0, |p| p.policy_period_id));
@@ -359,7 +363,11 @@ async fn update(
                 )
                 .await;
             }
-            Err(error) => errors.push(error),
+            Err(error) => {
+                // The failed transaction gives its connection back before the page renders.
+                drop(tx);
+                errors.push(error);
+            }
         }
     }
     let page = PartnershipFormPage::for_edit(&admin, &p, form, errors).await?;

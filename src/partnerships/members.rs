@@ -230,8 +230,13 @@ async fn add(
                 period.policy_period_id,
                 nis
             )
-            .fetch_one(&state.db)
+            .fetch_optional(&state.db)
             .await?;
+            // Removed from the other werkingsgebied at this very moment: back to the list,
+            // where it can be added now.
+            let Some(other) = other else {
+                return Ok(Redirect::to(&back_to(id, &form.q)).into_response());
+            };
             if other.partnership_id == id {
                 // Added twice (a double click): already a member.
                 return Ok(Redirect::to(&back_to(id, &form.q)).into_response());

@@ -322,7 +322,11 @@ async fn create(
                 )
                 .await;
             }
-            Err(error) => errors.push(error),
+            Err(error) => {
+                // The failed transaction gives its connection back before the page renders.
+                drop(tx);
+                errors.push(error);
+            }
         }
     }
     let page = PeriodFormPage::build(
@@ -424,7 +428,11 @@ async fn update(
                     )
                     .await;
                 }
-                Err(error) => errors.push(error),
+                Err(error) => {
+                    // The failed transaction gives its connection back before the page renders.
+                    drop(tx);
+                    errors.push(error);
+                }
             }
         }
     }

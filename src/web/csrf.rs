@@ -7,12 +7,15 @@
 //!    before any handler runs, so no handler can forget the check.
 //!
 //! Where the token lives: in the session once there is one worth keeping (from sign-in on).
-//! Before that, for an anonymous visitor of `/login` or `/over`, it lives in a signed cookie
-//! (`regie_csrf`: the token and an HMAC-SHA256 of it under a key kept in the database), so a
-//! flood of cookie-less page views writes no session rows. An anonymous POST must carry the
-//! token of a cookie whose signature holds: a cookie planted by someone else is refused.
+//! Before that, for an anonymous visitor (the sign-in page, the about page), it lives in a signed
+//! cookie (`regie_csrf`: the token, when it was issued, and an HMAC-SHA256 of both under a key
+//! kept in the database), so a flood of cookie-less page views writes no session rows. The
+//! cookie is set only on a page that shows the token (never on static files or the open-data
+//! API, which caches may share), and is good for [`ANONYMOUS_MAX_AGE`]. An anonymous POST must
+//! carry the token of such a cookie: a cookie made up by someone else fails its signature.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -39,10 +42,18 @@ pub const COOKIE: &str = "regie_csrf";
 pub const SECURE_COOKIE: &str = "__Host-regie_csrf";
 /// Largest form body we read to find the token; larger bodies are refused anyway.
 const MAX_FORM_BYTES: usize = 1024 * 1024;
+/// How long an anonymous visitor's signed cookie is good for, in seconds.
+pub const ANONYMOUS_MAX_AGE: i64 = 24 * 60 * 60;
+
+/// An anonymous visitor's token for this request, and whether a page showed it.
+#[derive(Clone)]
+struct AnonymousToken {
+    token: String,
+    shown: Arc<AtomicBool>,
+}
 
 tokio::task_local! {
-    /// The anonymous visitor's token for this request, for the page's forms.
-    static ANONYMOUS_TOKEN: String;
+    static ANONYMOUS_TOKEN: AnonymousToken;
 }
 
 /// The request's token: the session's, or an anonymous visitor's (from the cookie).
@@ -50,13 +61,12 @@ pub async fn token(session: &Session) -> Result<String> {
     if let Some(token) = session.get::<String>(KEY).await? {
         return Ok(token);
     }
-    if let Ok(token) = ANONYMOUS_TOKEN.try_with(Clone::clone) {
-        return Ok(token);
-    }
-    // Only outside the middleware (a handler called on its own): keep it in the session.
-    let token = new_token();
-    session.insert(KEY, &token).await?;
-    Ok(token)
+    ANONYMOUS_TOKEN
+        .try_with(|anonymous| {
+            anonymous.shown.store(true, Ordering::Relaxed);
+            anonymous.token.clone()
+        })
+        .map_err(|_| anyhow::anyhow!("a CSRF token asked for outside the middleware").into())
 }
 
 /// Replaces the token, e.g. at sign-in, so a token seen before sign-in is worthless after it.
@@ -99,11 +109,24 @@ fn signature(key: &[u8], token: &str) -> String {
         .collect()
 }
 
-/// The token of a signed cookie value `token.signature`, if the signature holds.
-fn verified(key: &[u8], value: &str) -> Option<String> {
-    let (token, sent) = value.split_once('.')?;
-    let expected = signature(key, token);
-    bool::from(sent.as_bytes().ct_eq(expected.as_bytes())).then(|| token.to_string())
+/// A signed cookie value `token.issued.signature` for a new token.
+fn signed(key: &[u8], token: &str, now: i64) -> String {
+    let body = format!("{token}.{now}");
+    format!("{body}.{}", signature(key, &body))
+}
+
+/// The token of a signed cookie value, if the signature holds and it is recent enough.
+fn verified(key: &[u8], value: &str, now: i64) -> Option<String> {
+    let (body, sent) = value.rsplit_once('.')?;
+    let expected = signature(key, body);
+    if !bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) {
+        return None;
+    }
+    let (token, issued) = body.split_once('.')?;
+    let age = now - issued.parse::<i64>().ok()?;
+    (0..=ANONYMOUS_MAX_AGE)
+        .contains(&age)
+        .then(|| token.to_string())
 }
 
 /// The value of cookie `name` in the request.
@@ -146,11 +169,12 @@ async fn protect(
         Some(_) => (None, None),
         None => {
             let key = state.csrf_key.get(&state.db).await?;
-            match cookie(&request, cookie_name).and_then(|v| verified(key, v)) {
+            let now = chrono::Utc::now().timestamp();
+            match cookie(&request, cookie_name).and_then(|v| verified(key, v, now)) {
                 Some(token) => (Some(token), None),
                 None => {
                     let token = new_token();
-                    let value = format!("{token}.{}", signature(key, &token));
+                    let value = signed(key, &token, now);
                     (Some(token), Some(value))
                 }
             }
@@ -175,13 +199,22 @@ async fn protect(
         }
     };
 
+    let shown = Arc::new(AtomicBool::new(false));
     let mut response = match anonymous {
-        Some(token) => ANONYMOUS_TOKEN.scope(token, next.run(request)).await,
+        Some(token) => {
+            let anonymous = AnonymousToken {
+                token,
+                shown: Arc::clone(&shown),
+            };
+            ANONYMOUS_TOKEN.scope(anonymous, next.run(request)).await
+        }
         None => next.run(request).await,
     };
-    if let Some(value) = new_cookie {
+    if let Some(value) = new_cookie.filter(|_| shown.load(Ordering::Relaxed)) {
         let secure = if https { "; Secure" } else { "" };
-        let cookie = format!("{cookie_name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}");
+        let cookie = format!(
+            "{cookie_name}={value}; Path=/; Max-Age={ANONYMOUS_MAX_AGE}; HttpOnly; SameSite=Lax{secure}"
+        );
         if let Ok(cookie) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(header::SET_COOKIE, cookie);
         }
@@ -229,4 +262,30 @@ fn rejected() -> Response {
     forbidden_page(
         "Dit formulier is verlopen of komt niet van deze website. Laad de pagina opnieuw en probeer het nog eens.",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signed_cookie_holds_for_a_day_and_only_with_its_own_signature() {
+        let key = b"sleutel van de test";
+        let value = signed(key, "abc123", 1_000_000);
+        assert_eq!(verified(key, &value, 1_000_000), Some("abc123".into()));
+        assert_eq!(
+            verified(key, &value, 1_000_000 + ANONYMOUS_MAX_AGE),
+            Some("abc123".into())
+        );
+        assert_eq!(
+            verified(key, &value, 1_000_001 + ANONYMOUS_MAX_AGE),
+            None,
+            "too old"
+        );
+        assert_eq!(verified(key, &value, 999_999), None, "issued in the future");
+        assert_eq!(verified(b"een andere sleutel", &value, 1_000_000), None);
+        let forged = value.replace("abc123", "abc124");
+        assert_eq!(verified(key, &forged, 1_000_000), None);
+        assert_eq!(verified(key, "abc123", 1_000_000), None);
+    }
 }

@@ -709,3 +709,20 @@ async fn an_anonymous_form_needs_the_token_of_its_own_signed_cookie() {
         .await
         .assert_redirects_to("/");
 }
+
+#[tokio::test]
+async fn the_anonymous_csrf_cookie_is_set_only_on_pages_that_show_its_token() {
+    let app = TestApp::new().await;
+    for path in ["/static/app.css", "/api/v1/periods", "/healthz"] {
+        let r = app.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(
+            !r.headers.contains_key(axum::http::header::SET_COOKIE),
+            "{path} sets a cookie: {:?}",
+            r.headers
+        );
+    }
+    let r = app.get("/login").await;
+    let cookie = set_cookie(&r, "regie_csrf=");
+    assert!(cookie.contains("Max-Age=86400"), "{cookie}");
+}

@@ -266,3 +266,78 @@ async fn only_an_admin_clears_two_step_sign_in_and_it_is_audited() {
         .await
         .assert_redirects_to("/tweestapsverificatie");
 }
+
+#[tokio::test]
+async fn a_sign_in_in_the_same_browser_inherits_nothing_of_the_session_before() {
+    let app = TestApp::new().await;
+    app.with_user(Role::Admin).email("a@vlaanderen.be").await;
+    let ministry = app.with_user(Role::Ministry).email("m@vlaanderen.be").await;
+    sqlx::query("update users set mfa_grace_used = true where user_id = $1")
+        .bind(ministry)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    // The admin's own sign-in of grace...
+    app.sign_in("a@vlaanderen.be", PASSWORD)
+        .await
+        .assert_redirects_to("/");
+    assert_eq!(app.get("/acties").await.status, StatusCode::OK);
+    // ...does not carry over to the next user who signs in in this browser.
+    app.post_form(
+        "/login",
+        &[("email", "m@vlaanderen.be"), ("password", PASSWORD)],
+    )
+    .await
+    .assert_redirects_to("/");
+    app.get("/acties")
+        .await
+        .assert_redirects_to("/tweestapsverificatie");
+}
+
+#[tokio::test]
+async fn guessing_codes_from_many_addresses_does_not_add_up() {
+    let mut app = TestApp::new().await;
+    app.with_user(Role::Admin)
+        .email("beheer@vlaanderen.be")
+        .await;
+    app.sign_in("beheer@vlaanderen.be", PASSWORD).await;
+    let (secret, _) = set_up(&app).await;
+    app.post_form("/logout", &[]).await;
+    app.sign_in("beheer@vlaanderen.be", PASSWORD)
+        .await
+        .assert_redirects_to("/aanmelden/code");
+    // The password is known; each guess comes from another address.
+    for i in 0..10 {
+        app.ip = format!("198.51.100.{}", 10 + i).parse().unwrap();
+        let r = app
+            .post_form("/aanmelden/code", &[("code", "000000")])
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "guess {i}");
+    }
+    app.ip = "198.51.100.99".parse().unwrap();
+    let r = app
+        .post_form("/aanmelden/code", &[("code", &code(&secret, 1))])
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    app.assert_audited("sign_in.throttled").await;
+}
+
+#[tokio::test]
+async fn turning_it_on_ends_the_users_other_sessions() {
+    let app = TestApp::new().await;
+    app.with_user(Role::Regisseur).email("r@gemeente.be").await;
+    let elsewhere = app.other_browser();
+    elsewhere
+        .sign_in("r@gemeente.be", PASSWORD)
+        .await
+        .assert_redirects_to("/");
+    app.sign_in("r@gemeente.be", PASSWORD)
+        .await
+        .assert_redirects_to("/");
+    set_up(&app).await;
+    assert_eq!(app.get("/acties").await.status, StatusCode::OK);
+    elsewhere
+        .get("/acties")
+        .await
+        .assert_redirects_to("/login?next=%2Facties");
+}
