@@ -47,6 +47,16 @@ async fn set_up(app: &TestApp) -> (Vec<u8>, Vec<String>) {
     (secret, recovery_codes(&done.body))
 }
 
+/// A user of `role` who set up two-step sign-in and signed out again; the secret and the
+/// recovery codes.
+async fn enrolled(app: &TestApp, role: Role, email: &str) -> (Vec<u8>, Vec<String>) {
+    app.with_user(role).email(email).await;
+    app.sign_in(email, PASSWORD).await;
+    let enrolment = set_up(app).await;
+    app.post_form("/logout", &[]).await;
+    enrolment
+}
+
 #[tokio::test]
 async fn an_admin_gets_one_sign_in_of_grace_then_must_set_it_up() {
     let app = TestApp::new().await;
@@ -131,12 +141,7 @@ async fn setting_it_up_needs_a_right_code_and_shows_ten_recovery_codes_once() {
 #[tokio::test]
 async fn signing_in_asks_for_the_code_and_a_code_works_once() {
     let app = TestApp::new().await;
-    app.with_user(Role::Admin)
-        .email("beheer@vlaanderen.be")
-        .await;
-    app.sign_in("beheer@vlaanderen.be", PASSWORD).await;
-    let (secret, _) = set_up(&app).await;
-    app.post_form("/logout", &[]).await;
+    let (secret, _) = enrolled(&app, Role::Admin, "beheer@vlaanderen.be").await;
 
     app.sign_in("beheer@vlaanderen.be", PASSWORD)
         .await
@@ -169,10 +174,7 @@ async fn signing_in_asks_for_the_code_and_a_code_works_once() {
 #[tokio::test]
 async fn a_recovery_code_signs_in_once() {
     let app = TestApp::new().await;
-    app.with_user(Role::Ministry).email("m@vlaanderen.be").await;
-    app.sign_in("m@vlaanderen.be", PASSWORD).await;
-    let (_, codes) = set_up(&app).await;
-    app.post_form("/logout", &[]).await;
+    let (_, codes) = enrolled(&app, Role::Ministry, "m@vlaanderen.be").await;
 
     app.sign_in("m@vlaanderen.be", PASSWORD).await;
     // Typed in capitals with a space: still the code.
@@ -200,12 +202,7 @@ async fn a_recovery_code_signs_in_once() {
 #[tokio::test]
 async fn code_guesses_are_throttled_like_passwords() {
     let app = TestApp::new().await;
-    app.with_user(Role::Admin)
-        .email("beheer@vlaanderen.be")
-        .await;
-    app.sign_in("beheer@vlaanderen.be", PASSWORD).await;
-    let (secret, _) = set_up(&app).await;
-    app.post_form("/logout", &[]).await;
+    let (secret, _) = enrolled(&app, Role::Admin, "beheer@vlaanderen.be").await;
     app.sign_in("beheer@vlaanderen.be", PASSWORD).await;
     for guess in ["111111", "222222", "333333", "444444", "555555"] {
         let r = app.post_form("/aanmelden/code", &[("code", guess)]).await;
@@ -297,12 +294,7 @@ async fn a_sign_in_in_the_same_browser_inherits_nothing_of_the_session_before() 
 #[tokio::test]
 async fn guessing_codes_from_many_addresses_does_not_add_up() {
     let mut app = TestApp::new().await;
-    app.with_user(Role::Admin)
-        .email("beheer@vlaanderen.be")
-        .await;
-    app.sign_in("beheer@vlaanderen.be", PASSWORD).await;
-    let (secret, _) = set_up(&app).await;
-    app.post_form("/logout", &[]).await;
+    let (secret, _) = enrolled(&app, Role::Admin, "beheer@vlaanderen.be").await;
     app.sign_in("beheer@vlaanderen.be", PASSWORD)
         .await
         .assert_redirects_to("/aanmelden/code");
