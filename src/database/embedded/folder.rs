@@ -8,11 +8,11 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt, lchown};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt, fchown};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use nix::fcntl::{Flock, FlockArg};
+use nix::fcntl::{Flock, FlockArg, OFlag};
 use nix::unistd::{Uid, User};
 
 /// Unix socket paths are limited to 107 bytes.
@@ -93,7 +93,7 @@ fn new_fallback(
         .write(true)
         .create(true)
         .truncate(true)
-        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+        .custom_flags(OFlag::O_NOFOLLOW.bits())
         .mode(0o600)
         .open(record)
         .with_context(|| format!("cannot write {}", record.display()))?;
@@ -149,17 +149,20 @@ fn check_private(path: &Path, run_as: Option<&User>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Gives a folder just created by us to the server's user and makes it private. `lchown`
-/// and a mode set on a verified folder: no link is ever followed.
+/// Gives a folder to the server's user and makes it private, through a file descriptor of
+/// the folder itself (opened with `O_NOFOLLOW`): a link swapped in after a check is never
+/// followed.
 fn give(path: &Path, run_as: Option<&User>) -> anyhow::Result<()> {
-    if !fs::symlink_metadata(path)?.file_type().is_dir() {
-        bail!("{} is not a folder", path.display());
-    }
+    let folder = OpenOptions::new()
+        .read(true)
+        .custom_flags((OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW).bits())
+        .open(path)
+        .with_context(|| format!("{} is not a folder (a link?)", path.display()))?;
     if let Some(user) = run_as {
-        lchown(path, Some(user.uid.as_raw()), Some(user.gid.as_raw()))
+        fchown(&folder, Some(user.uid.as_raw()), Some(user.gid.as_raw()))
             .with_context(|| format!("chown {}", path.display()))?;
     }
-    fs::set_permissions(path, fs::Permissions::from_mode(0o700))?;
+    folder.set_permissions(fs::Permissions::from_mode(0o700))?;
     Ok(())
 }
 
@@ -186,7 +189,7 @@ pub(super) fn lock(root: &Path) -> anyhow::Result<Flock<File>> {
         .create(true)
         .truncate(false)
         .write(true)
-        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+        .custom_flags(OFlag::O_NOFOLLOW.bits())
         .open(root.join("regie.lock"))?;
     Flock::lock(file, FlockArg::LockExclusive)
         .map_err(|(_, errno)| anyhow::anyhow!("cannot lock the cluster folder: {errno}"))
@@ -195,7 +198,7 @@ pub(super) fn lock(root: &Path) -> anyhow::Result<Flock<File>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::symlink;
+    use std::os::unix::fs::{lchown, symlink};
 
     /// A scratch folder of this test, under /tmp.
     fn scratch(name: &str) -> PathBuf {

@@ -23,6 +23,7 @@ use folder::{cluster_root, lock, private_dir};
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -179,8 +180,10 @@ impl Cluster {
             bail!("the cluster folder {socket} contains a quote; choose another REGIE_DATA_DIR");
         }
         // Only a private Unix socket; never TCP.
+        // The folder belongs to the server's user: never follow a link it may have planted.
         let mut conf = OpenOptions::new()
             .append(true)
+            .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
             .open(fresh.join("postgresql.conf"))?;
         writeln!(
             conf,
