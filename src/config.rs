@@ -103,6 +103,15 @@ impl Config {
 
         let data_dir = PathBuf::from(get("REGIE_DATA_DIR").unwrap_or_else(|| "var".into()));
 
+        // The old switch: ignoring it would quietly drop `Secure` from a site that relied on it.
+        if let Some(v) = get("REGIE_SECURE_COOKIES") {
+            return Err(ConfigError {
+                name: "REGIE_SECURE_COOKIES",
+                value: v,
+                expected: "nothing: it is replaced by REGIE_PUBLIC_URL (https://... makes cookies Secure)",
+            });
+        }
+
         let public_url = match get("REGIE_PUBLIC_URL") {
             None => format!("http://{bind}"),
             Some(v) => parse_public_url(&v).ok_or(ConfigError {
@@ -291,6 +300,9 @@ mod tests {
         assert_eq!(err.name, "REGIE_PUBLIC_URL");
         let err = config(&[("REGIE_TRUSTED_PROXIES", "10.0.0.0/33")]).unwrap_err();
         assert_eq!(err.name, "REGIE_TRUSTED_PROXIES");
+        let err = config(&[("REGIE_SECURE_COOKIES", "true")]).unwrap_err();
+        assert_eq!(err.name, "REGIE_SECURE_COOKIES");
+        assert!(err.to_string().contains("REGIE_PUBLIC_URL"));
         let err = config(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
         assert_eq!(err.name, "DATABASE_URL");
         assert!(
