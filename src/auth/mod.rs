@@ -98,10 +98,7 @@ async fn create(
                 .details(attempted_email(&email_key))
                 .record(&state.db, &ctx)
                 .await?;
-            let message = format!(
-                "Te veel mislukte aanmeldpogingen. Wacht {minutes} {} en probeer het dan opnieuw.",
-                if minutes == 1 { "minuut" } else { "minuten" }
-            );
+            let message = throttle::wait_message("Te veel mislukte aanmeldpogingen.", minutes);
             return login_failed(
                 &session,
                 StatusCode::TOO_MANY_REQUESTS,

@@ -84,16 +84,22 @@ pub fn hash_now(password: &str) -> Result<String> {
 
 /// A random one-time password: 20 characters from an alphabet without look-alikes (0/O, 1/l).
 pub fn one_time_password() -> String {
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    random_code(
+        b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789",
+        4,
+    )
+}
+
+/// `groups` groups of five random characters of `alphabet`, joined by `-`: easier to read out
+/// and type than one long string. Used for one-time passwords and recovery codes.
+pub fn random_code(alphabet: &[u8], groups: usize) -> String {
     let mut rng = rand::rng();
-    let chars: String = (0..20)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect();
-    // Groups of five are easier to read out and type.
-    chars
-        .as_bytes()
-        .chunks(5)
-        .map(|c| std::str::from_utf8(c).unwrap_or_default())
+    (0..groups)
+        .map(|_| {
+            (0..5)
+                .map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())]))
+                .collect::<String>()
+        })
         .collect::<Vec<_>>()
         .join("-")
 }

@@ -33,10 +33,7 @@ pub fn router() -> Router<AppState> {
 }
 
 fn digest(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    data_encoding::HEXLOWER.encode(&Sha256::digest(token.as_bytes()))
 }
 
 /// Makes every unused link of `user_id` worthless: when a new link is issued, and when the
@@ -55,8 +52,7 @@ pub async fn void_unused(db: impl PgExecutor<'_>, user_id: i64) -> Result<()> {
 /// Creates a link for `user_id` (earlier unused links of that user stop working) and returns
 /// its path. Pass the transaction of the change that needs it.
 pub async fn issue(conn: &mut PgConnection, user_id: i64) -> Result<String> {
-    let bytes: [u8; 32] = rand::rng().random();
-    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let token = data_encoding::HEXLOWER.encode(&rand::rng().random::<[u8; 32]>());
     void_unused(&mut *conn, user_id).await?;
     sqlx::query!(
         r#"insert into password_tokens (user_id, token_sha256, expires_at)

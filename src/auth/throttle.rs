@@ -40,6 +40,12 @@ pub struct Attempt {
     login_attempt_id: i64,
 }
 
+/// `what` went wrong, and how long to wait: "… Wacht 15 minuten en probeer het dan opnieuw."
+pub fn wait_message(what: &str, minutes: i64) -> String {
+    let unit = if minutes == 1 { "minuut" } else { "minuten" };
+    format!("{what} Wacht {minutes} {unit} en probeer het dan opnieuw.")
+}
+
 /// The key an email address is counted under.
 pub fn email_key(email: &str) -> String {
     email.trim().to_lowercase()

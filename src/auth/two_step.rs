@@ -17,17 +17,16 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tower_sessions::Session;
 
 use super::throttle::{self, Verdict};
-use super::totp;
 use super::{
     AdminOnly, SESSION_KEY, SessionUser, SignedIn, SignedInEnrolling, SignedInUser,
     TWO_STEP_GRACE_KEY,
 };
+use super::{password, totp};
 use crate::audit::{self, Action};
 use crate::error::{AppError, Result};
 use crate::identity::{Role, safe_next};
@@ -151,10 +150,7 @@ async fn check_code(
                 .details(serde_json::json!({ "second_step": true }))
                 .record(&state.db, &ctx)
                 .await?;
-            let message = format!(
-                "Te veel verkeerde codes. Wacht {minutes} {} en probeer het dan opnieuw.",
-                if minutes == 1 { "minuut" } else { "minuten" }
-            );
+            let message = throttle::wait_message("Te veel verkeerde codes.", minutes);
             return code_page(&session, StatusCode::TOO_MANY_REQUESTS, Some(message)).await;
         }
     };
@@ -264,23 +260,13 @@ fn recovery_digest(user_id: i64, typed: &str) -> String {
         .filter(|c| c.is_ascii_alphanumeric())
         .map(|c| c.to_ascii_lowercase())
         .collect();
-    Sha256::digest(format!("{user_id}:{plain}").as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    data_encoding::HEXLOWER.encode(&Sha256::digest(format!("{user_id}:{plain}").as_bytes()))
 }
 
-/// Ten codes of ten characters (about 50 bits each), from an alphabet without look-alikes.
+/// Ten codes of ten characters (about 50 bits each), lower case without look-alikes.
 fn new_recovery_codes() -> Vec<String> {
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-    let mut rng = rand::rng();
     (0..RECOVERY_CODES)
-        .map(|_| {
-            let code: String = (0..10)
-                .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-                .collect();
-            format!("{}-{}", &code[..5], &code[5..])
-        })
+        .map(|_| password::random_code(b"abcdefghjkmnpqrstuvwxyz23456789", 2))
         .collect()
 }
 
@@ -331,10 +317,16 @@ async fn setup_page(
         });
     }
     // One pending secret per user until it is confirmed, so a reload shows the same QR code.
+    // Written once, on the first view; later views only read it.
     let secret = sqlx::query_scalar!(
-        r#"update users set totp_pending_secret = coalesce(totp_pending_secret, $2)
-           where user_id = $1
-           returning totp_pending_secret as "secret!""#,
+        r#"with made as (
+               update users set totp_pending_secret = $2
+               where user_id = $1 and totp_pending_secret is null
+               returning totp_pending_secret
+           )
+           select coalesce((select totp_pending_secret from made),
+                           (select totp_pending_secret from users where user_id = $1))
+               as "secret!""#,
         user.user_id,
         totp::new_secret()
     )

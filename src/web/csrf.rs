@@ -76,8 +76,7 @@ pub async fn renew(session: &Session) -> Result<()> {
 }
 
 fn new_token() -> String {
-    let bytes: [u8; 32] = rand::rng().random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    data_encoding::HEXLOWER.encode(&rand::rng().random::<[u8; 32]>())
 }
 
 /// The key that signs anonymous tokens: one per database (table `app_secrets`), so every
@@ -102,11 +101,7 @@ impl CookieKey {
 fn signature(key: &[u8], token: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
     mac.update(token.as_bytes());
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    data_encoding::HEXLOWER.encode(&mac.finalize().into_bytes())
 }
 
 /// A signed cookie value `token.issued.signature` for a new token.
@@ -161,10 +156,20 @@ async fn protect(
     request: Request,
     next: Next,
 ) -> Result<Response> {
-    let in_session = session.get::<String>(KEY).await?;
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    // A safe request does not load the session here: a static file or an open-data answer
+    // needs none, and a page that shows a token loads it anyway (`token` looks there first).
+    let in_session = if safe {
+        None
+    } else {
+        session.get::<String>(KEY).await?
+    };
     let https = state.config.is_https();
     let cookie_name = if https { SECURE_COOKIE } else { COOKIE };
-    // Anonymous: the token of a valid signed cookie, or a new one to set.
+    // Anonymous: the token of a valid signed cookie, or a new one to set if a page shows it.
     let (anonymous, new_cookie) = match &in_session {
         Some(_) => (None, None),
         None => {
@@ -181,10 +186,7 @@ async fn protect(
         }
     };
 
-    let request = if matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    ) {
+    let request = if safe {
         request
     } else {
         // A freshly made token was never sent to the visitor: it cannot match.

@@ -487,6 +487,15 @@ async fn post_owned(app: &TestApp, path: &str, fields: &[(String, String)]) -> T
 }
 
 /// B's action and B's werkingsgebied as stored, to see that a forged id did not reach them.
+/// How many actions carry this title.
+async fn actions_titled(app: &TestApp, title: &str) -> i64 {
+    sqlx::query_scalar("select count(*) from actions where title = $1")
+        .bind(title)
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
 async fn b_as_stored(app: &TestApp, world: &World) -> String {
     sqlx::query_scalar(
         r#"select jsonb_build_object(
@@ -552,12 +561,7 @@ async fn a_new_action_for_another_werkingsgebied_is_refused() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     r.assert_contains("Geen toegang");
     assert_eq!(b_as_stored(&app, &world).await, before);
-    let made: i64 = sqlx::query_scalar(
-        "select count(*) from actions where title = 'In Gent geplant door Kortrijk'",
-    )
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
+    let made = actions_titled(&app, "In Gent geplant door Kortrijk").await;
     assert_eq!(made, 0);
 }
 
@@ -1085,10 +1089,7 @@ async fn a_form_that_names_a_field_twice_is_refused_or_read_once() {
     let r = regisseur.post_form("/acties/nieuw", &form).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     r.assert_contains("Geen toegang");
-    let stored: i64 = sqlx::query_scalar("select count(*) from actions where title = 'Eerst Gent'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let stored = actions_titled(&app, "Eerst Gent").await;
     assert_eq!(stored, 0);
 }
 
@@ -1107,10 +1108,6 @@ async fn an_action_names_only_municipalities_of_its_own_werkingsgebied() {
 
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     r.assert_contains("Kies alleen gemeenten van het eigen werkingsgebied.");
-    let stored: i64 =
-        sqlx::query_scalar("select count(*) from actions where title = 'Ook in Gent'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let stored = actions_titled(&app, "Ook in Gent").await;
     assert_eq!(stored, 0);
 }
