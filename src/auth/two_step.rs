@@ -316,22 +316,7 @@ async fn setup_page(
             errors,
         });
     }
-    // One pending secret per user until it is confirmed, so a reload shows the same QR code.
-    // Written once, on the first view; later views only read it.
-    let secret = sqlx::query_scalar!(
-        r#"with made as (
-               update users set totp_pending_secret = $2
-               where user_id = $1 and totp_pending_secret is null
-               returning totp_pending_secret
-           )
-           select coalesce((select totp_pending_secret from made),
-                           (select totp_pending_secret from users where user_id = $1))
-               as "secret!""#,
-        user.user_id,
-        totp::new_secret()
-    )
-    .fetch_one(&state.db)
-    .await?;
+    let secret = pending_secret(&state.db, user.user_id).await?;
     let (qr_path, qr_size) = totp::qr_path(&totp::uri(&secret, &user.email, ISSUER))
         .ok_or_else(|| anyhow::anyhow!("QR code for a TOTP address"))?;
     Ok(SetupPage {
@@ -343,6 +328,32 @@ async fn setup_page(
         required,
         errors,
     })
+}
+
+/// The user's secret waiting for its first code: one per user until it is confirmed, so a
+/// reload shows the same QR code. Written on the first view only; later views read it.
+async fn pending_secret(db: &sqlx::PgPool, user_id: i64) -> Result<Vec<u8>> {
+    let made = sqlx::query_scalar!(
+        r#"update users set totp_pending_secret = $2
+           where user_id = $1 and totp_pending_secret is null
+           returning totp_pending_secret as "secret!""#,
+        user_id,
+        totp::new_secret()
+    )
+    .fetch_optional(db)
+    .await?;
+    if let Some(secret) = made {
+        return Ok(secret);
+    }
+    // There is one already: made on an earlier view, or by a view at this very moment (this
+    // statement starts after that one committed, so it sees it).
+    let secret = sqlx::query_scalar!(
+        "select totp_pending_secret from users where user_id = $1",
+        user_id
+    )
+    .fetch_one(db)
+    .await?;
+    secret.ok_or_else(|| anyhow::anyhow!("no pending TOTP secret after setting one").into())
 }
 
 async fn setup(

@@ -333,3 +333,19 @@ async fn turning_it_on_ends_the_users_other_sessions() {
         .await
         .assert_redirects_to("/login?next=%2Facties");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn views_of_the_set_up_page_at_the_same_moment_show_one_secret() {
+    let app = std::sync::Arc::new(TestApp::new().await);
+    app.sign_in_as(Role::Ministry).await;
+    let mut views = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let app = std::sync::Arc::clone(&app);
+        views.spawn(async move { app.get("/tweestapsverificatie").await });
+    }
+    let pages = views.join_all().await;
+    assert!(pages.iter().all(|p| p.status == StatusCode::OK));
+    let secrets: std::collections::HashSet<Vec<u8>> =
+        pages.iter().map(|p| secret_on(&p.body)).collect();
+    assert_eq!(secrets.len(), 1);
+}
