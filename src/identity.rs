@@ -20,16 +20,20 @@ pub enum Role {
     Admin,
     Ministry,
     Regisseur,
+    /// A VDAB account manager: reads the cooperation agreements of the werkingsgebieden assigned
+    /// to them and adds progress notes and meeting minutes there; nothing else.
+    Vdab,
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Admin, Role::Ministry, Role::Regisseur];
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Ministry, Role::Regisseur, Role::Vdab];
 
     pub fn code(self) -> &'static str {
         match self {
             Self::Admin => "admin",
             Self::Ministry => "ministry",
             Self::Regisseur => "regisseur",
+            Self::Vdab => "vdab",
         }
     }
 
@@ -38,6 +42,7 @@ impl Role {
             Self::Admin => "Beheerder",
             Self::Ministry => "Departement WSE",
             Self::Regisseur => "Regisseur",
+            Self::Vdab => "VDAB-accountmanager",
         }
     }
 
@@ -46,7 +51,8 @@ impl Role {
     }
 
     /// Whether this role must sign in in two steps (ASVS level 2 for privileged users): admins
-    /// and ministry staff. Regisseurs may choose to.
+    /// and ministry staff. Regisseurs and VDAB account managers (who see one or a few
+    /// werkingsgebieden and no personal data) may choose to.
     pub fn requires_two_step(self) -> bool {
         matches!(self, Self::Admin | Self::Ministry)
     }

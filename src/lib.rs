@@ -2,6 +2,7 @@
 //! werk*. See the README for what it does and how to run it.
 
 pub mod actions;
+pub mod agreements;
 pub mod appointments;
 pub mod audit;
 pub mod auth;
@@ -36,6 +37,7 @@ pub fn app(state: AppState) -> Router {
         .merge(appointments::router())
         .merge(coverage::router())
         .merge(actions::router())
+        .merge(agreements::router())
         .merge(users::router())
         .merge(audit::router())
         .merge(web::static_files::router())

@@ -53,6 +53,20 @@ pub enum Action {
     MfaFailed,
     MfaRecoveryCodeUsed,
     MfaReset,
+    AgreementCreated,
+    AgreementUpdated,
+    AgreementStatusChanged,
+    AgreementCommented,
+    CommitmentCreated,
+    CommitmentUpdated,
+    CommitmentNoteAdded,
+    CommitmentActionLinked,
+    CommitmentActionUnlinked,
+    MeetingRecorded,
+    DocumentUploaded,
+    DocumentDeleted,
+    VdabAssigned,
+    VdabUnassigned,
 }
 
 impl Action {
@@ -85,6 +99,20 @@ impl Action {
         Self::MfaFailed,
         Self::MfaRecoveryCodeUsed,
         Self::MfaReset,
+        Self::AgreementCreated,
+        Self::AgreementUpdated,
+        Self::AgreementStatusChanged,
+        Self::AgreementCommented,
+        Self::CommitmentCreated,
+        Self::CommitmentUpdated,
+        Self::CommitmentNoteAdded,
+        Self::CommitmentActionLinked,
+        Self::CommitmentActionUnlinked,
+        Self::MeetingRecorded,
+        Self::DocumentUploaded,
+        Self::DocumentDeleted,
+        Self::VdabAssigned,
+        Self::VdabUnassigned,
     ];
 
     pub fn code(self) -> &'static str {
@@ -117,6 +145,20 @@ impl Action {
             Self::MfaFailed => "mfa.failed",
             Self::MfaRecoveryCodeUsed => "mfa.recovery_code_used",
             Self::MfaReset => "mfa.reset",
+            Self::AgreementCreated => "agreement.created",
+            Self::AgreementUpdated => "agreement.updated",
+            Self::AgreementStatusChanged => "agreement.status_changed",
+            Self::AgreementCommented => "agreement.commented",
+            Self::CommitmentCreated => "commitment.created",
+            Self::CommitmentUpdated => "commitment.updated",
+            Self::CommitmentNoteAdded => "commitment.note_added",
+            Self::CommitmentActionLinked => "commitment.action_linked",
+            Self::CommitmentActionUnlinked => "commitment.action_unlinked",
+            Self::MeetingRecorded => "agreement.meeting_recorded",
+            Self::DocumentUploaded => "agreement.document_uploaded",
+            Self::DocumentDeleted => "agreement.document_deleted",
+            Self::VdabAssigned => "vdab.assigned",
+            Self::VdabUnassigned => "vdab.unassigned",
         }
     }
 
@@ -150,6 +192,20 @@ impl Action {
             Self::MfaFailed => "Verkeerde verificatiecode",
             Self::MfaRecoveryCodeUsed => "Herstelcode gebruikt",
             Self::MfaReset => "Tweestapsverificatie gewist",
+            Self::AgreementCreated => "Samenwerkingsovereenkomst aangemaakt",
+            Self::AgreementUpdated => "Samenwerkingsovereenkomst gewijzigd",
+            Self::AgreementStatusChanged => "Status van samenwerkingsovereenkomst gewijzigd",
+            Self::AgreementCommented => "Opmerking bij samenwerkingsovereenkomst",
+            Self::CommitmentCreated => "Engagement toegevoegd",
+            Self::CommitmentUpdated => "Engagement gewijzigd",
+            Self::CommitmentNoteAdded => "Voortgangsnota toegevoegd",
+            Self::CommitmentActionLinked => "Actie gekoppeld aan engagement",
+            Self::CommitmentActionUnlinked => "Actie losgekoppeld van engagement",
+            Self::MeetingRecorded => "Opvolgingsmoment vastgelegd",
+            Self::DocumentUploaded => "Document opgeladen",
+            Self::DocumentDeleted => "Document verwijderd",
+            Self::VdabAssigned => "Werkingsgebied toegewezen aan VDAB-accountmanager",
+            Self::VdabUnassigned => "Toewijzing aan VDAB-accountmanager ingetrokken",
         }
     }
 

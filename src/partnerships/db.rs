@@ -155,7 +155,7 @@ pub async fn may_edit_contact(
 ) -> Result<bool> {
     match user.role {
         Role::Admin => Ok(true),
-        Role::Ministry => Ok(false),
+        Role::Ministry | Role::Vdab => Ok(false),
         Role::Regisseur => Ok(sqlx::query_scalar!(
             r#"select exists(select 1 from current_appointments
                              where partnership_id = $1 and user_id = $2) as "exists!""#,
