@@ -23,79 +23,87 @@ enum Expect {
 
 use Expect::*;
 
-/// (method, path, anonymous, admin, ministry, regisseur). `{user}` is a user other than the
+/// (method, path, anonymous, admin, ministry, regisseur, vdab). `{user}` is a user other than the
 /// signed-in one; `{partnership}` a werkingsgebied of 2023-2025 without a regisseur,
-/// `{appointment}` a pending request for it, `{period}` that period, `{action}` an action of it.
+/// `{appointment}` a pending request for it, `{period}` that period, `{action}` an action of it,
+/// `{agreement}` an agreement of it (ontwerp), `{commitment}` a commitment of that agreement,
+/// `{document}` a PDF of it. The regisseur is not that werkingsgebied's regisseur; the VDAB
+/// account manager has no assignment (their reach is tested in `vdab.rs`).
 #[rustfmt::skip]
-const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect)] = &[
-    ("GET", "/", ToLogin, Ok, Ok, Ok),
-    ("GET", "/over", Ok, Ok, Ok, Ok),
-    ("GET", "/healthz", Ok, Ok, Ok, Ok),
-    ("GET", "/login", Ok, Redirect, Redirect, Redirect),
-    ("GET", "/wachtwoord", ToLogin, Ok, Ok, Ok),
-    ("GET", "/gemeenten", ToLogin, Ok, Ok, Ok),
-    ("GET", "/gemeenten/44021", ToLogin, Ok, Ok, Ok),
-    ("GET", "/admin/gebruikers", ToLogin, Ok, Forbidden, Forbidden),
-    ("GET", "/admin/gebruikers/nieuw", ToLogin, Ok, Forbidden, Forbidden),
-    ("GET", "/admin/gebruikers/{user}", ToLogin, Ok, Forbidden, Forbidden),
-    ("GET", "/admin/audit", ToLogin, Ok, Forbidden, Forbidden),
-    ("POST", "/admin/gebruikers/nieuw", ToLogin, Unprocessable, Forbidden, Forbidden),
-    ("POST", "/admin/gebruikers/{user}/bewerken", ToLogin, Unprocessable, Forbidden, Forbidden),
-    ("POST", "/admin/gebruikers/{user}/deactiveren", ToLogin, Redirect, Forbidden, Forbidden),
-    ("POST", "/admin/gebruikers/{user}/activeren", ToLogin, Redirect, Forbidden, Forbidden),
-    ("POST", "/admin/gebruikers/{user}/wachtwoord-reset", ToLogin, Redirect, Forbidden, Forbidden),
-    ("POST", "/wachtwoord", ToLogin, Unprocessable, Unprocessable, Unprocessable),
-    ("POST", "/logout", ToLogin, ToLogin, ToLogin, ToLogin),
-    ("GET", "/werkingsgebieden", ToLogin, Ok, Ok, Ok),
-    ("GET", "/werkingsgebieden/{partnership}", ToLogin, Ok, Ok, Ok),
-    ("GET", "/werkingsgebieden/nieuw", ToLogin, Ok, Forbidden, Forbidden),
-    ("POST", "/werkingsgebieden/nieuw", ToLogin, Unprocessable, Forbidden, Forbidden),
-    ("GET", "/werkingsgebieden/{partnership}/bewerken", ToLogin, Ok, Forbidden, Forbidden),
-    ("POST", "/werkingsgebieden/{partnership}/bewerken", ToLogin, Unprocessable, Forbidden, Forbidden),
-    ("GET", "/werkingsgebieden/{partnership}/contact", ToLogin, Ok, Forbidden, Forbidden),
-    ("POST", "/werkingsgebieden/{partnership}/contact", ToLogin, Redirect, Forbidden, Forbidden),
-    ("GET", "/werkingsgebieden/{partnership}/leden", ToLogin, Ok, Forbidden, Forbidden),
-    ("POST", "/werkingsgebieden/{partnership}/leden/toevoegen", ToLogin, Unprocessable, Forbidden, Forbidden),
-    ("POST", "/werkingsgebieden/{partnership}/leden/verwijderen", ToLogin, Redirect, Forbidden, Forbidden),
-    ("POST", "/werkingsgebieden/{partnership}/overdragen", ToLogin, Redirect, Forbidden, Forbidden),
-    ("GET", "/aanstellingen", ToLogin, Ok, Ok, Forbidden),
-    ("GET", "/aanstellingen/nieuw", ToLogin, Ok, Ok, Forbidden),
-    ("POST", "/aanstellingen/nieuw", ToLogin, Unprocessable, Unprocessable, Forbidden),
-    ("GET", "/aanstellingen/{appointment}", ToLogin, Ok, Ok, Forbidden),
-    ("POST", "/aanstellingen/{appointment}/goedkeuren", ToLogin, Redirect, Forbidden, Forbidden),
-    ("POST", "/aanstellingen/{appointment}/afwijzen", ToLogin, Unprocessable, Forbidden, Forbidden),
-    ("POST", "/aanstellingen/{appointment}/beeindigen", ToLogin, Unprocessable, Forbidden, Forbidden),
-    ("GET", "/dekking", ToLogin, Ok, Ok, Ok),
-    ("GET", "/dekking/simulatie", ToLogin, Ok, Ok, Forbidden),
-    ("GET", "/admin/beleidsperiodes", ToLogin, Ok, Forbidden, Forbidden),
-    ("GET", "/admin/beleidsperiodes/nieuw", ToLogin, Ok, Forbidden, Forbidden),
-    ("POST", "/admin/beleidsperiodes/nieuw", ToLogin, Unprocessable, Forbidden, Forbidden),
-    ("GET", "/admin/beleidsperiodes/{period}/bewerken", ToLogin, Ok, Forbidden, Forbidden),
-    ("POST", "/admin/beleidsperiodes/{period}/bewerken", ToLogin, Unprocessable, Forbidden, Forbidden),
-    ("GET", "/wachtwoord-instellen/onbekend", Gone, Gone, Gone, Gone),
-    ("GET", "/acties", ToLogin, Ok, Ok, Ok),
-    ("GET", "/acties?q=overleg&prioriteit=1&sortering=oudste", ToLogin, Ok, Ok, Ok),
-    ("GET", "/acties/{action}", ToLogin, Ok, Ok, Ok),
-    ("GET", "/acties/export.csv", ToLogin, Ok, Ok, Ok),
-    ("GET", "/werkingsgebieden/{partnership}/acties", ToLogin, Ok, Ok, Ok),
-    ("GET", "/prioriteiten", ToLogin, Ok, Ok, Forbidden),
+const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect, Expect)] = &[
+    ("GET", "/", ToLogin, Ok, Ok, Ok, Ok),
+    ("GET", "/over", Ok, Ok, Ok, Ok, Ok),
+    ("GET", "/healthz", Ok, Ok, Ok, Ok, Ok),
+    ("GET", "/login", Ok, Redirect, Redirect, Redirect, Redirect),
+    ("GET", "/wachtwoord", ToLogin, Ok, Ok, Ok, Ok),
+    ("GET", "/gemeenten", ToLogin, Ok, Ok, Ok, Forbidden),
+    ("GET", "/gemeenten/44021", ToLogin, Ok, Ok, Ok, Forbidden),
+    ("GET", "/admin/gebruikers", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    ("GET", "/admin/gebruikers/nieuw", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    ("GET", "/admin/gebruikers/{user}", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    ("GET", "/admin/audit", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    ("POST", "/admin/gebruikers/nieuw", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("POST", "/admin/gebruikers/{user}/bewerken", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("POST", "/admin/gebruikers/{user}/deactiveren", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
+    ("POST", "/admin/gebruikers/{user}/activeren", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
+    ("POST", "/admin/gebruikers/{user}/wachtwoord-reset", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
+    ("POST", "/wachtwoord", ToLogin, Unprocessable, Unprocessable, Unprocessable, Unprocessable),
+    ("POST", "/logout", ToLogin, ToLogin, ToLogin, ToLogin, ToLogin),
+    ("GET", "/werkingsgebieden", ToLogin, Ok, Ok, Ok, Forbidden),
+    ("GET", "/werkingsgebieden/{partnership}", ToLogin, Ok, Ok, Ok, Forbidden),
+    ("GET", "/werkingsgebieden/nieuw", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    ("POST", "/werkingsgebieden/nieuw", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("GET", "/werkingsgebieden/{partnership}/bewerken", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    ("POST", "/werkingsgebieden/{partnership}/bewerken", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("GET", "/werkingsgebieden/{partnership}/contact", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    ("POST", "/werkingsgebieden/{partnership}/contact", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
+    ("GET", "/werkingsgebieden/{partnership}/leden", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    ("POST", "/werkingsgebieden/{partnership}/leden/toevoegen", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("POST", "/werkingsgebieden/{partnership}/leden/verwijderen", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
+    ("POST", "/werkingsgebieden/{partnership}/overdragen", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
+    ("GET", "/aanstellingen", ToLogin, Ok, Ok, Forbidden, Forbidden),
+    ("GET", "/aanstellingen/nieuw", ToLogin, Ok, Ok, Forbidden, Forbidden),
+    ("POST", "/aanstellingen/nieuw", ToLogin, Unprocessable, Unprocessable, Forbidden, Forbidden),
+    ("GET", "/aanstellingen/{appointment}", ToLogin, Ok, Ok, Forbidden, Forbidden),
+    ("POST", "/aanstellingen/{appointment}/goedkeuren", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
+    ("POST", "/aanstellingen/{appointment}/afwijzen", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("POST", "/aanstellingen/{appointment}/beeindigen", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("GET", "/dekking", ToLogin, Ok, Ok, Ok, Forbidden),
+    ("GET", "/dekking/simulatie", ToLogin, Ok, Ok, Forbidden, Forbidden),
+    ("GET", "/admin/beleidsperiodes", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    ("GET", "/admin/beleidsperiodes/nieuw", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    ("POST", "/admin/beleidsperiodes/nieuw", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("GET", "/admin/beleidsperiodes/{period}/bewerken", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    ("POST", "/admin/beleidsperiodes/{period}/bewerken", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("GET", "/wachtwoord-instellen/onbekend", Gone, Gone, Gone, Gone, Gone),
+    ("GET", "/acties", ToLogin, Ok, Ok, Ok, Forbidden),
+    ("GET", "/acties?q=overleg&prioriteit=1&sortering=oudste", ToLogin, Ok, Ok, Ok, Forbidden),
+    ("GET", "/acties/{action}", ToLogin, Ok, Ok, Ok, Forbidden),
+    ("GET", "/acties/export.csv", ToLogin, Ok, Ok, Ok, Forbidden),
+    ("GET", "/werkingsgebieden/{partnership}/acties", ToLogin, Ok, Ok, Ok, Forbidden),
+    ("GET", "/prioriteiten", ToLogin, Ok, Ok, Forbidden, Forbidden),
     // Writing actions: only the werkingsgebied's current regisseur; nobody here is one.
-    ("GET", "/acties/nieuw", ToLogin, Forbidden, Forbidden, Forbidden),
-    ("POST", "/acties/nieuw", ToLogin, Forbidden, Forbidden, Forbidden),
-    ("GET", "/acties/{action}/bewerken", ToLogin, Forbidden, Forbidden, Forbidden),
-    ("POST", "/acties/{action}/bewerken", ToLogin, Forbidden, Forbidden, Forbidden),
-    ("POST", "/acties/{action}/verwijderen", ToLogin, Forbidden, Forbidden, Forbidden),
-    ("POST", "/acties/{action}/overnemen", ToLogin, Forbidden, Forbidden, Forbidden),
-    ("POST", "/acties/{action}/herstellen", ToLogin, Redirect, Forbidden, Forbidden),
+    ("GET", "/acties/nieuw", ToLogin, Forbidden, Forbidden, Forbidden, Forbidden),
+    ("POST", "/acties/nieuw", ToLogin, Forbidden, Forbidden, Forbidden, Forbidden),
+    ("GET", "/acties/{action}/bewerken", ToLogin, Forbidden, Forbidden, Forbidden, Forbidden),
+    ("POST", "/acties/{action}/bewerken", ToLogin, Forbidden, Forbidden, Forbidden, Forbidden),
+    ("POST", "/acties/{action}/verwijderen", ToLogin, Forbidden, Forbidden, Forbidden, Forbidden),
+    ("POST", "/acties/{action}/overnemen", ToLogin, Forbidden, Forbidden, Forbidden, Forbidden),
+    ("POST", "/acties/{action}/herstellen", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
     // Two-step sign-in: setting it up is for everyone signed in; the second step needs a
     // password given just before (else: back to sign-in); clearing it is for admins.
-    ("GET", "/tweestapsverificatie", ToLogin, Ok, Ok, Ok),
-    ("POST", "/tweestapsverificatie", ToLogin, Unprocessable, Unprocessable, Unprocessable),
-    ("GET", "/aanmelden/code", ToLogin, ToLogin, ToLogin, ToLogin),
-    ("POST", "/aanmelden/code", ToLogin, ToLogin, ToLogin, ToLogin),
-    ("POST", "/admin/gebruikers/{user}/tweestapsverificatie-wissen", ToLogin, Redirect, Forbidden, Forbidden),
-    ("GET", "/api/v1/periods", Ok, Ok, Ok, Ok),
-    ("GET", "/api/v1/coverage?period={period}", Ok, Ok, Ok, Ok),
+    ("GET", "/tweestapsverificatie", ToLogin, Ok, Ok, Ok, Ok),
+    ("POST", "/tweestapsverificatie", ToLogin, Unprocessable, Unprocessable, Unprocessable, Unprocessable),
+    ("GET", "/aanmelden/code", ToLogin, ToLogin, ToLogin, ToLogin, ToLogin),
+    ("POST", "/aanmelden/code", ToLogin, ToLogin, ToLogin, ToLogin, ToLogin),
+    ("POST", "/admin/gebruikers/{user}/tweestapsverificatie-wissen", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
+    ("GET", "/api/v1/periods", Ok, Ok, Ok, Ok, Ok),
+    ("GET", "/api/v1/coverage?period={period}", Ok, Ok, Ok, Ok, Ok),
+    // Agreements: the agreement, its status and comments.
+    // Agreements: the overview and its exports.
+    // Agreements: commitments, progress notes, action links and meetings.
+    // Agreements: documents.
+    // VDAB assignments.
 ];
 
 fn matches(status: StatusCode, location: &str, expect: Expect) -> bool {
@@ -110,7 +118,7 @@ fn matches(status: StatusCode, location: &str, expect: Expect) -> bool {
 }
 
 async fn check(who: Who) {
-    for &(method, path, anonymous, admin, ministry, regisseur) in ROUTES {
+    for &(method, path, anonymous, admin, ministry, regisseur, vdab) in ROUTES {
         // A fresh app per route: a POST (sign-out, deactivation) must not affect the next row.
         let app = TestApp::new().await;
         let target = app
@@ -126,6 +134,7 @@ async fn check(who: Who) {
                     Role::Admin => admin,
                     Role::Ministry => ministry,
                     Role::Regisseur => regisseur,
+                    Role::Vdab => vdab,
                 }
             }
         };
@@ -133,8 +142,14 @@ async fn check(who: Who) {
         let partnership = app.with_partnership("Doelgebied").await;
         let appointment = app.with_appointment_request(partnership).await;
         let action = app.with_action(partnership).await;
+        let agreement = app.with_agreement(partnership).await;
+        let commitment = app.with_commitment(agreement).await;
+        let document = app.with_document(agreement).await;
         let path = path
             .replace("{action}", &action.to_string())
+            .replace("{agreement}", &agreement.to_string())
+            .replace("{commitment}", &commitment.to_string())
+            .replace("{document}", &document.to_string())
             .replace("{user}", &target.to_string())
             .replace("{partnership}", &partnership.to_string())
             .replace("{appointment}", &appointment.to_string())
@@ -181,4 +196,9 @@ async fn ministry_staff_cannot_reach_the_admin_pages() {
 #[tokio::test]
 async fn regisseurs_cannot_reach_the_admin_pages() {
     check(Who::Signed(Role::Regisseur)).await;
+}
+
+#[tokio::test]
+async fn vdab_account_managers_reach_only_their_agreement_pages() {
+    check(Who::Signed(Role::Vdab)).await;
 }

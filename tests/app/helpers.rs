@@ -461,6 +461,7 @@ impl TestApp {
             name: format!("Test {}", role.label()),
             must_change_password: false,
             regisseur_of: None,
+            vdab_of: Vec::new(),
         }
     }
 
@@ -499,6 +500,42 @@ impl TestApp {
 
     /// An action of `partnership`: "Overleg", of kind overleg, for WSE-LR1, on 2024-01-01
     /// (no end date), gepland.
+    /// An agreement of `partnership`: "Samen sterk voor lokaal werk", 2023-01-01 to
+    /// 2025-12-31, in status ontwerp (with its first history line), binding no municipality.
+    pub fn with_agreement(&self, partnership: i64) -> NewAgreement<'_> {
+        NewAgreement {
+            app: self,
+            partnership,
+            title: "Samen sterk voor lokaal werk".to_string(),
+            binds: Vec::new(),
+        }
+    }
+
+    /// A commitment of `agreement`: objective 1, owned by both sides, deadline 2025-06-30,
+    /// gepland.
+    pub async fn with_commitment(&self, agreement: i64) -> i64 {
+        sqlx::query_scalar(
+            "insert into commitments (agreement_id, objective, description, owner_side, owner_name, indicator, target_value, deadline) values ($1, 1, 'Jobbeurs voor anderstaligen', 'beide', 'Jan Peeters', 'deelnemers', '40', '2025-06-30') returning commitment_id",
+        )
+        .bind(agreement)
+        .fetch_one(&self.db)
+        .await
+        .unwrap()
+    }
+
+    /// A PDF document of `agreement` (a signed agreement, `minimal.pdf`).
+    pub async fn with_document(&self, agreement: i64) -> i64 {
+        let content: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+        sqlx::query_scalar(
+            "insert into agreement_documents (agreement_id, kind, file_name, size_bytes, sha256, content) values ($1, 'ondertekende_overeenkomst', 'minimal.pdf', length($2), encode(sha256($2), 'hex'), $2) returning document_id",
+        )
+        .bind(agreement)
+        .bind(content)
+        .fetch_one(&self.db)
+        .await
+        .unwrap()
+    }
+
     pub fn with_action(&self, partnership: i64) -> NewAction<'_> {
         NewAction {
             app: self,
@@ -518,6 +555,7 @@ pub struct NewUser<'a> {
     name: String,
     must_change_password: bool,
     regisseur_of: Option<i64>,
+    vdab_of: Vec<i64>,
 }
 
 impl<'a> NewUser<'a> {
@@ -541,6 +579,12 @@ impl<'a> NewUser<'a> {
     /// ahead (marked demo, which needs no admin's decision): its current regisseur.
     pub fn regisseur_of(mut self, partnership: i64) -> Self {
         self.regisseur_of = Some(partnership);
+        self
+    }
+
+    /// For a VDAB account manager: the werkingsgebieden assigned to them.
+    pub fn vdab_of(mut self, partnerships: &[i64]) -> Self {
+        self.vdab_of = partnerships.to_vec();
         self
     }
 
@@ -568,6 +612,14 @@ impl<'a> NewUser<'a> {
             .execute(&self.app.db)
             .await
             .unwrap();
+        }
+        for partnership in &self.vdab_of {
+            sqlx::query("insert into vdab_assignments (user_id, partnership_id) values ($1, $2)")
+                .bind(user_id)
+                .bind(partnership)
+                .execute(&self.app.db)
+                .await
+                .unwrap();
         }
         user_id
     }
@@ -686,6 +738,64 @@ impl<'a> NewAction<'a> {
 }
 
 impl<'a> IntoFuture for NewAction<'a> {
+    type Output = i64;
+    type IntoFuture = Setup<'a>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.insert())
+    }
+}
+
+pub struct NewAgreement<'a> {
+    app: &'a TestApp,
+    partnership: i64,
+    title: String,
+    binds: Vec<String>,
+}
+
+impl<'a> NewAgreement<'a> {
+    pub fn title(mut self, title: &str) -> Self {
+        self.title = title.to_string();
+        self
+    }
+
+    /// Municipalities (members of the werkingsgebied) it binds.
+    pub fn binds(mut self, nis_codes: &[&str]) -> Self {
+        self.binds = nis_codes.iter().map(|n| n.to_string()).collect();
+        self
+    }
+
+    async fn insert(self) -> i64 {
+        let id: i64 = sqlx::query_scalar(
+            "insert into agreements (partnership_id, title, starts_on, ends_on) values ($1, $2, '2023-01-01', '2025-12-31') returning agreement_id",
+        )
+        .bind(self.partnership)
+        .bind(&self.title)
+        .fetch_one(&self.app.db)
+        .await
+        .unwrap();
+        sqlx::query(
+            "insert into agreement_status_changes (agreement_id, to_status) values ($1, 'ontwerp')",
+        )
+        .bind(id)
+        .execute(&self.app.db)
+        .await
+        .unwrap();
+        for nis in &self.binds {
+            sqlx::query(
+                "insert into agreement_municipalities (agreement_id, partnership_id, nis_code, starts_on, ends_on, in_force) select agreement_id, partnership_id, $2, starts_on, ends_on, in_force from agreements where agreement_id = $1",
+            )
+            .bind(id)
+            .bind(nis)
+            .execute(&self.app.db)
+            .await
+            .unwrap_or_else(|e| panic!("binding {nis}: {e}"));
+        }
+        id
+    }
+}
+
+impl<'a> IntoFuture for NewAgreement<'a> {
     type Output = i64;
     type IntoFuture = Setup<'a>;
 
