@@ -24,11 +24,13 @@ pub mod db;
 pub mod documents;
 mod export;
 mod form;
+mod input;
 pub mod meetings;
 pub mod model;
 pub mod overview;
 mod show;
 mod status;
+mod store;
 
 use axum::Router;
 
