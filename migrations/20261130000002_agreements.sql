@@ -85,7 +85,8 @@ create table agreement_municipalities (
         on update cascade on delete cascade,
     foreign key (partnership_id, nis_code) references partnership_members (partnership_id, nis_code),
     constraint agreement_municipalities_url check (
-        council_decision_url = '' or council_decision_url ~ '^https?://[^\s]{1,1990}$'),
+        council_decision_url = ''
+        or (council_decision_url ~ '^https?://\S+$' and char_length(council_decision_url) <= 2000)),
     constraint agreement_municipalities_decision_bounded check (
         council_decision_on is null
         or council_decision_on between date '2000-01-01' and date '2100-12-31'),

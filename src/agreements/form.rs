@@ -74,7 +74,11 @@ impl StoredVersion {
     fn of(a: &Agreement) -> Self {
         Self {
             title: a.title.clone(),
-            dates: format!("{} - {}", format::date(a.starts_on), format::date(a.ends_on)),
+            dates: format!(
+                "{} - {}",
+                format::date(a.starts_on),
+                format::date(a.ends_on)
+            ),
             signed_on: a.signed_on.map(format::date).unwrap_or_else(|| "-".into()),
             contacts: [&a.vdab_service, &a.vdab_contact, &a.local_contact]
                 .into_iter()
@@ -184,10 +188,13 @@ async fn writable_partnership(
     signed_in: &SignedIn,
     id: i64,
 ) -> Result<Partnership> {
-    let name = sqlx::query_scalar!("select name from partnerships where partnership_id = $1", id)
-        .fetch_optional(&state.db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let name = sqlx::query_scalar!(
+        "select name from partnerships where partnership_id = $1",
+        id
+    )
+    .fetch_optional(&state.db)
+    .await?
+    .ok_or(AppError::NotFound)?;
     let access = access::of(&state.db, &signed_in.user, id).await?;
     access::require(state, signed_in, access.write).await?;
     Ok(Partnership { id, name })
@@ -237,7 +244,13 @@ async fn choose(state: &AppState, signed_in: &SignedIn) -> Result<Response> {
         .fetch_all(&state.db)
         .await?
         .into_iter()
-        .map(|r| Choice::new(r.partnership_id, format!("{} ({})", r.name, r.period), false))
+        .map(|r| {
+            Choice::new(
+                r.partnership_id,
+                format!("{} ({})", r.name, r.period),
+                false,
+            )
+        })
         .collect(),
         _ => crate::actions::db::own_partnerships(&state.db, &signed_in.user)
             .await?

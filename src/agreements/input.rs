@@ -138,10 +138,18 @@ impl AgreementForm {
 }
 
 /// An optional single-line text of at most 200 characters.
-fn optional_text(errors: &mut FieldErrors, field: &'static str, label: &str, value: &str) -> String {
+fn optional_text(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    label: &str,
+    value: &str,
+) -> String {
     let value = value.replace(['\t', '\n', '\r'], " ").trim().to_string();
     if value.chars().count() > 200 {
-        errors.add(field, format!("{label} mag hoogstens 200 tekens lang zijn."));
+        errors.add(
+            field,
+            format!("{label} mag hoogstens 200 tekens lang zijn."),
+        );
     }
     value
 }
@@ -166,9 +174,24 @@ pub fn validate(
 ) -> (Option<AgreementInput>, FieldErrors) {
     let mut errors = FieldErrors::new();
     let title = text(&mut errors, "title", "de titel", &form.title, 200);
-    let vdab_service = optional_text(&mut errors, "vdab_service", "De VDAB-dienst", &form.vdab_service);
-    let vdab_contact = optional_text(&mut errors, "vdab_contact", "De contactpersoon bij VDAB", &form.vdab_contact);
-    let local_contact = optional_text(&mut errors, "local_contact", "De lokale contactpersoon", &form.local_contact);
+    let vdab_service = optional_text(
+        &mut errors,
+        "vdab_service",
+        "De VDAB-dienst",
+        &form.vdab_service,
+    );
+    let vdab_contact = optional_text(
+        &mut errors,
+        "vdab_contact",
+        "De contactpersoon bij VDAB",
+        &form.vdab_contact,
+    );
+    let local_contact = optional_text(
+        &mut errors,
+        "local_contact",
+        "De lokale contactpersoon",
+        &form.local_contact,
+    );
     let (starts_on, ends_on) = date_range(&mut errors, &form.starts_on, &form.ends_on);
     let signed_on = match form.signed_on.trim() {
         "" if signed => {
@@ -192,7 +215,10 @@ pub fn validate(
     };
     let notes = form.notes.trim().to_string();
     if notes.chars().count() > MAX_NOTES {
-        errors.add("notes", format!("De notities mogen hoogstens {MAX_NOTES} tekens lang zijn."));
+        errors.add(
+            "notes",
+            format!("De notities mogen hoogstens {MAX_NOTES} tekens lang zijn."),
+        );
     }
 
     let mut bindings = Vec::new();
@@ -220,7 +246,10 @@ pub fn validate(
                 if date.is_none() {
                     errors.add(
                         "gemeente",
-                        format!("Vul voor {} een geldige datum van de raadsbeslissing in (dd/mm/jjjj).", member.name),
+                        format!(
+                            "Vul voor {} een geldige datum van de raadsbeslissing in (dd/mm/jjjj).",
+                            member.name
+                        ),
                     );
                 }
                 date

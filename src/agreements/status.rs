@@ -160,7 +160,10 @@ async fn change_status(
         .record(&mut *tx, &signed_in.ctx)
         .await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("/samenwerkingsovereenkomsten/{id}?bewaard=1#status")).into_response())
+    Ok(Redirect::to(&format!(
+        "/samenwerkingsovereenkomsten/{id}?bewaard=1#status"
+    ))
+    .into_response())
 }
 
 /// The status form again, with the message and what the user chose and typed.
@@ -200,7 +203,10 @@ mod tests {
     fn signing_needs_a_date_and_the_signed_document() {
         assert!(refusal(Goedgekeurd, Some(Ondertekend), "", false, true).is_some());
         assert!(refusal(Goedgekeurd, Some(Ondertekend), "", true, false).is_some());
-        assert_eq!(refusal(Goedgekeurd, Some(Ondertekend), "", true, true), None);
+        assert_eq!(
+            refusal(Goedgekeurd, Some(Ondertekend), "", true, true),
+            None
+        );
     }
 
     #[test]

@@ -190,9 +190,11 @@ pub async fn explain(
     input: &AgreementInput,
 ) -> Result<String> {
     if refusal == Refusal::DecisionAttached {
-        return Ok("Een gemeente die u uitvinkte heeft een opgeladen raadsbeslissing. \
+        return Ok(
+            "Een gemeente die u uitvinkte heeft een opgeladen raadsbeslissing. \
                    Verwijder eerst dat document, of vink de gemeente opnieuw aan."
-            .into());
+                .into(),
+        );
     }
     let codes: Vec<String> = input.bindings.iter().map(|b| b.nis_code.clone()).collect();
     let taken = sqlx::query!(
@@ -215,9 +217,11 @@ pub async fn explain(
     .await?;
     if taken.is_empty() {
         // The other agreement was stopped or changed in the meantime: trying again may work.
-        return Ok("Een van de gekozen gemeenten was op dat moment gebonden door een andere \
+        return Ok(
+            "Een van de gekozen gemeenten was op dat moment gebonden door een andere \
                    overeenkomst. Probeer het opnieuw."
-            .into());
+                .into(),
+        );
     }
     Ok(taken
         .into_iter()

@@ -288,7 +288,19 @@ async fn remove(
         nis
     )
     .execute(&mut *tx)
-    .await?;
+    .await
+    // A municipality bound by a VDAB agreement stays a member until the agreement lets go.
+    .on_constraint(&[("agreement_municipalities_partnership_id_nis_code_fkey", ())])?;
+    let Ok(removed) = removed else {
+        flash::push(
+            &admin.session,
+            FlashKind::Error,
+            "Deze gemeente is gebonden door een samenwerkingsovereenkomst met VDAB van dit \
+             werkingsgebied. Haal ze eerst uit die overeenkomst.",
+        )
+        .await?;
+        return Ok(Redirect::to(&back_to(id, &form.q)).into_response());
+    };
     if removed.rows_affected() > 0 {
         audit::Entry::new(Action::MemberRemoved)
             .actor(&admin.user)

@@ -100,6 +100,14 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect, Expect)] = &[
     ("GET", "/api/v1/periods", Ok, Ok, Ok, Ok, Ok),
     ("GET", "/api/v1/coverage?period={period}", Ok, Ok, Ok, Ok, Ok),
     // Agreements: the agreement, its status and comments.
+    ("GET", "/samenwerkingsovereenkomsten/{agreement}", ToLogin, Ok, Ok, Ok, Forbidden),
+    ("GET", "/samenwerkingsovereenkomsten/nieuw", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    ("GET", "/samenwerkingsovereenkomsten/nieuw?werkingsgebied={partnership}", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    ("POST", "/samenwerkingsovereenkomsten/nieuw", ToLogin, Unprocessable, Unprocessable, Unprocessable, Unprocessable),
+    ("GET", "/samenwerkingsovereenkomsten/{agreement}/bewerken", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    ("POST", "/samenwerkingsovereenkomsten/{agreement}/bewerken", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("POST", "/samenwerkingsovereenkomsten/{agreement}/status", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("POST", "/samenwerkingsovereenkomsten/{agreement}/opmerkingen", ToLogin, Unprocessable, Unprocessable, Forbidden, Forbidden),
     // Agreements: the overview and its exports.
     // Agreements: commitments, progress notes, action links and meetings.
     // Agreements: documents.
