@@ -104,6 +104,8 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect, Expect)] = &[
     // Agreements: commitments, progress notes, action links and meetings.
     // Agreements: documents.
     // VDAB assignments.
+    ("POST", "/admin/gebruikers/{user}/werkingsgebieden", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
+    ("POST", "/admin/gebruikers/{user}/werkingsgebieden/{partnership}/intrekken", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
 ];
 
 fn matches(status: StatusCode, location: &str, expect: Expect) -> bool {
