@@ -171,7 +171,8 @@ async fn check(who: Who) {
             let denied: i64 = sqlx::query_scalar(
                 "select count(*) from audit_events where action = 'access.denied' and details->>'path' = $1",
             )
-            .bind(&path)
+            // The audit entry names the path without its query string.
+            .bind(path.split('?').next())
             .fetch_one(&app.db)
             .await
             .unwrap();
