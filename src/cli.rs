@@ -70,7 +70,8 @@ pub enum UserCommand {
         email: String,
         #[arg(long)]
         name: String,
-        /// admin, ministry or regisseur
+        /// admin, ministry, regisseur or vdab (a VDAB account manager: an admin then assigns
+        /// their werkingsgebieden on the user's admin page)
         #[arg(long)]
         role: String,
     },
@@ -98,7 +99,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         }
         Command::User(UserCommand::Add { email, name, role }) => {
             let role = Role::parse(&role).with_context(|| {
-                format!("unknown role {role:?}: use admin, ministry or regisseur")
+                format!("unknown role {role:?}: use admin, ministry, regisseur or vdab")
             })?;
             let password = read_password()?;
             with_database(&config, |db| add_user(db, email, name, role, password)).await

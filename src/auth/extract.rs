@@ -2,7 +2,7 @@
 //! be reached signed out, one that takes [`AdminOnly`] not by another role. Access rules live
 //! in handler signatures, where a reviewer sees them.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, MatchedPath};
 use axum::http::Method;
 use axum::http::request::Parts;
 use serde::{Deserialize, Serialize};
@@ -186,8 +186,51 @@ impl FromRequestParts<AppState> for SignedIn {
         {
             return Err(AppError::TwoStepEnrolmentRequired);
         }
+        if user.role == Role::Vdab && !vdab_may_open(route_of(parts)) {
+            return Err(deny(state, &signed_in).await);
+        }
         Ok(signed_in)
     }
+}
+
+/// The route that answers this request (`/samenwerkingsovereenkomsten/{id}`), or the path when
+/// no route matched: the handler is chosen by the route, so that is what a rule must judge.
+fn route_of(parts: &Parts) -> &str {
+    parts
+        .extensions
+        .get::<MatchedPath>()
+        .map_or(parts.uri.path(), MatchedPath::as_str)
+}
+
+/// The sections a VDAB account manager may open: the start page, the cooperation agreements
+/// with their commitments, meetings and documents, and the account pages everyone needs.
+///
+/// An allowlist on purpose: VDAB is an outside partner who should see the agreements of the
+/// werkingsgebieden assigned to them and nothing else, so a route added later is closed to them
+/// until someone adds it here, instead of open until someone remembers to close it. Whether they
+/// may see one agreement is decided further on, by `agreements::access`.
+pub fn vdab_may_open(route: &str) -> bool {
+    const SECTIONS: &[&str] = &[
+        "/samenwerkingsovereenkomsten",
+        "/engagementen",
+        "/opvolgingsmomenten",
+        "/documenten",
+        // Account pages (most take a weaker extractor and never get here; listed all the same
+        // so that a change of extractor does not lock anyone out of their own account).
+        "/login",
+        "/logout",
+        "/wachtwoord",
+        "/wachtwoord-instellen",
+        "/tweestapsverificatie",
+        "/aanmelden",
+        "/over",
+    ];
+    route == "/"
+        || SECTIONS.iter().any(|section| {
+            route
+                .strip_prefix(section)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
 }
 
 impl FromRequestParts<AppState> for AdminOnly {
@@ -243,5 +286,48 @@ pub async fn deny(state: &AppState, signed_in: &SignedIn) -> AppError {
     match recorded {
         Ok(()) => AppError::Forbidden,
         Err(err) => err,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::vdab_may_open;
+
+    #[test]
+    fn a_vdab_account_manager_may_open_only_the_agreements_and_their_own_account() {
+        for open in [
+            "/",
+            "/samenwerkingsovereenkomsten",
+            "/samenwerkingsovereenkomsten/{id}",
+            "/samenwerkingsovereenkomsten/export.csv",
+            "/engagementen/{id}/voortgang",
+            "/opvolgingsmomenten/{id}",
+            "/documenten/{id}",
+            "/wachtwoord",
+            "/tweestapsverificatie",
+            "/aanmelden/code",
+            "/logout",
+            "/over",
+        ] {
+            assert!(vdab_may_open(open), "{open} is open");
+        }
+        for closed in [
+            "/acties",
+            "/acties/{id}",
+            "/werkingsgebieden/{id}",
+            "/gemeenten",
+            "/dekking",
+            "/prioriteiten",
+            "/aanstellingen",
+            "/admin/gebruikers",
+            "/admin/gebruikers/{id}/tweestapsverificatie-wissen",
+            "/admin/audit",
+            // A section's name is a whole path segment, not a prefix of one.
+            "/samenwerkingsovereenkomstenlijst",
+            "/documentenbeheer",
+            "",
+        ] {
+            assert!(!vdab_may_open(closed), "{closed} is closed");
+        }
     }
 }

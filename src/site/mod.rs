@@ -17,6 +17,7 @@ use crate::error::{AppError, Result};
 use crate::identity::Role;
 use crate::municipalities::seed::{VINTAGE_2019, VINTAGE_2025};
 use crate::state::AppState;
+use crate::users::vdab::Assignment;
 use crate::web::layout::Layout;
 use crate::web::{format, render};
 
@@ -36,6 +37,9 @@ struct HomePage {
     is_regisseur: bool,
     /// The werkingsgebieden this user is the current regisseur of.
     own: Vec<OwnPartnership>,
+    is_vdab: bool,
+    /// The werkingsgebieden assigned to this VDAB account manager.
+    assigned: Vec<Assignment>,
     municipalities_2025: String,
     municipalities_2019: String,
     population: String,
@@ -58,8 +62,16 @@ async fn home(State(state): State<AppState>, signed_in: SignedIn) -> Result<Resp
     .await?;
     let user = &signed_in.user;
     let own = crate::actions::db::own_partnerships(&state.db, user).await?;
+    let is_vdab = user.role == Role::Vdab;
+    let assigned = if is_vdab {
+        crate::users::vdab::assignments(&state.db, user.user_id).await?
+    } else {
+        Vec::new()
+    };
     render(&HomePage {
         own,
+        is_vdab,
+        assigned,
         is_regisseur: user.role == Role::Regisseur,
         layout: signed_in.layout("Start").await?,
         first_name: user

@@ -4,10 +4,12 @@
 //! Routes (admins only): `GET /admin/gebruikers`, `GET/POST /admin/gebruikers/nieuw`,
 //! `GET /admin/gebruikers/{id}`, `POST /admin/gebruikers/{id}/bewerken`,
 //! `POST /admin/gebruikers/{id}/deactiveren`, `POST /admin/gebruikers/{id}/activeren`,
-//! `POST /admin/gebruikers/{id}/wachtwoord-reset`.
+//! `POST /admin/gebruikers/{id}/wachtwoord-reset`; and in [`vdab`] the werkingsgebieden
+//! assigned to a VDAB account manager.
 
 mod bootstrap;
 pub mod db;
+pub mod vdab;
 
 pub use bootstrap::ensure_first_admin;
 
@@ -49,6 +51,7 @@ pub fn is_plausible_email(email: &str) -> bool {
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(vdab::router())
         .route("/admin/gebruikers", get(index))
         .route("/admin/gebruikers/nieuw", get(new).post(create))
         .route("/admin/gebruikers/{id}", get(show))
@@ -237,10 +240,15 @@ struct UserPage {
     errors: FieldErrors,
     one_time_password: Option<String>,
     is_self: bool,
+    is_vdab: bool,
+    /// A VDAB account manager's werkingsgebieden, and those that can still be assigned.
+    assignments: Vec<vdab::Assignment>,
+    assignable: Vec<Choice>,
 }
 
 impl UserPage {
     async fn build(
+        db: &PgPool,
         admin: &SignedIn,
         user: db::UserRow,
         form: Option<UserForm>,
@@ -254,6 +262,15 @@ impl UserPage {
             full_name: user.full_name.clone(),
             role: user.role.code().to_string(),
         });
+        let is_vdab = user.role == Role::Vdab;
+        let (assignments, assignable) = if is_vdab {
+            (
+                vdab::assignments(db, user.user_id).await?,
+                vdab::assignable(db, user.user_id).await?,
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
         Ok(Self {
             layout: admin.layout(user.full_name.clone()).await?,
             role_label: user.role.label(),
@@ -268,6 +285,9 @@ impl UserPage {
                 .filter(|i| i.user_id == user.user_id)
                 .map(|i| i.password),
             is_self: admin.user.user_id == user.user_id,
+            is_vdab,
+            assignments,
+            assignable,
             user,
         })
     }
@@ -283,7 +303,7 @@ async fn show(
     Path(user_id): Path<i64>,
 ) -> Result<Response> {
     let user = find_user(&state.db, user_id).await?;
-    render(&UserPage::build(&admin, user, None, FieldErrors::new()).await?)
+    render(&UserPage::build(&state.db, &admin, user, None, FieldErrors::new()).await?)
 }
 
 async fn update(
@@ -302,7 +322,7 @@ async fn update(
         );
     }
     let Some(role) = role.filter(|_| errors.is_empty()) else {
-        let page = UserPage::build(&admin, user, Some(form), errors).await?;
+        let page = UserPage::build(&state.db, &admin, user, Some(form), errors).await?;
         return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
 
@@ -324,6 +344,10 @@ async fn update(
         }))
         .record(&mut *tx, &admin.ctx)
         .await?;
+    if role != Role::Vdab {
+        // No reach left over that would come back with the role.
+        vdab::revoke_all(&mut tx, &admin, user_id).await?;
+    }
     tx.commit().await?;
     flash::redirect(
         &admin.session,

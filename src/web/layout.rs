@@ -62,20 +62,29 @@ impl Layout {
 /// The menu: only what the role may open, so nobody is shown a link that ends in 403.
 fn navigation(role: Option<Role>, path: &str) -> Vec<NavLink> {
     let mut links: Vec<(&'static str, &'static str)> = Vec::new();
-    if let Some(role) = role {
-        links.push(("/", "Start"));
-        links.push(("/acties", "Acties"));
-        links.push(("/werkingsgebieden", "Werkingsgebieden"));
-        links.push(("/dekking", "Dekking"));
-        if role != Role::Regisseur {
-            links.push(("/prioriteiten", "Prioriteiten"));
-            links.push(("/aanstellingen", "Aanstellingen"));
+    match role {
+        None => {}
+        // A VDAB account manager reaches only the agreements (`auth::extract::vdab_may_open`).
+        Some(Role::Vdab) => {
+            links.push(("/", "Start"));
+            links.push(("/samenwerkingsovereenkomsten", "Overeenkomsten"));
         }
-        links.push(("/gemeenten", "Gemeenten"));
-        if role == Role::Admin {
-            links.push(("/admin/beleidsperiodes", "Periodes"));
-            links.push(("/admin/gebruikers", "Gebruikers"));
-            links.push(("/admin/audit", "Audit"));
+        Some(role) => {
+            links.push(("/", "Start"));
+            links.push(("/acties", "Acties"));
+            links.push(("/samenwerkingsovereenkomsten", "Overeenkomsten"));
+            links.push(("/werkingsgebieden", "Werkingsgebieden"));
+            links.push(("/dekking", "Dekking"));
+            if role != Role::Regisseur {
+                links.push(("/prioriteiten", "Prioriteiten"));
+                links.push(("/aanstellingen", "Aanstellingen"));
+            }
+            links.push(("/gemeenten", "Gemeenten"));
+            if role == Role::Admin {
+                links.push(("/admin/beleidsperiodes", "Periodes"));
+                links.push(("/admin/gebruikers", "Gebruikers"));
+                links.push(("/admin/audit", "Audit"));
+            }
         }
     }
     links.push(("/over", "Over"));
@@ -107,6 +116,23 @@ mod tests {
         assert!(!hrefs(Some(Role::Ministry)).contains(&"/admin/gebruikers"));
         assert!(!hrefs(Some(Role::Regisseur)).contains(&"/admin/audit"));
         assert_eq!(hrefs(None), vec!["/over"]);
+    }
+
+    #[test]
+    fn every_signed_in_role_sees_the_agreements_and_vdab_nothing_else() {
+        for role in Role::ALL {
+            assert!(hrefs(Some(role)).contains(&"/samenwerkingsovereenkomsten"));
+        }
+        let admin = hrefs(Some(Role::Admin));
+        assert_eq!(
+            admin[..3],
+            ["/", "/acties", "/samenwerkingsovereenkomsten"],
+            "after Acties"
+        );
+        assert_eq!(
+            hrefs(Some(Role::Vdab)),
+            vec!["/", "/samenwerkingsovereenkomsten", "/over"]
+        );
     }
 
     #[test]

@@ -112,6 +112,8 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect, Expect)] = &[
     // Agreements: commitments, progress notes, action links and meetings.
     // Agreements: documents.
     // VDAB assignments.
+    ("POST", "/admin/gebruikers/{user}/werkingsgebieden", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
+    ("POST", "/admin/gebruikers/{user}/werkingsgebieden/{partnership}/intrekken", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
 ];
 
 fn matches(status: StatusCode, location: &str, expect: Expect) -> bool {
@@ -177,7 +179,8 @@ async fn check(who: Who) {
             let denied: i64 = sqlx::query_scalar(
                 "select count(*) from audit_events where action = 'access.denied' and details->>'path' = $1",
             )
-            .bind(&path)
+            // The audit entry names the path without its query string.
+            .bind(path.split('?').next())
             .fetch_one(&app.db)
             .await
             .unwrap();

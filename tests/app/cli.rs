@@ -161,6 +161,10 @@ async fn the_command_line_refuses_weak_passwords_unknown_roles_and_bad_configura
     );
     assert!(!role.status.success());
     assert!(text(&role.stderr).contains("unknown role"));
+    assert!(
+        text(&role.stderr).contains("vdab"),
+        "the message names every role"
+    );
 
     let config = regie(&app, &["user", "list"], "", &[("REGIE_BIND", "overal")]);
     assert_eq!(config.status.code(), Some(2));
@@ -175,4 +179,46 @@ async fn the_command_line_refuses_weak_passwords_unknown_roles_and_bad_configura
         .await
         .unwrap();
     assert_eq!(users, 1, "nothing was created");
+}
+
+#[tokio::test]
+async fn the_command_line_adds_a_vdab_account_manager() {
+    let app = TestApp::new().await;
+    let help = regie(&app, &["user", "add", "--help"], "", &[]);
+    assert!(
+        text(&help.stdout).contains("vdab"),
+        "the help names the role"
+    );
+
+    let out = regie(
+        &app,
+        &[
+            "user",
+            "add",
+            "--email",
+            "an@vdab.be",
+            "--name",
+            "An Accountmanager",
+            "--role",
+            "vdab",
+        ],
+        "een lang wachtwoord voor de cli\n",
+        &[],
+    );
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("(vdab)"));
+    let role: String =
+        sqlx::query_scalar("select role::text from users where email = 'an@vdab.be'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(role, "vdab");
+
+    // No two-step set-up is forced on them; they land on their start page.
+    app.sign_in("an@vdab.be", "een lang wachtwoord voor de cli")
+        .await
+        .assert_redirects_to("/");
+    app.get("/")
+        .await
+        .assert_contains("Er zijn u nog geen werkingsgebieden toegewezen");
 }

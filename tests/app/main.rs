@@ -20,4 +20,5 @@ mod privileges;
 mod security;
 mod two_step;
 mod users;
+mod vdab;
 mod web;

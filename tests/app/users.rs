@@ -251,6 +251,60 @@ async fn an_admin_changes_a_users_name_and_role_and_the_change_is_audited() {
 }
 
 #[tokio::test]
+async fn an_admin_creates_a_vdab_account_manager_whose_page_offers_werkingsgebieden() {
+    let app = TestApp::new().await;
+    app.sign_in_as(Role::Admin).await;
+    app.with_partnership("Regio Leie").await;
+    app.get("/admin/gebruikers/nieuw")
+        .await
+        .assert_contains(r#"<option value="vdab">VDAB-accountmanager</option>"#);
+
+    let created = app
+        .post_form(
+            "/admin/gebruikers/nieuw",
+            &[
+                ("email", "an.accountmanager@vdab.be"),
+                ("full_name", "An Accountmanager"),
+                ("role", "vdab"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER);
+    let page = app.get(created.location()).await;
+    page.assert_contains("VDAB-accountmanager");
+    page.assert_contains("Toegewezen werkingsgebieden");
+    page.assert_contains("Regio Leie (2023-2025)");
+    let password = one_time_password(&page.body);
+    let role: String = sqlx::query_scalar(
+        "select role::text from users where email = 'an.accountmanager@vdab.be'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(role, "vdab");
+
+    // Two-step sign-in stays optional: after choosing a password they go straight to the start.
+    let vdab = app.other_browser();
+    vdab.sign_in("an.accountmanager@vdab.be", &password)
+        .await
+        .assert_redirects_to("/wachtwoord?next=%2F");
+    vdab.post_form(
+        "/wachtwoord",
+        &[
+            ("current_password", &password),
+            ("new_password", "een lang eigen wachtwoord"),
+            ("confirmation", "een lang eigen wachtwoord"),
+            ("next", "/"),
+        ],
+    )
+    .await
+    .assert_redirects_to("/");
+    vdab.get("/")
+        .await
+        .assert_contains("Er zijn u nog geen werkingsgebieden toegewezen");
+}
+
+#[tokio::test]
 async fn an_unknown_user_id_gives_the_dutch_404_page() {
     let app = TestApp::new().await;
     app.sign_in_as(Role::Admin).await;

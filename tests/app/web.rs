@@ -83,8 +83,12 @@ async fn signed_in_pages_are_not_cached_and_static_files_are() {
 async fn pages_have_no_inline_script_or_style_so_the_policy_can_forbid_them() {
     let app = TestApp::new().await;
     let user = app.sign_in_as(Role::Admin).await;
+    let partnership = app.with_partnership("Regio Leie").await;
+    let vdab = app.with_user(Role::Vdab).vdab_of(&[partnership]).await;
     for path in [
         "/".to_string(),
+        // With the assignments of a VDAB account manager and their forms.
+        format!("/admin/gebruikers/{vdab}"),
         "/gemeenten".into(),
         "/gemeenten/11002".into(),
         "/admin/gebruikers".into(),
