@@ -101,6 +101,12 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect, Expect)] = &[
     ("GET", "/api/v1/coverage?period={period}", Ok, Ok, Ok, Ok, Ok),
     // Agreements: the agreement, its status and comments.
     // Agreements: the overview and its exports.
+    // Everyone signed in; a VDAB account manager sees only their assigned werkingsgebieden
+    // (none here: an empty overview).
+    ("GET", "/samenwerkingsovereenkomsten", ToLogin, Ok, Ok, Ok, Ok),
+    ("GET", "/samenwerkingsovereenkomsten?status=geen&provincie=Antwerpen&achterstand=1", ToLogin, Ok, Ok, Ok, Ok),
+    ("GET", "/samenwerkingsovereenkomsten/export.csv", ToLogin, Ok, Ok, Ok, Ok),
+    ("GET", "/samenwerkingsovereenkomsten/export.xlsx", ToLogin, Ok, Ok, Ok, Ok),
     // Agreements: commitments, progress notes, action links and meetings.
     // Agreements: documents.
     // VDAB assignments.

@@ -3,6 +3,7 @@
 
 mod access;
 mod actions;
+mod agreements_overview;
 mod appointments;
 mod audit;
 mod auth;
