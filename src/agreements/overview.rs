@@ -1,9 +1,670 @@
-//! (being written)
+//! The overview of a period's agreements, one row per werkingsgebied: which have a signed
+//! agreement, when they last followed it up, how many commitments are late, and a map coloured
+//! by the most advanced agreement of each werkingsgebied. A VDAB account manager sees only the
+//! werkingsgebieden assigned to them; everyone else signed in sees all. The filters live in the
+//! URL, and the exports in [`super::export`] take the same ones.
+//!
+//! Route: `GET /samenwerkingsovereenkomsten?periode=&status=&provincie=&werkingsgebied=&achterstand=1`.
+//! Also the section of the werkingsgebied page that lists its agreements ([`PartnershipSection`]).
 
+use std::collections::{HashMap, HashSet};
+
+use askama::Template;
 use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use sqlx::{PgConnection, PgExecutor};
 
+use super::access;
+use super::model::AgreementStatus;
+use crate::actions::model::Origin;
+use crate::auth::SignedIn;
+use crate::coverage::compute::Municipality;
+use crate::coverage::map::{self, LegendItem, MapView};
+use crate::error::{AppError, Result};
+use crate::identity::{CurrentUser, Role};
+use crate::municipalities::PROVINCES;
+use crate::periods::{self, Period};
 use crate::state::AppState;
+use crate::web::extract::Query;
+use crate::web::forms::Choice;
+use crate::web::layout::Layout;
+use crate::web::{format, render};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
+    Router::new().route("/samenwerkingsovereenkomsten", get(index))
+}
+
+/// The filters as the query string has them (a GET form, so a view can be bookmarked).
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct Filters {
+    pub periode: String,
+    /// An agreement status code, or `geen` for werkingsgebieden without any agreement.
+    pub status: String,
+    pub provincie: String,
+    pub werkingsgebied: String,
+    /// `1`: only werkingsgebieden with overdue commitments.
+    pub achterstand: String,
+}
+
+/// The `status` filter value for "no agreement at all".
+const NONE: &str = "geen";
+
+/// The filters parsed; unknown values are ignored rather than failing the page.
+pub struct Parsed {
+    pub period: Period,
+    /// A status code or [`NONE`].
+    pub status: Option<String>,
+    pub province: Option<String>,
+    pub partnership: Option<i64>,
+    pub overdue_only: bool,
+}
+
+impl Filters {
+    /// Parses the filters against the periods `all`; the period defaults to the current one,
+    /// else the latest. A period that does not exist is a 404.
+    pub fn parse(&self, all: &[Period]) -> Result<Parsed> {
+        let period = periods::choose(all, self.periode.trim().parse().ok())
+            .ok_or(AppError::NotFound)?
+            .clone();
+        let status = self.status.trim();
+        Ok(Parsed {
+            period,
+            status: (status == NONE || AgreementStatus::parse(status).is_some())
+                .then(|| status.to_string()),
+            province: PROVINCES
+                .iter()
+                .find(|p| **p == self.provincie.trim())
+                .map(|p| p.to_string()),
+            partnership: self.werkingsgebied.trim().parse().ok(),
+            overdue_only: self.achterstand.trim() == "1",
+        })
+    }
+
+    /// The query string of these filters, for the export links (`?periode=..`), or empty.
+    fn query_string(&self, period: i64) -> String {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        s.append_pair("periode", &period.to_string());
+        for (k, v) in [
+            ("status", &self.status),
+            ("provincie", &self.provincie),
+            ("werkingsgebied", &self.werkingsgebied),
+            ("achterstand", &self.achterstand),
+        ] {
+            if !v.trim().is_empty() {
+                s.append_pair(k, v.trim());
+            }
+        }
+        format!("?{}", s.finish())
+    }
+}
+
+/// One agreement in a row of the overview.
+pub struct AgreementLink {
+    pub agreement_id: i64,
+    pub title: String,
+    pub status: AgreementStatus,
+}
+
+/// One werkingsgebied of the period with its agreements and follow-up.
+pub struct AreaRow {
+    pub partnership_id: i64,
+    pub name: String,
+    pub is_demo: bool,
+    pub agreements: Vec<AgreementLink>,
+    pub last_meeting: Option<NaiveDate>,
+    /// Overdue commitments, here and in the exports: of a signed agreement (ondertekend, in
+    /// opvolging, geëvalueerd: the promises that bind), past their deadline and still planned or
+    /// running. A draft's deadlines are not promises yet, and a stopped agreement's no longer.
+    pub overdue: i64,
+}
+
+impl AreaRow {
+    pub fn has_signed(&self) -> bool {
+        self.agreements.iter().any(|a| a.status.is_signed())
+    }
+}
+
+/// The werkingsgebieden of the period that match the filters and that `visible` allows (`None`:
+/// all), by name, each with its agreements. One statement.
+pub async fn rows(
+    conn: &mut PgConnection,
+    parsed: &Parsed,
+    visible: Option<&[i64]>,
+) -> Result<Vec<AreaRow>> {
+    let rows = sqlx::query!(
+        r#"select p.partnership_id, p.name, p.is_demo,
+                  coalesce(ag.ids, '{}') as "ids!", coalesce(ag.titles, '{}') as "titles!",
+                  coalesce(ag.statuses, '{}') as "statuses!",
+                  mt.last_meeting as "last_meeting?: NaiveDate", ov.overdue as "overdue!"
+           from partnerships p
+           left join lateral (
+               select array_agg(a.agreement_id order by a.starts_on, a.agreement_id) as ids,
+                      array_agg(a.title order by a.starts_on, a.agreement_id) as titles,
+                      array_agg(a.status::text order by a.starts_on, a.agreement_id) as statuses
+               from agreements a where a.partnership_id = p.partnership_id
+           ) ag on true
+           left join lateral (
+               select max(m.held_on) as last_meeting
+               from agreement_meetings m join agreements a using (agreement_id)
+               where a.partnership_id = p.partnership_id
+           ) mt on true
+           cross join lateral (
+               select count(*) as overdue
+               from commitments c join agreements a using (agreement_id)
+               where a.partnership_id = p.partnership_id
+                 and a.status in ('ondertekend', 'in_opvolging', 'geevalueerd')
+                 and c.deadline < current_date and c.status in ('gepland', 'lopend')
+           ) ov
+           where p.policy_period_id = $1
+             and ($2::bigint[] is null or p.partnership_id = any($2))
+             and ($3::bigint is null or p.partnership_id = $3)
+             and ($4::text is null or exists (
+                 select 1 from partnership_members pm
+                 join municipalities mu on mu.vintage = pm.vintage and mu.nis_code = pm.nis_code
+                 where pm.partnership_id = p.partnership_id and mu.province = $4))
+             and ($5::text is null or ($5 = 'geen' and ag.ids is null) or $5 = any(ag.statuses))
+             and (not $6 or ov.overdue > 0)
+           order by p.name, p.partnership_id"#,
+        parsed.period.policy_period_id,
+        visible as Option<&[i64]>,
+        parsed.partnership,
+        parsed.province,
+        parsed.status,
+        parsed.overdue_only,
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| AreaRow {
+            partnership_id: r.partnership_id,
+            name: r.name,
+            is_demo: r.is_demo,
+            agreements: r
+                .ids
+                .into_iter()
+                .zip(r.titles)
+                .zip(r.statuses)
+                .filter_map(|((agreement_id, title), status)| {
+                    Some(AgreementLink {
+                        agreement_id,
+                        title,
+                        status: AgreementStatus::parse(&status)?,
+                    })
+                })
+                .collect(),
+            last_meeting: r.last_meeting,
+            overdue: r.overdue,
+        })
+        .collect())
+}
+
+/// How far a werkingsgebied got: its most advanced agreement, a stopped one only when it has
+/// nothing else, or none at all. Colours the map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reach {
+    NoAgreement,
+    Status(AgreementStatus),
+}
+
+impl Reach {
+    /// Stopped counts below a draft: a draft is still on its way.
+    fn of(statuses: impl IntoIterator<Item = AgreementStatus>) -> Self {
+        let rank = |s: &AgreementStatus| {
+            if *s == AgreementStatus::Stopgezet {
+                0
+            } else {
+                1 + AgreementStatus::ALL
+                    .iter()
+                    .position(|x| x == s)
+                    .unwrap_or(0)
+            }
+        };
+        statuses
+            .into_iter()
+            .max_by_key(rank)
+            .map_or(Self::NoAgreement, Self::Status)
+    }
+
+    /// All, in legend order: from nothing to evaluated, stopped last.
+    fn all() -> impl Iterator<Item = Self> {
+        std::iter::once(Self::NoAgreement).chain(AgreementStatus::ALL.map(Self::Status))
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::NoAgreement => "geen overeenkomst",
+            Self::Status(s) => s.label(),
+        }
+    }
+
+    /// The fill on the map: warm for nothing yet, blue on the way, greens once signed.
+    fn fill(self) -> &'static str {
+        match self {
+            Self::NoAgreement => "#f4a6a6",
+            Self::Status(AgreementStatus::Ontwerp) => "#fde68a",
+            Self::Status(AgreementStatus::Onderhandeld) => "#f6c64f",
+            Self::Status(AgreementStatus::Goedgekeurd) => "#93c5fd",
+            Self::Status(AgreementStatus::Ondertekend) => "#86d99a",
+            Self::Status(AgreementStatus::InOpvolging) => "#3fae5a",
+            Self::Status(AgreementStatus::Geevalueerd) => "#1f7a3a",
+            Self::Status(AgreementStatus::Stopgezet) => "#9c755f",
+        }
+    }
+
+    /// The class of a shape, so a test (or a stylesheet) can tell the states apart.
+    fn class(self) -> &'static str {
+        match self {
+            Self::NoAgreement => "kaart-geen",
+            Self::Status(AgreementStatus::Ontwerp) => "kaart-ontwerp",
+            Self::Status(AgreementStatus::Onderhandeld) => "kaart-onderhandeld",
+            Self::Status(AgreementStatus::Goedgekeurd) => "kaart-goedgekeurd",
+            Self::Status(AgreementStatus::Ondertekend) => "kaart-ondertekend",
+            Self::Status(AgreementStatus::InOpvolging) => "kaart-in_opvolging",
+            Self::Status(AgreementStatus::Geevalueerd) => "kaart-geevalueerd",
+            Self::Status(AgreementStatus::Stopgezet) => "kaart-stopgezet",
+        }
+    }
+}
+
+/// A werkingsgebied of the period as the figure, the list without a signed agreement and the
+/// map see it: all visible ones, whatever the other filters.
+struct Area {
+    partnership_id: i64,
+    name: String,
+    reach: Reach,
+    signed: bool,
+}
+
+/// The figure "X van Y werkingsgebieden hebben een ondertekende overeenkomst", counted by
+/// PostgreSQL, and the areas it counts.
+struct Summary {
+    signed: i64,
+    total: i64,
+    areas: Vec<Area>,
+}
+
+async fn summary(
+    conn: &mut PgConnection,
+    period: &Period,
+    visible: Option<&[i64]>,
+) -> Result<Summary> {
+    // Signed: ondertekend, in_opvolging or geevalueerd, as `AgreementStatus::is_signed`.
+    let rows = sqlx::query!(
+        r#"select p.partnership_id, p.name,
+                  coalesce(array_agg(a.status::text) filter (where a.agreement_id is not null), '{}') as "statuses!",
+                  coalesce(bool_or(a.status in ('ondertekend', 'in_opvolging', 'geevalueerd')), false) as "signed!",
+                  count(*) over () as "total!",
+                  sum(coalesce(bool_or(a.status in ('ondertekend', 'in_opvolging', 'geevalueerd')), false)::int) over () as "signed_total!"
+           from partnerships p
+           left join agreements a on a.partnership_id = p.partnership_id
+           where p.policy_period_id = $1 and ($2::bigint[] is null or p.partnership_id = any($2))
+           group by p.partnership_id
+           order by p.name, p.partnership_id"#,
+        period.policy_period_id,
+        visible as Option<&[i64]>,
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let (signed, total) = rows.first().map_or((0, 0), |r| (r.signed_total, r.total));
+    Ok(Summary {
+        signed,
+        total,
+        areas: rows
+            .into_iter()
+            .map(|r| Area {
+                partnership_id: r.partnership_id,
+                name: r.name,
+                reach: Reach::of(r.statuses.iter().filter_map(|s| AgreementStatus::parse(s))),
+                signed: r.signed,
+            })
+            .collect(),
+    })
+}
+
+/// The map as this page shows it: the coverage map's shapes with a class per state.
+pub struct StatusMap {
+    width: i64,
+    height: i64,
+    shapes: Vec<StatusShape>,
+    legend: Vec<LegendItem>,
+}
+
+struct StatusShape {
+    d: String,
+    fill: &'static str,
+    class: &'static str,
+    label: String,
+}
+
+/// Each municipality of a (visible) werkingsgebied takes the colour of that werkingsgebied's
+/// most advanced agreement; the others are grey.
+async fn status_map(
+    state: &AppState,
+    period: &Period,
+    areas: &[Area],
+    restricted: bool,
+) -> Result<StatusMap> {
+    let geometry = state.maps.get(&state.db, &period.vintage).await?;
+    let visible: Vec<i64> = areas.iter().map(|a| a.partnership_id).collect();
+    let municipalities: Vec<Municipality> = sqlx::query!(
+        r#"select mu.nis_code, mu.name_nl, mu.province, pm.partnership_id as "partnership_id?"
+           from municipalities mu
+           left join partnership_members pm
+                  on pm.policy_period_id = $2 and pm.nis_code = mu.nis_code
+                 and pm.partnership_id = any($3)
+           where mu.vintage = $1"#,
+        period.vintage,
+        period.policy_period_id,
+        &visible
+    )
+    .fetch_all(&state.db)
+    .await?
+    .into_iter()
+    .map(|r| Municipality {
+        nis_code: r.nis_code,
+        name: r.name_nl,
+        province: r.province,
+        population: 0,
+        partnership_id: r.partnership_id,
+    })
+    .collect();
+    let by_area: HashMap<i64, (Reach, String)> = areas
+        .iter()
+        .map(|a| {
+            let label = format!("{}: {}", a.name, a.reach.label());
+            (a.partnership_id, (a.reach, label))
+        })
+        .collect();
+    let outside = if restricted {
+        "niet in uw werkingsgebieden"
+    } else {
+        "geen werkingsgebied"
+    };
+    let reach_of = |m: &Municipality| m.partnership_id.and_then(|id| by_area.get(&id));
+    let legend = Reach::all()
+        .map(|r| LegendItem {
+            fill: r.fill(),
+            label: r.label().to_string(),
+        })
+        .chain(std::iter::once(LegendItem {
+            fill: map::UNCOVERED,
+            label: outside.to_string(),
+        }))
+        .collect();
+    let view = MapView::paint(
+        &geometry,
+        &municipalities,
+        |m| match reach_of(m) {
+            Some((reach, label)) => (reach.fill(), label.as_str()),
+            None => (map::UNCOVERED, outside),
+        },
+        legend,
+    );
+    // The painted shapes follow the geometry's order: the class comes from the same lookup.
+    let by_nis: HashMap<&str, &Municipality> = municipalities
+        .iter()
+        .map(|m| (m.nis_code.as_str(), m))
+        .collect();
+    let shapes = geometry
+        .shapes
+        .iter()
+        .zip(view.shapes)
+        .map(|(g, s)| StatusShape {
+            class: by_nis
+                .get(g.nis_code.as_str())
+                .and_then(|m| reach_of(m))
+                .map_or("kaart-buiten", |(reach, _)| reach.class()),
+            d: s.d,
+            fill: s.fill,
+            label: s.label,
+        })
+        .collect();
+    Ok(StatusMap {
+        width: view.width,
+        height: view.height,
+        shapes,
+        legend: view.legend,
+    })
+}
+
+struct RowView {
+    partnership_id: i64,
+    name: String,
+    is_demo: bool,
+    agreements: Vec<AgreementView>,
+    signed: bool,
+    last_meeting: String,
+    overdue: i64,
+    may_write: bool,
+}
+
+struct AgreementView {
+    agreement_id: i64,
+    title: String,
+    status_code: &'static str,
+    status: &'static str,
+}
+
+struct AreaLink {
+    id: i64,
+    name: String,
+}
+
+#[derive(Template)]
+#[template(path = "agreements/index.html")]
+struct OverviewPage {
+    layout: Layout,
+    period: Period,
+    periods: Vec<Choice>,
+    statuses: Vec<Choice>,
+    provinces: Vec<Choice>,
+    areas: Vec<Choice>,
+    overdue_only: bool,
+    signed: i64,
+    total: i64,
+    share: String,
+    without_signed: Vec<AreaLink>,
+    map: StatusMap,
+    rows: Vec<RowView>,
+    export: String,
+    /// Werkingsgebied pages are not for VDAB account managers: their names are not links.
+    link_areas: bool,
+    any_demo: bool,
+}
+
+/// The werkingsgebieden `user` may add agreements to: `None` for all (admins).
+async fn writable(db: impl PgExecutor<'_>, user: &CurrentUser) -> Result<Option<HashSet<i64>>> {
+    Ok(match user.role {
+        Role::Admin => None,
+        Role::Regisseur => Some(
+            crate::actions::db::own_partnerships(db, user)
+                .await?
+                .into_iter()
+                .map(|p| p.partnership_id)
+                .collect(),
+        ),
+        Role::Ministry | Role::Vdab => Some(HashSet::new()),
+    })
+}
+
+async fn index(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Query(filters): Query<Filters>,
+) -> Result<Response> {
+    let mut conn = state.db.acquire().await?;
+    let all_periods = periods::list(&mut *conn).await?;
+    let parsed = filters.parse(&all_periods)?;
+    let visible = access::visible_partnerships(&mut *conn, &signed_in.user).await?;
+    let summary = summary(&mut conn, &parsed.period, visible.as_deref()).await?;
+    let rows = rows(&mut conn, &parsed, visible.as_deref()).await?;
+    let writable = writable(&mut *conn, &signed_in.user).await?;
+    drop(conn);
+    let map = status_map(&state, &parsed.period, &summary.areas, visible.is_some()).await?;
+
+    let chosen = |value: &str, current: &str| value == current.trim();
+    let page = OverviewPage {
+        layout: signed_in
+            .layout(format!(
+                "Samenwerkingsovereenkomsten {}",
+                parsed.period.name
+            ))
+            .await?,
+        periods: crate::partnerships::period_choices(&all_periods, parsed.period.policy_period_id),
+        statuses: std::iter::once(Choice::new(
+            NONE,
+            "geen overeenkomst",
+            chosen(NONE, &filters.status),
+        ))
+        .chain(
+            AgreementStatus::ALL
+                .into_iter()
+                .map(|s| Choice::new(s.code(), s.label(), chosen(s.code(), &filters.status))),
+        )
+        .collect(),
+        provinces: PROVINCES
+            .iter()
+            .map(|p| Choice::new(p, *p, chosen(p, &filters.provincie)))
+            .collect(),
+        areas: summary
+            .areas
+            .iter()
+            .map(|a| {
+                let selected = parsed.partnership == Some(a.partnership_id);
+                Choice::new(a.partnership_id, &a.name, selected)
+            })
+            .collect(),
+        overdue_only: parsed.overdue_only,
+        signed: summary.signed,
+        total: summary.total,
+        share: format::percent(summary.signed, summary.total),
+        without_signed: summary
+            .areas
+            .iter()
+            .filter(|a| !a.signed)
+            .map(|a| AreaLink {
+                id: a.partnership_id,
+                name: a.name.clone(),
+            })
+            .collect(),
+        map,
+        any_demo: rows.iter().any(|r| r.is_demo),
+        rows: rows
+            .into_iter()
+            .map(|r| RowView {
+                signed: r.has_signed(),
+                may_write: writable
+                    .as_ref()
+                    .is_none_or(|ids| ids.contains(&r.partnership_id)),
+                partnership_id: r.partnership_id,
+                name: r.name,
+                is_demo: r.is_demo,
+                agreements: r
+                    .agreements
+                    .into_iter()
+                    .map(|a| AgreementView {
+                        agreement_id: a.agreement_id,
+                        title: a.title,
+                        status_code: a.status.code(),
+                        status: a.status.label(),
+                    })
+                    .collect(),
+                last_meeting: r.last_meeting.map_or_else(|| "-".into(), format::date),
+                overdue: r.overdue,
+            })
+            .collect(),
+        export: filters.query_string(parsed.period.policy_period_id),
+        link_areas: signed_in.user.role != Role::Vdab,
+        period: parsed.period,
+    };
+    render(&page)
+}
+
+/// One agreement in the section of the werkingsgebied page.
+pub struct PartnershipAgreement {
+    pub agreement_id: i64,
+    pub title: String,
+    pub status_code: &'static str,
+    pub status: &'static str,
+    pub dates: String,
+    pub origin: &'static str,
+}
+
+/// The section "Samenwerkingsovereenkomsten met VDAB" of the werkingsgebied page
+/// (`templates/agreements/_partnership.html`).
+pub struct PartnershipSection {
+    pub partnership_id: i64,
+    pub agreements: Vec<PartnershipAgreement>,
+    /// Shows "Nieuwe overeenkomst".
+    pub may_write: bool,
+}
+
+/// The agreements of werkingsgebied `partnership_id`, oldest first, and whether `user` may add
+/// one.
+pub async fn partnership_section(
+    conn: &mut PgConnection,
+    user: &CurrentUser,
+    partnership_id: i64,
+) -> Result<PartnershipSection> {
+    let agreements = sqlx::query!(
+        r#"select agreement_id, title, status as "status: AgreementStatus",
+                  starts_on as "starts_on: NaiveDate", ends_on as "ends_on: NaiveDate",
+                  origin as "origin: Origin"
+           from agreements where partnership_id = $1
+           order by starts_on, agreement_id"#,
+        partnership_id
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| PartnershipAgreement {
+        agreement_id: r.agreement_id,
+        title: r.title,
+        status_code: r.status.code(),
+        status: r.status.label(),
+        dates: format!(
+            "{} - {}",
+            format::date(r.starts_on),
+            format::date(r.ends_on)
+        ),
+        origin: r.origin.label(),
+    })
+    .collect();
+    Ok(PartnershipSection {
+        partnership_id,
+        agreements,
+        may_write: access::of(&mut *conn, user, partnership_id).await?.write,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use AgreementStatus::*;
+
+    #[test]
+    fn the_most_advanced_agreement_colours_a_werkingsgebied() {
+        assert_eq!(Reach::of([]), Reach::NoAgreement);
+        assert_eq!(Reach::of([Stopgezet]), Reach::Status(Stopgezet));
+        assert_eq!(Reach::of([Stopgezet, Ontwerp]), Reach::Status(Ontwerp));
+        assert_eq!(
+            Reach::of([Ondertekend, Geevalueerd, Goedgekeurd]),
+            Reach::Status(Geevalueerd)
+        );
+    }
+
+    #[test]
+    fn every_state_has_its_own_colour_and_class() {
+        let fills: HashSet<&str> = Reach::all().map(Reach::fill).collect();
+        let classes: HashSet<&str> = Reach::all().map(Reach::class).collect();
+        assert_eq!(fills.len(), 8);
+        assert_eq!(classes.len(), 8);
+        assert!(!fills.contains(map::UNCOVERED));
+    }
 }

@@ -9,9 +9,11 @@
 //! follow from the real population figures; they are not tuned.
 //!
 //! Loaded on the first start of the embedded default database, or with `regie demo load`;
-//! never when real werkingsgebieden exist.
+//! never when real werkingsgebieden exist. The VDAB agreements of [`agreements`] come with it,
+//! and a demo loaded before they existed gets them on the next load.
 
 pub mod actions;
+pub mod agreements;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -316,7 +318,10 @@ pub async fn load(db: &PgPool) -> anyhow::Result<bool> {
     .fetch_one(&mut *tx)
     .await?;
     if blocked {
-        return Ok(false);
+        // A demo loaded before agreements existed gets its agreements now, once.
+        let added = agreements::add_missing(&mut tx).await?;
+        tx.commit().await?;
+        return Ok(added);
     }
     let all = periods::list(&mut *tx).await?;
     let find = |name: &str| {
@@ -401,6 +406,8 @@ pub async fn load(db: &PgPool) -> anyhow::Result<bool> {
     // show something; some priorities stay empty, as they would in reality.
     actions::generate(&mut tx, &created[0], 2020, 2022, 1, "demo").await?;
     actions::generate(&mut tx, &created[1], 2023, 2025, 2, "demo").await?;
+    // VDAB agreements for 2023-2025 in a realistic spread of statuses; some areas have none.
+    let agreement_count = agreements::generate(&mut tx, &created[1]).await?;
 
     sqlx::query!(
         "insert into seed_runs (name, content_sha256) values ($1, 'demo v1')",
@@ -412,6 +419,7 @@ pub async fn load(db: &PgPool) -> anyhow::Result<bool> {
         .details(serde_json::json!({
             "werkingsgebieden_2020": plan.in_2020.len(),
             "werkingsgebieden_2023": plan.in_2023.len(),
+            "samenwerkingsovereenkomsten": agreement_count,
         }))
         .record(&mut *tx, &crate::web::RequestContext::default())
         .await?;

@@ -216,6 +216,7 @@ struct PartnershipPage {
     may_edit_contact: bool,
     matrix: crate::actions::matrix::PartnershipMatrix,
     action_count: i64,
+    agreements: crate::agreements::overview::PartnershipSection,
 }
 
 async fn show(
@@ -264,9 +265,16 @@ async fn show(
     )
     .fetch_one(&state.db)
     .await?;
+    let agreements = crate::agreements::overview::partnership_section(
+        &mut *state.db.acquire().await?,
+        &signed_in.user,
+        id,
+    )
+    .await?;
     render(&PartnershipPage {
         matrix,
         action_count,
+        agreements,
         layout: signed_in.layout(p.name.clone()).await?,
         legal_form: p.legal_form.label(),
         members: members

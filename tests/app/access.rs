@@ -109,6 +109,12 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect, Expect)] = &[
     ("POST", "/samenwerkingsovereenkomsten/{agreement}/status", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
     ("POST", "/samenwerkingsovereenkomsten/{agreement}/opmerkingen", ToLogin, Unprocessable, Unprocessable, Forbidden, Forbidden),
     // Agreements: the overview and its exports.
+    // Everyone signed in; a VDAB account manager sees only their assigned werkingsgebieden
+    // (none here: an empty overview).
+    ("GET", "/samenwerkingsovereenkomsten", ToLogin, Ok, Ok, Ok, Ok),
+    ("GET", "/samenwerkingsovereenkomsten?status=geen&provincie=Antwerpen&achterstand=1", ToLogin, Ok, Ok, Ok, Ok),
+    ("GET", "/samenwerkingsovereenkomsten/export.csv", ToLogin, Ok, Ok, Ok, Ok),
+    ("GET", "/samenwerkingsovereenkomsten/export.xlsx", ToLogin, Ok, Ok, Ok, Ok),
     // Agreements: commitments, progress notes, action links and meetings.
     // Agreements: documents.
     // VDAB assignments.

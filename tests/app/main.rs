@@ -4,6 +4,7 @@
 mod access;
 mod actions;
 mod agreements;
+mod agreements_overview;
 mod appointments;
 mod audit;
 mod auth;
