@@ -451,3 +451,106 @@ async fn an_admin_sets_up_two_step_sign_in_and_signs_in_with_a_code_and_a_recove
     browser.wait_for_text("h1", "Gebruikers").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_regisseur_uploads_the_signed_agreement_and_ministry_staff_download_the_same_bytes() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let partnership = app
+        .with_partnership("Regio Kortrijk")
+        .members(&["34022"])
+        .await;
+    app.with_user(Role::Regisseur)
+        .email("rita@kortrijk.be")
+        .name("Rita Regisseur")
+        .regisseur_of(partnership)
+        .await;
+    let agreement = app.with_agreement(partnership).binds(&["34022"]).await;
+    // Approved by the council and signed on paper: what is left is the upload and the status.
+    sqlx::query(
+        "update agreements set status = 'goedgekeurd', signed_on = '2023-02-01' where agreement_id = $1",
+    )
+    .bind(agreement)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let pdf = format!(
+        "%PDF-1.4\n% ondertekende overeenkomst {}\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+        uuid::Uuid::new_v4()
+    );
+    let file = std::env::temp_dir().join(format!("overeenkomst-{}.pdf", std::process::id()));
+    std::fs::write(&file, &pdf).unwrap();
+    let base = serve(&app).await;
+    let c = browser.client();
+
+    c.goto(&format!("{base}/login")).await.unwrap();
+    browser.fill("#email", "rita@kortrijk.be").await;
+    browser.fill("#password", PASSWORD).await;
+    browser
+        .click("form[action='/login'] button[type=submit]")
+        .await;
+    browser.wait_for_text("h1", "Welkom").await;
+
+    c.goto(&format!("{base}/samenwerkingsovereenkomsten/{agreement}"))
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("h1", "Samen sterk voor lokaal werk")
+        .await;
+    browser
+        .click(&format!(
+            "a[href='/samenwerkingsovereenkomsten/{agreement}/documenten/nieuw']"
+        ))
+        .await;
+    browser.wait_for_text("h1", "Document opladen").await;
+    browser
+        .click("#kind option[value='ondertekende_overeenkomst']")
+        .await;
+    c.find(Locator::Css("#file"))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    browser
+        .click("form[enctype='multipart/form-data'] button[type=submit]")
+        .await;
+    let file_name = file.file_name().unwrap().to_string_lossy().to_string();
+    browser.wait_for_text("main", &file_name).await;
+
+    browser
+        .click("input[name='status'][value='ondertekend']")
+        .await;
+    browser.fill("#reason", "Getekend door beide partijen").await;
+    browser
+        .click(&format!(
+            "form[action='/samenwerkingsovereenkomsten/{agreement}/status'] button[type=submit]"
+        ))
+        .await;
+    browser
+        .wait_for_text("main", "goedgekeurd door de raad → ondertekend")
+        .await;
+    browser.close().await;
+    std::fs::remove_file(&file).ok();
+
+    let ministry = app.other_browser();
+    ministry.sign_in_as(Role::Ministry).await;
+    let document: i64 = sqlx::query_scalar(
+        "select document_id from agreement_documents where agreement_id = $1",
+    )
+    .bind(agreement)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let download = ministry.get(&format!("/documenten/{document}")).await;
+    assert_eq!(download.status, axum::http::StatusCode::OK);
+    assert_eq!(download.bytes, pdf.as_bytes());
+    assert!(
+        download.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+}
