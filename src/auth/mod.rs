@@ -1,7 +1,8 @@
 //! Signing in and out, and changing one's own password.
 //!
 //! Routes: `GET/POST /login`, `POST /logout`, `GET/POST /wachtwoord`.
-//! The extractors in [`extract`] decide who may reach every other route.
+//! The extractors in [`extract`] decide who may reach every other route; a VDAB account
+//! manager reaches only the routes that `extract::vdab_may_open` lists.
 
 mod extract;
 pub mod password;

@@ -1,6 +1,7 @@
 //! The start page, the about page with the data credits, and the health check.
 //!
-//! Routes: `GET /` (signed in), `GET /over` (public), `GET /healthz` (public).
+//! Routes: `GET /` (signed in; a VDAB account manager finds their assigned werkingsgebieden
+//! there), `GET /over` (public), `GET /healthz` (public).
 
 use std::time::Duration;
 
