@@ -1,9 +1,11 @@
-//! Creating and editing a commitment (engagement) of an agreement: the form, its validation
-//! with a Dutch message per field, one record per submitted form (idempotency key), and the
-//! conflict page when someone else saved the commitment first (optimistic `version`).
+//! Creating and editing a commitment (engagement) of an agreement: the form page (its fields
+//! and validation are in [`commitment_input`](super::commitment_input)), one record per
+//! submitted form (idempotency key), and the conflict page when someone else saved the
+//! commitment first (optimistic `version`).
 //!
-//! Routes (writers of the agreement only): `GET/POST /samenwerkingsovereenkomsten/{id}/engagementen/nieuw`
-//! (`?doelstelling=2` preselects an objective), `GET/POST /engagementen/{id}/bewerken`.
+//! Routes (writers of the agreement only):
+//! `GET/POST /samenwerkingsovereenkomsten/{id}/engagementen/nieuw` (`?doelstelling=2`
+//! preselects an objective), `GET/POST /engagementen/{id}/bewerken`.
 
 use askama::Template;
 use axum::Router;
