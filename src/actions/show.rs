@@ -1,5 +1,5 @@
-//! The page of one action: its facts, participants and history, with the buttons to edit,
-//! delete, copy or restore it as the user may.
+//! The page of one action: its facts, participants, the agreement commitments it carries out
+//! and its history, with the buttons to edit, delete, copy or restore it as the user may.
 //!
 //! Route: `GET /acties/{id}` (`?bewaard=1` after a save).
 
@@ -16,6 +16,7 @@ use super::db::{self, Action};
 use super::history::{self, HistoryLine};
 use super::model::{dates_label, priority_title, target_group_label};
 use super::readable;
+use crate::agreements::commitments::{self, CommitmentOfAction};
 use crate::auth::SignedIn;
 use crate::error::Result;
 use crate::identity::Role;
@@ -49,6 +50,8 @@ struct ActionPage {
     cost: String,
     participants: Vec<ParticipantLine>,
     history: Vec<HistoryLine>,
+    /// The agreement commitments this action carries out.
+    commitments: Vec<CommitmentOfAction>,
     may_write: bool,
     may_copy: bool,
     is_admin: bool,
@@ -116,6 +119,7 @@ async fn show(
             .into_iter()
             .map(HistoryLine::from)
             .collect(),
+        commitments: commitments::of_action(&state.db, id).await?,
         may_write,
         may_copy: a.deleted_at.is_none()
             && own.iter().any(|p| p.partnership_id != a.partnership_id),

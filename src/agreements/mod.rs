@@ -19,6 +19,9 @@
 
 pub mod access;
 mod comments;
+mod commitment_form;
+mod commitment_input;
+mod commitment_links;
 pub mod commitments;
 pub mod db;
 pub mod documents;

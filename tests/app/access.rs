@@ -116,6 +116,18 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect, Expect)] = &[
     ("GET", "/samenwerkingsovereenkomsten/export.csv", ToLogin, Ok, Ok, Ok, Ok),
     ("GET", "/samenwerkingsovereenkomsten/export.xlsx", ToLogin, Ok, Ok, Ok, Ok),
     // Agreements: commitments, progress notes, action links and meetings.
+    // Writing commitments and linking actions: writers (admin, the werkingsgebied's regisseur);
+    // notes and meetings also the assigned VDAB account manager. Nobody here but the admin is
+    // either; an empty form is a 422 (or, for unlinking what is not linked, a redirect).
+    ("GET", "/samenwerkingsovereenkomsten/{agreement}/engagementen/nieuw", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    ("POST", "/samenwerkingsovereenkomsten/{agreement}/engagementen/nieuw", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("GET", "/engagementen/{commitment}/bewerken", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    ("POST", "/engagementen/{commitment}/bewerken", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("POST", "/engagementen/{commitment}/voortgang", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("POST", "/engagementen/{commitment}/acties", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("POST", "/engagementen/{commitment}/acties/{action}/ontkoppelen", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
+    ("GET", "/samenwerkingsovereenkomsten/{agreement}/opvolgingsmomenten/nieuw", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    ("POST", "/samenwerkingsovereenkomsten/{agreement}/opvolgingsmomenten/nieuw", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
     // Agreements: documents.
     // VDAB assignments.
     ("POST", "/admin/gebruikers/{user}/werkingsgebieden", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),

@@ -3,6 +3,7 @@
 
 mod access;
 mod actions;
+mod agreement_commitments;
 mod agreements;
 mod agreements_overview;
 mod appointments;
