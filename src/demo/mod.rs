@@ -13,6 +13,7 @@
 //! and a demo loaded before they existed gets them on the next load.
 
 pub mod actions;
+pub mod agreement_plan;
 pub mod agreements;
 
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -1,0 +1,215 @@
+//! The overview's map: the coverage map ([`crate::coverage::map`]) with each municipality of a
+//! werkingsgebied in the colour of that werkingsgebied's most advanced agreement, and a class
+//! per state on each shape.
+
+use std::collections::HashMap;
+
+use super::Area;
+use crate::agreements::model::AgreementStatus;
+use crate::coverage::compute::Municipality;
+use crate::coverage::map::{self, LegendItem, MapView};
+use crate::error::Result;
+use crate::periods::Period;
+use crate::state::AppState;
+
+/// How far a werkingsgebied got: its most advanced agreement, a stopped one only when it has
+/// nothing else, or none at all. Colours the map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    NoAgreement,
+    Status(AgreementStatus),
+}
+
+impl Reach {
+    /// Stopped counts below a draft: a draft is still on its way.
+    pub fn of(statuses: impl IntoIterator<Item = AgreementStatus>) -> Self {
+        let rank = |s: &AgreementStatus| {
+            if *s == AgreementStatus::Stopgezet {
+                0
+            } else {
+                1 + AgreementStatus::ALL
+                    .iter()
+                    .position(|x| x == s)
+                    .unwrap_or(0)
+            }
+        };
+        statuses
+            .into_iter()
+            .max_by_key(rank)
+            .map_or(Self::NoAgreement, Self::Status)
+    }
+
+    /// All, in legend order: from nothing to evaluated, stopped last.
+    fn all() -> impl Iterator<Item = Self> {
+        std::iter::once(Self::NoAgreement).chain(AgreementStatus::ALL.map(Self::Status))
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::NoAgreement => "geen overeenkomst",
+            Self::Status(s) => s.label(),
+        }
+    }
+
+    /// The fill on the map: warm for nothing yet, blue on the way, greens once signed.
+    fn fill(self) -> &'static str {
+        match self {
+            Self::NoAgreement => "#f4a6a6",
+            Self::Status(AgreementStatus::Ontwerp) => "#fde68a",
+            Self::Status(AgreementStatus::Onderhandeld) => "#f6c64f",
+            Self::Status(AgreementStatus::Goedgekeurd) => "#93c5fd",
+            Self::Status(AgreementStatus::Ondertekend) => "#86d99a",
+            Self::Status(AgreementStatus::InOpvolging) => "#3fae5a",
+            Self::Status(AgreementStatus::Geevalueerd) => "#1f7a3a",
+            Self::Status(AgreementStatus::Stopgezet) => "#9c755f",
+        }
+    }
+
+    /// The class of a shape, so a test (or a stylesheet) can tell the states apart.
+    fn class(self) -> &'static str {
+        match self {
+            Self::NoAgreement => "kaart-geen",
+            Self::Status(AgreementStatus::Ontwerp) => "kaart-ontwerp",
+            Self::Status(AgreementStatus::Onderhandeld) => "kaart-onderhandeld",
+            Self::Status(AgreementStatus::Goedgekeurd) => "kaart-goedgekeurd",
+            Self::Status(AgreementStatus::Ondertekend) => "kaart-ondertekend",
+            Self::Status(AgreementStatus::InOpvolging) => "kaart-in_opvolging",
+            Self::Status(AgreementStatus::Geevalueerd) => "kaart-geevalueerd",
+            Self::Status(AgreementStatus::Stopgezet) => "kaart-stopgezet",
+        }
+    }
+}
+
+/// The map as this page shows it: the coverage map's shapes with a class per state.
+pub struct StatusMap {
+    pub width: i64,
+    pub height: i64,
+    pub shapes: Vec<StatusShape>,
+    pub legend: Vec<LegendItem>,
+}
+
+pub struct StatusShape {
+    pub d: String,
+    pub fill: &'static str,
+    pub class: &'static str,
+    pub label: String,
+}
+
+/// Each municipality of a (visible) werkingsgebied takes the colour of that werkingsgebied's
+/// most advanced agreement; the others are grey.
+pub async fn status_map(
+    state: &AppState,
+    period: &Period,
+    areas: &[Area],
+    restricted: bool,
+) -> Result<StatusMap> {
+    let geometry = state.maps.get(&state.db, &period.vintage).await?;
+    let visible: Vec<i64> = areas.iter().map(|a| a.partnership_id).collect();
+    let municipalities: Vec<Municipality> = sqlx::query!(
+        r#"select mu.nis_code, mu.name_nl, mu.province, pm.partnership_id as "partnership_id?"
+           from municipalities mu
+           left join partnership_members pm
+                  on pm.policy_period_id = $2 and pm.nis_code = mu.nis_code
+                 and pm.partnership_id = any($3)
+           where mu.vintage = $1"#,
+        period.vintage,
+        period.policy_period_id,
+        &visible
+    )
+    .fetch_all(&state.db)
+    .await?
+    .into_iter()
+    .map(|r| Municipality {
+        nis_code: r.nis_code,
+        name: r.name_nl,
+        province: r.province,
+        population: 0,
+        partnership_id: r.partnership_id,
+    })
+    .collect();
+    let by_area: HashMap<i64, (Reach, String)> = areas
+        .iter()
+        .map(|a| {
+            let label = format!("{}: {}", a.name, a.reach.label());
+            (a.partnership_id, (a.reach, label))
+        })
+        .collect();
+    let outside = if restricted {
+        "niet in uw werkingsgebieden"
+    } else {
+        "geen werkingsgebied"
+    };
+    let reach_of = |m: &Municipality| m.partnership_id.and_then(|id| by_area.get(&id));
+    let legend = Reach::all()
+        .map(|r| LegendItem {
+            fill: r.fill(),
+            label: r.label().to_string(),
+        })
+        .chain(std::iter::once(LegendItem {
+            fill: map::UNCOVERED,
+            label: outside.to_string(),
+        }))
+        .collect();
+    let view = MapView::paint(
+        &geometry,
+        &municipalities,
+        |m| match reach_of(m) {
+            Some((reach, label)) => (reach.fill(), label.as_str()),
+            None => (map::UNCOVERED, outside),
+        },
+        legend,
+    );
+    // The painted shapes follow the geometry's order: the class comes from the same lookup.
+    let by_nis: HashMap<&str, &Municipality> = municipalities
+        .iter()
+        .map(|m| (m.nis_code.as_str(), m))
+        .collect();
+    let shapes = geometry
+        .shapes
+        .iter()
+        .zip(view.shapes)
+        .map(|(g, s)| StatusShape {
+            class: by_nis
+                .get(g.nis_code.as_str())
+                .and_then(|m| reach_of(m))
+                .map_or("kaart-buiten", |(reach, _)| reach.class()),
+            d: s.d,
+            fill: s.fill,
+            label: s.label,
+        })
+        .collect();
+    Ok(StatusMap {
+        width: view.width,
+        height: view.height,
+        shapes,
+        legend: view.legend,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+    use AgreementStatus::*;
+
+    #[test]
+    fn the_most_advanced_agreement_colours_a_werkingsgebied() {
+        assert_eq!(Reach::of([]), Reach::NoAgreement);
+        assert_eq!(Reach::of([Stopgezet]), Reach::Status(Stopgezet));
+        assert_eq!(Reach::of([Stopgezet, Ontwerp]), Reach::Status(Ontwerp));
+        assert_eq!(
+            Reach::of([Ondertekend, Geevalueerd, Goedgekeurd]),
+            Reach::Status(Geevalueerd)
+        );
+    }
+
+    #[test]
+    fn every_state_has_its_own_colour_and_class() {
+        let fills: HashSet<&str> = Reach::all().map(Reach::fill).collect();
+        let classes: HashSet<&str> = Reach::all().map(Reach::class).collect();
+        assert_eq!(fills.len(), 8);
+        assert_eq!(classes.len(), 8);
+        assert!(!fills.contains(map::UNCOVERED));
+    }
+}
