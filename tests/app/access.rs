@@ -103,6 +103,10 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect, Expect)] = &[
     // Agreements: the overview and its exports.
     // Agreements: commitments, progress notes, action links and meetings.
     // Agreements: documents.
+    ("GET", "/samenwerkingsovereenkomsten/{agreement}/documenten/nieuw", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    ("POST", "/samenwerkingsovereenkomsten/{agreement}/documenten", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("GET", "/documenten/{document}", ToLogin, Ok, Ok, Ok, Forbidden),
+    ("POST", "/documenten/{document}/verwijderen", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
     // VDAB assignments.
 ];
 

@@ -3,6 +3,7 @@
 
 mod access;
 mod actions;
+mod agreement_documents;
 mod appointments;
 mod audit;
 mod auth;
