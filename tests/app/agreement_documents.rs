@@ -143,11 +143,16 @@ async fn document_count(app: &TestApp, agreement: i64) -> i64 {
 async fn a_real_pdf_is_stored_with_its_size_and_hash_and_downloads_byte_for_byte() {
     let app = TestApp::new().await;
     let (_, agreement) = signed_in_regisseur(&app).await;
-    app.get(&format!(
-        "/samenwerkingsovereenkomsten/{agreement}/documenten/nieuw"
-    ))
-    .await
-    .assert_contains("Document opladen");
+    let form = app
+        .get(&format!(
+            "/samenwerkingsovereenkomsten/{agreement}/documenten/nieuw"
+        ))
+        .await;
+    form.assert_contains("Document opladen");
+    // The middleware reads only the first part of an upload: the token must come first.
+    let form_html = &form.body[form.body.find("enctype=\"multipart/form-data\"").unwrap()..];
+    let first_input = &form_html[form_html.find("<input").unwrap()..];
+    assert!(first_input.starts_with(r#"<input type="hidden" name="csrf_token""#));
     let pdf = real_pdf();
     let response = upload(
         &app,
