@@ -28,6 +28,9 @@ pub struct Config {
     pub admin_email: String,
     /// `REGIE_DB_MAX_CONNECTIONS`: size of the database connection pool.
     pub db_max_connections: u32,
+    /// `REGIE_MAX_UPLOAD_MB`: the largest PDF an agreement accepts, in MB (of 1024 x 1024
+    /// bytes, as file managers count). Documents live in PostgreSQL, so this bounds a row too.
+    pub max_upload_mb: u32,
 }
 
 // Hand-written so that the database URL (it may hold a password) never reaches a log line.
@@ -45,6 +48,7 @@ impl std::fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("admin_email", &self.admin_email)
             .field("db_max_connections", &self.db_max_connections)
+            .field("max_upload_mb", &self.max_upload_mb)
             .finish()
     }
 }
@@ -157,6 +161,20 @@ impl Config {
                 })?,
         };
 
+        let max_upload_mb = match get("REGIE_MAX_UPLOAD_MB") {
+            None => 10,
+            Some(v) => v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1..=100).contains(n))
+                .ok_or(ConfigError {
+                    name: "REGIE_MAX_UPLOAD_MB",
+                    value: v.clone(),
+                    expected: "a whole number of megabytes from 1 to 100",
+                })?,
+        };
+
         Ok(Self {
             database_url,
             app_database_url,
@@ -166,6 +184,7 @@ impl Config {
             trusted_proxies,
             admin_email,
             db_max_connections,
+            max_upload_mb,
         })
     }
 }
@@ -180,6 +199,11 @@ impl Config {
     /// warning at start-up.
     pub fn exposes_plain_http(&self) -> bool {
         !self.bind.ip().is_loopback() && !self.is_https()
+    }
+
+    /// [`Config::max_upload_mb`] in bytes.
+    pub fn max_upload_bytes(&self) -> usize {
+        self.max_upload_mb as usize * 1024 * 1024
     }
 
     /// Whether `peer` is one of the trusted reverse proxies.
@@ -288,6 +312,10 @@ mod tests {
             .exposes_plain_http()
         );
         assert!(c.database_url.is_none());
+        assert_eq!(c.max_upload_mb, 10);
+        assert_eq!(c.max_upload_bytes(), 10 * 1024 * 1024);
+        let c = config(&[("REGIE_MAX_UPLOAD_MB", " 100 ")]).unwrap();
+        assert_eq!(c.max_upload_mb, 100);
     }
 
     #[test]
@@ -319,6 +347,10 @@ mod tests {
         assert_eq!(err.name, "REGIE_APP_DATABASE_URL");
         let err = config(&[("REGIE_DB_MAX_CONNECTIONS", "0")]).unwrap_err();
         assert_eq!(err.name, "REGIE_DB_MAX_CONNECTIONS");
+        for nonsense in ["0", "101", "-1", "10MB", "2.5"] {
+            let err = config(&[("REGIE_MAX_UPLOAD_MB", nonsense)]).unwrap_err();
+            assert_eq!(err.name, "REGIE_MAX_UPLOAD_MB", "{nonsense}");
+        }
     }
 
     #[test]

@@ -13,6 +13,13 @@
 //! cookie is set only on a page that shows the token (never on static files or the open-data
 //! API, which caches may share), and is good for [`ANONYMOUS_MAX_AGE`]. An anonymous POST must
 //! carry the token of such a cookie: a cookie made up by someone else fails its signature.
+//!
+//! File uploads (`multipart/form-data`) are not read whole: a form without JavaScript cannot
+//! send the header, so its first part must be the `csrf_token` field. Only that part is read
+//! (at most 64 KiB, see [`multipart`]); the handler then gets a body that replays those bytes
+//! followed by the rest of the stream, so a large upload is never buffered here.
+
+mod multipart;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -231,6 +238,13 @@ async fn checked(request: Request, expected: &str) -> std::result::Result<Reques
         .get(HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    if multipart::is_multipart(request.headers()) {
+        return match (header_token, multipart::boundary(request.headers())) {
+            (Some(sent), _) if matches(&sent, expected) => Ok(request),
+            (None, Some(boundary)) => checked_multipart(request, &boundary, expected).await,
+            _ => Err(rejected()),
+        };
+    }
 
     let (parts, body) = request.into_parts();
     let bytes = match to_bytes(body, MAX_FORM_BYTES).await {
@@ -251,11 +265,24 @@ async fn checked(request: Request, expected: &str) -> std::result::Result<Reques
             .map(|(_, v)| v.into_owned())
     });
     match sent {
-        Some(sent)
-            if !expected.is_empty() && bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) =>
-        {
-            Ok(Request::from_parts(parts, Body::from(bytes)))
-        }
+        Some(sent) if matches(&sent, expected) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        _ => Err(rejected()),
+    }
+}
+
+fn matches(sent: &str, expected: &str) -> bool {
+    !expected.is_empty() && bool::from(sent.as_bytes().ct_eq(expected.as_bytes()))
+}
+
+/// A multipart body passes when its first part is the right token (see [`multipart`]).
+async fn checked_multipart(
+    request: Request,
+    boundary: &str,
+    expected: &str,
+) -> std::result::Result<Request, Response> {
+    let (parts, body) = request.into_parts();
+    match multipart::first_field(body, boundary, FIELD).await {
+        Some((sent, body)) if matches(&sent, expected) => Ok(Request::from_parts(parts, body)),
         _ => Err(rejected()),
     }
 }

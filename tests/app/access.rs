@@ -129,6 +129,10 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect, Expect)] = &[
     ("GET", "/samenwerkingsovereenkomsten/{agreement}/opvolgingsmomenten/nieuw", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
     ("POST", "/samenwerkingsovereenkomsten/{agreement}/opvolgingsmomenten/nieuw", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
     // Agreements: documents.
+    ("GET", "/samenwerkingsovereenkomsten/{agreement}/documenten/nieuw", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    ("POST", "/samenwerkingsovereenkomsten/{agreement}/documenten", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("GET", "/documenten/{document}", ToLogin, Ok, Ok, Ok, Forbidden),
+    ("POST", "/documenten/{document}/verwijderen", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
     // VDAB assignments.
     ("POST", "/admin/gebruikers/{user}/werkingsgebieden", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
     ("POST", "/admin/gebruikers/{user}/werkingsgebieden/{partnership}/intrekken", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),

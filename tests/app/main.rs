@@ -4,6 +4,7 @@
 mod access;
 mod actions;
 mod agreement_commitments;
+mod agreement_documents;
 mod agreements;
 mod agreements_overview;
 mod appointments;
