@@ -107,14 +107,19 @@ async fn change_status(
     let reason = form.reason.trim().to_string();
 
     let mut tx = state.db.begin().await?;
-    // Locked, so that the checks below hold until the change commits (a document cannot be
-    // deleted nor the status changed by someone else in between).
+    // Lock the agreement first, then check in a new statement: a document deletion (which
+    // takes the same lock) or another status change either finished before, and is seen by
+    // the checks below, or waits until this change commits.
     let stored = sqlx::query!(
-        r#"select status as "status: AgreementStatus", signed_on is not null as "signed_on!",
-                  exists(select 1 from agreement_documents d
-                         where d.agreement_id = a.agreement_id
-                           and d.kind = 'ondertekende_overeenkomst') as "signed_document!"
-           from agreements a where agreement_id = $1 for update"#,
+        r#"select status as "status: AgreementStatus", signed_on is not null as "signed_on!"
+           from agreements where agreement_id = $1 for update"#,
+        id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let signed_document = sqlx::query_scalar!(
+        r#"select exists(select 1 from agreement_documents
+                         where agreement_id = $1 and kind = 'ondertekende_overeenkomst') as "exists!""#,
         id
     )
     .fetch_one(&mut *tx)
@@ -124,7 +129,7 @@ async fn change_status(
         to,
         &reason,
         stored.signed_on,
-        stored.signed_document,
+        signed_document,
     ) {
         drop(tx);
         return refused(&signed_in, agreement, stored.status, &form, message).await;

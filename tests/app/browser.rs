@@ -523,7 +523,9 @@ async fn a_regisseur_uploads_the_signed_agreement_and_ministry_staff_download_th
     browser
         .click("input[name='status'][value='ondertekend']")
         .await;
-    browser.fill("#reason", "Getekend door beide partijen").await;
+    browser
+        .fill("#reason", "Getekend door beide partijen")
+        .await;
     browser
         .click(&format!(
             "form[action='/samenwerkingsovereenkomsten/{agreement}/status'] button[type=submit]"
@@ -537,13 +539,12 @@ async fn a_regisseur_uploads_the_signed_agreement_and_ministry_staff_download_th
 
     let ministry = app.other_browser();
     ministry.sign_in_as(Role::Ministry).await;
-    let document: i64 = sqlx::query_scalar(
-        "select document_id from agreement_documents where agreement_id = $1",
-    )
-    .bind(agreement)
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
+    let document: i64 =
+        sqlx::query_scalar("select document_id from agreement_documents where agreement_id = $1")
+            .bind(agreement)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     let download = ministry.get(&format!("/documenten/{document}")).await;
     assert_eq!(download.status, axum::http::StatusCode::OK);
     assert_eq!(download.bytes, pdf.as_bytes());
