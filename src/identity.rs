@@ -51,8 +51,9 @@ impl Role {
     }
 
     /// Whether this role must sign in in two steps (ASVS level 2 for privileged users): admins
-    /// and ministry staff. Regisseurs and VDAB account managers (who see one or a few
-    /// werkingsgebieden and no personal data) may choose to.
+    /// and ministry staff, who reach all of Flanders. Regisseurs and VDAB account managers reach
+    /// one or a few werkingsgebieden (for VDAB: their agreements, with contact names, minutes
+    /// and signed PDFs) and may choose to.
     pub fn requires_two_step(self) -> bool {
         matches!(self, Self::Admin | Self::Ministry)
     }

@@ -6,7 +6,11 @@
 //! | admin | all | all | all | all |
 //! | ministry | all | - | - | all |
 //! | regisseur | all | own werkingsgebied while the appointment runs | same | same |
-//! | vdab | assigned werkingsgebieden | - | assigned | - |
+//! | vdab | assigned werkingsgebieden, without the comments | - | assigned | - |
+//!
+//! Recording a meeting sets every commitment's status as agreed at that meeting, also when a
+//! VDAB account manager records it: the steering group is joint, and the statuses are part of
+//! its minutes (the snapshot keeps who recorded what).
 
 use sqlx::PgExecutor;
 
@@ -26,6 +30,9 @@ pub struct Access {
     pub follow_up: bool,
     /// Comment on an agreement (ministry staff ask, the regisseur answers).
     pub comment: bool,
+    /// An outside partner (VDAB): sees the agreement's own content, not the comments between
+    /// the ministry and the werkingsgebied, and cannot open the action log its commitments link to.
+    pub outside: bool,
 }
 
 impl Access {
@@ -34,12 +41,14 @@ impl Access {
         write: false,
         follow_up: false,
         comment: false,
+        outside: false,
     };
     const ALL: Access = Access {
         read: true,
         write: true,
         follow_up: true,
         comment: true,
+        outside: false,
     };
 }
 
@@ -87,6 +96,7 @@ pub async fn of(
                 Access {
                     read: true,
                     follow_up: true,
+                    outside: true,
                     ..Access::NONE
                 }
             } else {

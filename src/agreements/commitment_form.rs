@@ -235,15 +235,11 @@ async fn create(
     let mut tx = state.db.begin().await?;
     match insert(&mut tx, id, &input, signed_in.user.user_id, key).await? {
         Inserted::New(commitment_id) => {
-            let fields: serde_json::Map<String, serde_json::Value> = input
-                .describe()
-                .into_iter()
-                .map(|(code, _, value)| (code.to_string(), value.into()))
-                .collect();
+            // Field names only: a description or owner may name people.
             audit::Entry::new(Action::CommitmentCreated)
                 .actor(&signed_in.user)
                 .object("commitment", commitment_id)
-                .details(serde_json::json!({ "agreement_id": id, "fields": fields }))
+                .details(serde_json::json!({ "agreement_id": id, "objective": input.objective }))
                 .record(&mut *tx, &signed_in.ctx)
                 .await?;
             tx.commit().await?;
@@ -318,18 +314,14 @@ async fn update(
         return conflict(&signed_in, &current, &input, &form).await;
     }
     // The update matched `version`, which the form got from the row `before` was read from.
-    let changes: serde_json::Map<String, serde_json::Value> = before
+    // Which fields changed, not their values: a description or owner may name people.
+    let changes: Vec<&str> = before
         .input
         .describe()
         .into_iter()
         .zip(input.describe())
         .filter(|((_, _, from), (_, _, to))| from != to)
-        .map(|((code, _, from), (_, _, to))| {
-            (
-                code.to_string(),
-                serde_json::json!({ "from": from, "to": to }),
-            )
-        })
+        .map(|((code, _, _), _)| code)
         .collect();
     audit::Entry::new(Action::CommitmentUpdated)
         .actor(&signed_in.user)

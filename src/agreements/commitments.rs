@@ -220,7 +220,8 @@ pub async fn section(state: &AppState, agreement: &Agreement, access: Access) ->
             indicator: r.indicator,
             target_value: r.target_value,
             deadline: format::date(r.deadline),
-            overdue: r.deadline < today && r.status.is_open(),
+            // The same rule as the overview: only a signed agreement's deadlines are promises.
+            overdue: agreement.status.is_signed() && r.deadline < today && r.status.is_open(),
             status: r.status.label(),
             actions: r.actions.0,
             notes: r

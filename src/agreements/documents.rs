@@ -134,8 +134,14 @@ fn is_bidi_control(c: char) -> bool {
 
 /// `attachment` with a plain ASCII name for old clients and the exact name (RFC 5987) for the
 /// rest. The ASCII name has no quotes, slashes, backslashes or control characters, so it
-/// cannot end the header parameter or name a folder.
+/// cannot end the header parameter or name a folder. Both end in `.pdf`: the bytes are a PDF,
+/// and a file saved as `x.html` would open as a web page, outside this site's protections.
 fn content_disposition(file_name: &str) -> String {
+    let file_name = &if file_name.to_ascii_lowercase().ends_with(".pdf") {
+        file_name.to_string()
+    } else {
+        format!("{file_name}.pdf")
+    };
     let fallback: String = file_name
         .chars()
         .map(|c| match c {
@@ -143,7 +149,8 @@ fn content_disposition(file_name: &str) -> String {
             _ => '_',
         })
         .collect();
-    let fallback = if fallback.trim_matches(['_', '.', ' ']).is_empty() {
+    let stem = &fallback[..fallback.len() - ".pdf".len()];
+    let fallback = if stem.trim_matches(['_', '.', ' ']).is_empty() {
         "document.pdf".to_string()
     } else {
         fallback
@@ -269,7 +276,6 @@ async fn delete(
             "document_id": id,
             "kind": deleted.kind.code(),
             "nis_code": deleted.nis_code,
-            "file_name": deleted.file_name,
             "size_bytes": deleted.size_bytes,
             "sha256": deleted.sha256,
         }))
@@ -320,5 +326,9 @@ mod tests {
              filename*=UTF-8''..%2F..%2Fetc%2Fpasswd.pdf"
         );
         assert!(content_disposition("ééé").starts_with("attachment; filename=\"document.pdf\""));
+        assert!(
+            content_disposition("polyglot.html")
+                .starts_with("attachment; filename=\"polyglot.html.pdf\"; ")
+        );
     }
 }

@@ -94,7 +94,7 @@ async fn lines(
                       -- Overdue as in the overview (`AreaRow::overdue`).
                       count(*) filter (
                           where a.status in ('ondertekend', 'in_opvolging', 'geevalueerd')
-                            and c.deadline < current_date and c.status in ('gepland', 'lopend')
+                            and c.deadline < $2 and c.status in ('gepland', 'lopend')
                       ) as overdue
                from commitments c where c.agreement_id = a.agreement_id
            ) c on true
@@ -103,7 +103,8 @@ async fn lines(
                where agreement_id = a.agreement_id
            ) m on true
            where a.agreement_id = any($1)"#,
-        &ids
+        &ids,
+        super::commitments::today() as NaiveDate
     )
     .fetch_all(&mut *conn)
     .await?

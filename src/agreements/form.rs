@@ -272,6 +272,14 @@ async fn create(
     signed_in: SignedIn,
     RawForm(body): RawForm,
 ) -> Result<Response> {
+    // Who can write no werkingsgebied's agreements is refused before the form is read.
+    if signed_in.user.role != Role::Admin
+        && crate::actions::db::own_partnerships(&state.db, &signed_in.user)
+            .await?
+            .is_empty()
+    {
+        return Err(deny(&state, &signed_in).await);
+    }
     let form = AgreementForm::from_pairs(&pairs(&body));
     let Ok(id) = form.partnership_id.trim().parse::<i64>() else {
         return Err(AppError::InvalidInput);
@@ -293,6 +301,7 @@ async fn create(
                 tx.commit().await?;
                 return Ok(saved(agreement_id));
             }
+            Saved::Duplicate(agreement_id) => return Ok(saved(agreement_id)),
             Saved::Refused(refusal) => {
                 drop(tx);
                 errors.add(
@@ -347,7 +356,7 @@ async fn update(
     if let (Some(input), Some(version)) = (input.filter(|_| errors.is_empty()), version) {
         let mut tx = state.db.begin().await?;
         match store::update(&mut tx, &before, &input, version, signed_in.user.user_id).await? {
-            Saved::Stored(_) => {
+            Saved::Stored(_) | Saved::Duplicate(_) => {
                 audit::Entry::new(Action::AgreementUpdated)
                     .actor(&signed_in.user)
                     .object("agreement", id)

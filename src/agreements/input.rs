@@ -272,6 +272,13 @@ pub fn validate(
         });
     }
 
+    if bindings.is_empty() && errors.get("gemeente").is_none() {
+        errors.add(
+            "gemeente",
+            "Vink minstens één gemeente aan die de overeenkomst bindt.",
+        );
+    }
+
     let input = match (starts_on, ends_on) {
         (Some(starts_on), Some(ends_on)) if errors.is_empty() => Some(AgreementInput {
             title,
@@ -364,6 +371,19 @@ mod tests {
             assert!(input.is_none(), "{bad}");
             assert!(errors.get("gemeente").unwrap().contains("Gent"), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_agreement_binds_at_least_one_municipality() {
+        let mut fields = valid();
+        fields.retain(|(k, _)| k != "gemeente");
+        fields.retain(|(k, _)| !k.starts_with("raad_") && !k.starts_with("url_"));
+        let (input, errors) = validate(&AgreementForm::from_pairs(&fields), &members(), false);
+        assert!(input.is_none());
+        assert_eq!(
+            errors.get("gemeente"),
+            Some("Vink minstens één gemeente aan die de overeenkomst bindt.")
+        );
     }
 
     #[test]

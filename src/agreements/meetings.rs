@@ -133,6 +133,10 @@ struct MeetingForm {
     decisions: String,
     idempotency_key: String,
     statuses: HashMap<i64, String>,
+    /// The status each commitment had when the form was shown (fields `shown_{id}`): only a
+    /// status the meeting changed is written back, so a change made by someone else while the
+    /// form was open is not silently reverted.
+    shown: HashMap<i64, String>,
 }
 
 impl MeetingForm {
@@ -149,6 +153,10 @@ impl MeetingForm {
                 other => {
                     if let Some(id) = other.strip_prefix("status_").and_then(|id| id.parse().ok()) {
                         form.statuses.insert(id, value);
+                    } else if let Some(id) =
+                        other.strip_prefix("shown_").and_then(|id| id.parse().ok())
+                    {
+                        form.shown.insert(id, value);
                     }
                 }
             }
@@ -165,6 +173,8 @@ struct MeetingInput {
     minutes: String,
     decisions: String,
     statuses: HashMap<i64, CommitmentStatus>,
+    /// The statuses the form showed; see [`MeetingForm::shown`].
+    shown: HashMap<i64, CommitmentStatus>,
 }
 
 fn validate(form: &MeetingForm) -> (Option<MeetingInput>, FieldErrors) {
@@ -221,6 +231,11 @@ fn validate(form: &MeetingForm) -> (Option<MeetingInput>, FieldErrors) {
             minutes,
             decisions,
             statuses,
+            shown: form
+                .shown
+                .iter()
+                .filter_map(|(id, code)| Some((*id, CommitmentStatus::parse(code)?)))
+                .collect(),
         });
     (input, errors)
 }
@@ -228,6 +243,8 @@ fn validate(form: &MeetingForm) -> (Option<MeetingInput>, FieldErrors) {
 /// One commitment on the form, with its status to set.
 struct StatusRow {
     commitment_id: i64,
+    /// The status the form was first shown with (kept through a re-render).
+    shown: String,
     description: String,
     objective: &'static str,
     choices: Vec<Choice>,
@@ -271,6 +288,11 @@ impl MeetingFormPage {
                     .map_or(c.status.code(), |s| s.trim());
                 StatusRow {
                     commitment_id: c.commitment_id,
+                    shown: form
+                        .shown
+                        .get(&c.commitment_id)
+                        .map_or(c.status.code(), |s| s.trim())
+                        .to_string(),
                     description: c.description,
                     objective: objective_label(c.objective),
                     choices: CommitmentStatus::ALL
@@ -368,6 +390,7 @@ async fn create(
     let mut ids = Vec::with_capacity(current.len());
     let mut set = Vec::with_capacity(current.len());
     let mut changed = Vec::new();
+    let (mut update_ids, mut update_set) = (Vec::new(), Vec::new());
     for c in &current {
         let status = input
             .statuses
@@ -376,7 +399,15 @@ async fn create(
             .unwrap_or(c.status);
         ids.push(c.commitment_id);
         set.push(status);
-        if status != c.status {
+        // Written back only when the meeting changed what the form showed.
+        let shown = input
+            .shown
+            .get(&c.commitment_id)
+            .copied()
+            .unwrap_or(c.status);
+        if status != shown && status != c.status {
+            update_ids.push(c.commitment_id);
+            update_set.push(status);
             changed.push(serde_json::json!({
                 "commitment_id": c.commitment_id,
                 "from": c.status.code(),
@@ -397,9 +428,9 @@ async fn create(
         r#"update commitments c
            set status = s.status, version = c.version + 1, updated_by = $3, updated_at = now()
            from unnest($1::bigint[], $2::commitment_status[]) as s(commitment_id, status)
-           where c.commitment_id = s.commitment_id and c.status <> s.status"#,
-        &ids,
-        &set as &[CommitmentStatus],
+           where c.commitment_id = s.commitment_id"#,
+        &update_ids,
+        &update_set as &[CommitmentStatus],
         signed_in.user.user_id
     )
     .execute(&mut *tx)

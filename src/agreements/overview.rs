@@ -162,7 +162,7 @@ pub async fn rows(
                from commitments c join agreements a using (agreement_id)
                where a.partnership_id = p.partnership_id
                  and a.status in ('ondertekend', 'in_opvolging', 'geevalueerd')
-                 and c.deadline < current_date and c.status in ('gepland', 'lopend')
+                 and c.deadline < $7 and c.status in ('gepland', 'lopend')
            ) ov
            where p.policy_period_id = $1
              and ($2::bigint[] is null or p.partnership_id = any($2))
@@ -180,6 +180,7 @@ pub async fn rows(
         parsed.province,
         parsed.status,
         parsed.overdue_only,
+        super::commitments::today() as NaiveDate,
     )
     .fetch_all(&mut *conn)
     .await?;

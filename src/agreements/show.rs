@@ -133,7 +133,7 @@ async fn show(
             .into_iter()
             .map(BindingLine::from)
             .collect(),
-        timeline: timeline(&state, id).await?,
+        timeline: timeline(&state, id, !access.outside).await?,
         next_statuses,
         access,
         commitments: commitments::section(&state, &a, access).await?,
@@ -146,8 +146,12 @@ async fn show(
     render(&page)
 }
 
-/// Status changes and comments, oldest first.
-async fn timeline(state: &AppState, agreement_id: i64) -> Result<Vec<TimelineLine>> {
+/// Status changes and (unless `with_comments` is false) comments, oldest first.
+async fn timeline(
+    state: &AppState,
+    agreement_id: i64,
+    with_comments: bool,
+) -> Result<Vec<TimelineLine>> {
     let rows = sqlx::query!(
         r#"select at as "at!: Timestamp", who, from_status as "from_status: AgreementStatus",
                   to_status as "to_status: AgreementStatus", text as "text!"
@@ -160,10 +164,11 @@ async fn timeline(state: &AppState, agreement_id: i64) -> Result<Vec<TimelineLin
                select m.created_at, coalesce(u.full_name, '-'), null, null, m.body,
                       m.agreement_comment_id, 1
                from agreement_comments m left join users u on u.user_id = m.created_by
-               where m.agreement_id = $1
+               where m.agreement_id = $1 and $2
            ) t
            order by at, kind, seq"#,
-        agreement_id
+        agreement_id,
+        with_comments
     )
     .fetch_all(&state.db)
     .await?;

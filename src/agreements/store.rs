@@ -22,8 +22,10 @@ pub enum Refusal {
 
 /// Outcome of a save that the database accepted or refused for a reason the user can fix.
 pub enum Saved {
-    /// The agreement's id; for a double-submitted new agreement, the one stored the first time.
+    /// The agreement's id.
     Stored(i64),
+    /// A double-submitted new agreement: the one stored the first time.
+    Duplicate(i64),
     /// Someone saved the agreement since this user opened it.
     Stale,
     Refused(Refusal),
@@ -78,7 +80,7 @@ pub async fn insert(
         )
         .fetch_one(&mut *tx)
         .await?;
-        return Ok(Saved::Stored(first));
+        return Ok(Saved::Duplicate(first));
     };
     sqlx::query!(
         "insert into agreement_status_changes (agreement_id, to_status, changed_by) values ($1, 'ontwerp', $2)",

@@ -213,7 +213,6 @@ pub fn vdab_may_open(route: &str) -> bool {
     const SECTIONS: &[&str] = &[
         "/samenwerkingsovereenkomsten",
         "/engagementen",
-        "/opvolgingsmomenten",
         "/documenten",
         // Account pages (most take a weaker extractor and never get here; listed all the same
         // so that a change of extractor does not lock anyone out of their own account).
@@ -301,7 +300,6 @@ mod tests {
             "/samenwerkingsovereenkomsten/{id}",
             "/samenwerkingsovereenkomsten/export.csv",
             "/engagementen/{id}/voortgang",
-            "/opvolgingsmomenten/{id}",
             "/documenten/{id}",
             "/wachtwoord",
             "/tweestapsverificatie",

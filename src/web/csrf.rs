@@ -16,7 +16,7 @@
 //!
 //! File uploads (`multipart/form-data`) are not read whole: a form without JavaScript cannot
 //! send the header, so its first part must be the `csrf_token` field. Only that part is read
-//! (at most 64 KiB, see [`multipart`]); the handler then gets a body that replays those bytes
+//! (at most 4 KiB, see [`multipart`]); the handler then gets a body that replays those bytes
 //! followed by the rest of the stream, so a large upload is never buffered here.
 
 mod multipart;

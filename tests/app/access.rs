@@ -103,7 +103,7 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect, Expect)] = &[
     ("GET", "/samenwerkingsovereenkomsten/{agreement}", ToLogin, Ok, Ok, Ok, Forbidden),
     ("GET", "/samenwerkingsovereenkomsten/nieuw", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
     ("GET", "/samenwerkingsovereenkomsten/nieuw?werkingsgebied={partnership}", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
-    ("POST", "/samenwerkingsovereenkomsten/nieuw", ToLogin, Unprocessable, Unprocessable, Unprocessable, Unprocessable),
+    ("POST", "/samenwerkingsovereenkomsten/nieuw", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
     ("GET", "/samenwerkingsovereenkomsten/{agreement}/bewerken", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
     ("POST", "/samenwerkingsovereenkomsten/{agreement}/bewerken", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
     ("POST", "/samenwerkingsovereenkomsten/{agreement}/status", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),

@@ -71,6 +71,15 @@ async fn a_regisseur_records_an_agreement_binding_members_with_their_council_dec
         .await;
     assert_eq!(again.location(), saved.location());
     assert_eq!(count(&app, "select count(*) from agreements").await, 1);
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from audit_events where action = 'agreement.created'"
+        )
+        .await,
+        1,
+        "and audits it once"
+    );
 
     let page = app.get(saved.location()).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -522,4 +531,23 @@ async fn a_bound_municipality_stays_a_member_until_the_agreement_lets_go() {
         count(&app, "select count(*) from partnership_members").await,
         1
     );
+}
+
+#[tokio::test]
+async fn the_database_and_the_application_agree_on_every_transition() {
+    use regie::agreements::model::AgreementStatus;
+    let app = TestApp::new().await;
+    for from in AgreementStatus::ALL {
+        for to in AgreementStatus::ALL {
+            let allowed: bool = sqlx::query_scalar(
+                "select agreement_transition_allowed($1::text::agreement_status, $2::text::agreement_status)",
+            )
+            .bind(from.code())
+            .bind(to.code())
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+            assert_eq!(allowed, from.may_become(to), "{from:?} -> {to:?}");
+        }
+    }
 }

@@ -444,7 +444,6 @@ async fn store(
             "document_id": document_id,
             "kind": input.kind.code(),
             "nis_code": input.nis_code,
-            "file_name": file.name,
             "size_bytes": file.content.len(),
             "sha256": file.sha256,
         }))

@@ -7,8 +7,10 @@ use axum::http::{HeaderMap, header};
 use futures_util::StreamExt;
 
 /// Most of a multipart body read to find the token in its first part (a token is 64 bytes;
-/// the part's headers and the boundary add a few hundred).
-const MAX_FIRST_PART_BYTES: usize = 64 * 1024;
+/// the part's headers and the boundary add a few hundred). Small on purpose: the part is
+/// searched again after every chunk, and this runs before sign-in, so a client sending one
+/// byte at a time must not be able to make that search expensive.
+const MAX_FIRST_PART_BYTES: usize = 4 * 1024;
 
 pub(super) fn is_multipart(headers: &HeaderMap) -> bool {
     headers
@@ -235,15 +237,30 @@ mod tests {
             assert_eq!(response.status(), axum::http::StatusCode::FORBIDDEN);
         }
         // A first part that never ends is not read past the bound.
-        let endless =
+        let pulled = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = std::sync::Arc::clone(&pulled);
+        let opening =
             format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n")
                 .into_bytes();
-        let mut chunks = vec![endless];
-        chunks.extend((0..100).map(|_| vec![b'a'; 8 * 1024]));
+        let endless = futures_util::stream::iter([opening])
+            .chain(futures_util::stream::repeat(vec![b'a'; 1024]))
+            .map(move |chunk| {
+                counter.fetch_add(chunk.len(), std::sync::atomic::Ordering::Relaxed);
+                Ok::<_, std::io::Error>(chunk)
+            });
+        let request = Request::builder()
+            .method(Method::POST)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .body(Body::from_stream(endless))
+            .unwrap();
+        assert!(checked(request, "abc123").await.is_err());
+        let pulled = pulled.load(std::sync::atomic::Ordering::Relaxed);
         assert!(
-            checked(multipart_request(chunks, None), "abc123")
-                .await
-                .is_err()
+            pulled <= MAX_FIRST_PART_BYTES + 2 * 1024,
+            "read {pulled} bytes of an endless first part"
         );
         // The header is enough, and then the body is not read here at all.
         let request = multipart_request(vec![multipart(&[("kind", "ander")])], Some("abc123"));
