@@ -36,7 +36,7 @@ use crate::web::layout::Layout;
 use crate::web::{format, render};
 
 pub use partnership::{PartnershipSection, partnership_section};
-use status_map::{Reach, StatusMap, status_map};
+use status_map::{StatusMap, status_map};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/samenwerkingsovereenkomsten", get(index))
@@ -214,7 +214,6 @@ pub async fn rows(
 struct Area {
     partnership_id: i64,
     name: String,
-    reach: Reach,
     signed: bool,
 }
 
@@ -234,7 +233,6 @@ async fn summary(
     // Signed: ondertekend, in_opvolging or geevalueerd, as `AgreementStatus::is_signed`.
     let rows = sqlx::query!(
         r#"select p.partnership_id, p.name,
-                  coalesce(array_agg(a.status::text) filter (where a.agreement_id is not null), '{}') as "statuses!",
                   coalesce(bool_or(a.status in ('ondertekend', 'in_opvolging', 'geevalueerd')), false) as "signed!",
                   count(*) over () as "total!",
                   sum(coalesce(bool_or(a.status in ('ondertekend', 'in_opvolging', 'geevalueerd')), false)::int) over () as "signed_total!"
@@ -257,7 +255,6 @@ async fn summary(
             .map(|r| Area {
                 partnership_id: r.partnership_id,
                 name: r.name,
-                reach: Reach::of(r.statuses.iter().filter_map(|s| AgreementStatus::parse(s))),
                 signed: r.signed,
             })
             .collect(),

@@ -19,7 +19,7 @@
 //! (at most 4 KiB, see [`multipart`]); the handler then gets a body that replays those bytes
 //! followed by the rest of the stream, so a large upload is never buffered here.
 
-mod multipart;
+pub(crate) mod multipart;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -49,6 +49,8 @@ pub const COOKIE: &str = "regie_csrf";
 pub const SECURE_COOKIE: &str = "__Host-regie_csrf";
 /// Largest form body we read to find the token; larger bodies are refused anyway.
 const MAX_FORM_BYTES: usize = 1024 * 1024;
+/// How long the first part of an upload (the token) may take to arrive.
+const FIRST_PART_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 /// How long an anonymous visitor's signed cookie is good for, in seconds.
 pub const ANONYMOUS_MAX_AGE: i64 = 24 * 60 * 60;
 
@@ -281,8 +283,15 @@ async fn checked_multipart(
     expected: &str,
 ) -> std::result::Result<Request, Response> {
     let (parts, body) = request.into_parts();
-    match multipart::first_field(body, boundary, FIELD).await {
-        Some((sent, body)) if matches(&sent, expected) => Ok(Request::from_parts(parts, body)),
+    // An upload may take minutes (see `middleware::deadline`), but its first few bytes may not:
+    // whoever sends them slowly is held no longer than a page request.
+    let first = tokio::time::timeout(
+        FIRST_PART_TIMEOUT,
+        multipart::first_field(body, boundary, FIELD),
+    )
+    .await;
+    match first {
+        Ok(Some((sent, body))) if matches(&sent, expected) => Ok(Request::from_parts(parts, body)),
         _ => Err(rejected()),
     }
 }

@@ -1,6 +1,6 @@
 //! The middleware stack every request passes, outermost first:
 //! panic catcher, request id, tracing, security headers, compression, Dutch pages for bare
-//! errors, timeout, body limit, request context, cross-origin check, session, CSRF token check.
+//! errors, deadline (timeout), body limit, request context, cross-origin check, session, CSRF token check.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -18,7 +18,6 @@ use tower_http::csrf::CsrfLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -42,6 +41,9 @@ const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 /// Forms are small; anything bigger is refused before a handler sees it.
 const BODY_LIMIT: usize = 1024 * 1024;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// An upload (a multipart POST) may take longer: 10 MB over a slow office line takes minutes.
+/// Its CSRF token, the first part, still has to arrive within [`REQUEST_TIMEOUT`].
+const UPLOAD_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
 /// No inline script or style anywhere, so the policy can forbid both. Pico's icons are data: URIs.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
@@ -116,12 +118,9 @@ pub fn stack(router: Router, state: &AppState) -> Router {
                 HeaderValue::from_static("no-store"),
             ))
             .layer(CompressionLayer::new())
-            // Above the timeout and the sessions: sees the bare errors they answer with.
+            // Above the sessions: sees the bare errors tower-sessions answers with.
             .layer(middleware::map_response(bare_errors))
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::SERVICE_UNAVAILABLE,
-                REQUEST_TIMEOUT,
-            ))
+            .layer(middleware::from_fn(deadline))
             .layer(DefaultBodyLimit::max(BODY_LIMIT))
             .layer(middleware::from_fn_with_state(
                 state.config.clone(),
@@ -147,10 +146,9 @@ fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLa
     SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
 }
 
-/// Two layers answer with a bare, empty error: tower-sessions with a 500 when it cannot save a
-/// session (its store, PostgreSQL, is unreachable), and the timeout layer with a 503 after
-/// [`REQUEST_TIMEOUT`]. Our own error responses always carry a page, so a bare one is one of
-/// those: show the Dutch "temporarily unavailable" page instead.
+/// tower-sessions answers with a bare, empty 500 when it cannot save a session (its store,
+/// PostgreSQL, is unreachable). Our own error responses always carry a page, so a bare one is
+/// that: show the Dutch "temporarily unavailable" page instead.
 async fn bare_errors(response: Response) -> Response {
     let status = response.status();
     if (status == StatusCode::INTERNAL_SERVER_ERROR || status == StatusCode::SERVICE_UNAVAILABLE)
@@ -159,6 +157,22 @@ async fn bare_errors(response: Response) -> Response {
         return error_page(StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE);
     }
     response
+}
+
+/// Ends a request that takes longer than [`REQUEST_TIMEOUT`] ([`UPLOAD_TIMEOUT`] for an
+/// upload) with the Dutch "temporarily unavailable" page.
+async fn deadline(request: Request, next: Next) -> Response {
+    let upload = request.method() == axum::http::Method::POST
+        && csrf::multipart::is_multipart(request.headers());
+    let limit = if upload {
+        UPLOAD_TIMEOUT
+    } else {
+        REQUEST_TIMEOUT
+    };
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => error_page(StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE),
+    }
 }
 
 /// Records the request id and the client's address for audit entries and throttling.

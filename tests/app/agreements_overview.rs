@@ -34,7 +34,7 @@ struct Mix {
 async fn mix(app: &TestApp) -> Mix {
     let signed = app
         .with_partnership("Aalst en omstreken")
-        .members(&["44021"])
+        .members(&["44021", "41002"])
         .await;
     let draft = app
         .with_partnership("Brugse regio")
@@ -56,7 +56,11 @@ async fn mix(app: &TestApp) -> Mix {
     let signed_agreement = app.with_agreement(signed).binds(&["44021"]).await;
     set_status(app, signed_agreement, "ondertekend").await;
     app.with_commitment(signed_agreement).await;
-    let d = app.with_agreement(draft).title("Ontwerp Brugge").await;
+    let d = app
+        .with_agreement(draft)
+        .title("Ontwerp Brugge")
+        .binds(&["11002"])
+        .await;
     app.with_commitment(d).await;
     let s = app.with_agreement(stopped).title("Gestopt Diest").await;
     set_status(app, s, "stopgezet").await;
@@ -299,6 +303,9 @@ async fn the_map_colours_each_municipality_by_its_werkingsgebieds_agreement() {
     assert!(shape("Antwerpen (11002)").contains(r#"class="kaart-ontwerp""#));
     assert!(shape("Kortrijk (34022)").contains(r#"class="kaart-in_opvolging""#));
     assert!(shape("Mechelen (12025)").contains(r#"class="kaart-buiten""#));
+    // A member that no agreement binds has none, whatever its werkingsgebied's other members have.
+    assert!(shape("Aalst (41002)").contains(r#"class="kaart-geen""#));
+    page.assert_contains("<title>Aalst (41002): Aalst en omstreken: geen overeenkomst</title>");
     page.assert_contains("<title>Gent (44021): Aalst en omstreken: ondertekend</title>");
     page.assert_contains("<title>Mechelen (12025): geen werkingsgebied</title>");
     // The legend names every state.

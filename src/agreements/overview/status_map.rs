@@ -1,6 +1,7 @@
 //! The overview's map: the coverage map ([`crate::coverage::map`]) with each municipality of a
-//! werkingsgebied in the colour of that werkingsgebied's most advanced agreement, and a class
-//! per state on each shape.
+//! werkingsgebied in the colour of the most advanced agreement that binds it (a member no
+//! agreement binds has none, even when its werkingsgebied has one for other members), and a
+//! class per state on each shape.
 
 use std::collections::HashMap;
 
@@ -95,8 +96,8 @@ pub struct StatusShape {
     pub label: String,
 }
 
-/// Each municipality of a (visible) werkingsgebied takes the colour of that werkingsgebied's
-/// most advanced agreement; the others are grey.
+/// Each municipality of a (visible) werkingsgebied takes the colour of the most advanced
+/// agreement binding it; the others are grey.
 pub async fn status_map(
     state: &AppState,
     period: &Period,
@@ -105,8 +106,13 @@ pub async fn status_map(
 ) -> Result<StatusMap> {
     let geometry = state.maps.get(&state.db, &period.vintage).await?;
     let visible: Vec<i64> = areas.iter().map(|a| a.partnership_id).collect();
-    let municipalities: Vec<Municipality> = sqlx::query!(
-        r#"select mu.nis_code, mu.name_nl, mu.province, pm.partnership_id as "partnership_id?"
+    let rows = sqlx::query!(
+        r#"select mu.nis_code, mu.name_nl, mu.province, pm.partnership_id as "partnership_id?",
+                  coalesce((select array_agg(a.status::text)
+                            from agreement_municipalities am
+                            join agreements a on a.agreement_id = am.agreement_id
+                            where am.partnership_id = pm.partnership_id
+                              and am.nis_code = mu.nis_code), '{}') as "bound_by!"
            from municipalities mu
            left join partnership_members pm
                   on pm.policy_period_id = $2 and pm.nis_code = mu.nis_code
@@ -117,21 +123,28 @@ pub async fn status_map(
         &visible
     )
     .fetch_all(&state.db)
-    .await?
-    .into_iter()
-    .map(|r| Municipality {
-        nis_code: r.nis_code,
-        name: r.name_nl,
-        province: r.province,
-        population: 0,
-        partnership_id: r.partnership_id,
-    })
-    .collect();
-    let by_area: HashMap<i64, (Reach, String)> = areas
+    .await?;
+    let names: HashMap<i64, &str> = areas
         .iter()
-        .map(|a| {
-            let label = format!("{}: {}", a.name, a.reach.label());
-            (a.partnership_id, (a.reach, label))
+        .map(|a| (a.partnership_id, a.name.as_str()))
+        .collect();
+    // Per municipality: how far the agreements binding it got, and the text of its shape.
+    let mut reach_by_nis: HashMap<String, (Reach, String)> = HashMap::new();
+    let municipalities: Vec<Municipality> = rows
+        .into_iter()
+        .map(|r| {
+            if let Some(name) = r.partnership_id.and_then(|id| names.get(&id)) {
+                let reach = Reach::of(r.bound_by.iter().filter_map(|s| AgreementStatus::parse(s)));
+                let label = format!("{name}: {}", reach.label());
+                reach_by_nis.insert(r.nis_code.clone(), (reach, label));
+            }
+            Municipality {
+                nis_code: r.nis_code,
+                name: r.name_nl,
+                province: r.province,
+                population: 0,
+                partnership_id: r.partnership_id,
+            }
         })
         .collect();
     let outside = if restricted {
@@ -139,7 +152,7 @@ pub async fn status_map(
     } else {
         "geen werkingsgebied"
     };
-    let reach_of = |m: &Municipality| m.partnership_id.and_then(|id| by_area.get(&id));
+    let reach_of = |m: &Municipality| reach_by_nis.get(&m.nis_code);
     let legend = Reach::all()
         .map(|r| LegendItem {
             fill: r.fill(),

@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 /// byte at a time must not be able to make that search expensive.
 const MAX_FIRST_PART_BYTES: usize = 4 * 1024;
 
-pub(super) fn is_multipart(headers: &HeaderMap) -> bool {
+pub(crate) fn is_multipart(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
