@@ -14,6 +14,7 @@ use axum::response::Response;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::csrf::CsrfLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
@@ -117,7 +118,17 @@ pub fn stack(router: Router, state: &AppState) -> Router {
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("no-store"),
             ))
-            .layer(CompressionLayer::new())
+            // PDFs and workbooks are compressed already: gzipping them again costs CPU for
+            // nothing.
+            .layer(
+                CompressionLayer::new().compress_when(
+                    DefaultPredicate::new()
+                        .and(NotForContentType::const_new("application/pdf"))
+                        .and(NotForContentType::const_new(
+                            "application/vnd.openxmlformats",
+                        )),
+                ),
+            )
             // Above the sessions: sees the bare errors tower-sessions answers with.
             .layer(middleware::map_response(bare_errors))
             .layer(middleware::from_fn(deadline))

@@ -655,3 +655,27 @@ async fn the_only_signed_document_of_a_signed_agreement_cannot_be_deleted() {
         .assert_redirects_to(&back);
     assert_eq!(document_count(&app, agreement).await, 0);
 }
+
+#[tokio::test]
+async fn pdf_downloads_are_not_gzipped_again() {
+    let app = TestApp::new().await;
+    let p = app.with_partnership("Regio").members(&["34022"]).await;
+    let a = app.with_agreement(p).await;
+    let document = app.with_document(a).await;
+    app.sign_in_as(Role::Ministry).await;
+    let request = Request::get(format!("/documenten/{document}"))
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .body(Body::empty())
+        .unwrap();
+    let response = app.request(request).await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert!(response.headers.get("content-encoding").is_none());
+    assert!(response.bytes.starts_with(b"%PDF-"));
+    // A page still is.
+    let request = Request::get("/samenwerkingsovereenkomsten")
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .body(Body::empty())
+        .unwrap();
+    let response = app.request(request).await;
+    assert_eq!(response.headers["content-encoding"], "gzip");
+}
