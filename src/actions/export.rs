@@ -5,7 +5,6 @@
 //!
 //! Routes: `GET /acties/export.csv`, `GET /acties/export.xlsx` (signed in).
 
-use anyhow::Context;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
@@ -182,41 +181,12 @@ async fn export_xlsx(
     };
     let parsed = filters.parse();
     let rows: Vec<[String; 18]> = export_rows(&mut tx, &parsed).try_collect().await?;
-    let body =
-        tokio::task::spawn_blocking(move || -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-            let mut workbook = rust_xlsxwriter::Workbook::new();
-            let sheet = workbook.add_worksheet();
-            sheet.set_name("Acties")?;
-            let bold = rust_xlsxwriter::Format::new().set_bold();
-            for (col, title) in EXPORT_HEADER.iter().enumerate() {
-                sheet.write_string_with_format(0, col as u16, *title, &bold)?;
-            }
-            // Columns that hold numbers: id, cost, participants planned and reached.
-            let numeric = [0usize, 10, 11, 12];
-            for (i, row) in rows.iter().enumerate() {
-                let r = i as u32 + 1;
-                for (col, value) in row.iter().enumerate() {
-                    let number = numeric
-                        .contains(&col)
-                        .then(|| value.replace(',', ".").parse::<f64>().ok())
-                        .flatten();
-                    match number {
-                        Some(n) => sheet.write_number(r, col as u16, n)?,
-                        None => sheet.write_string(r, col as u16, value)?,
-                    };
-                }
-            }
-            sheet.autofilter(0, 0, rows.len() as u32, EXPORT_HEADER.len() as u16 - 1)?;
-            sheet.set_freeze_panes(1, 0)?;
-            workbook.save_to_buffer()
-        })
-        .await
-        .context("xlsx task")?
-        .context("xlsx")?;
+    // Columns that hold numbers: id, cost, participants planned and reached.
+    let body = spreadsheet::workbook("Acties", &EXPORT_HEADER, &[0, 10, 11, 12], rows).await?;
     // Ends the transaction and frees the export slot.
     tx.commit().await?;
     Ok(download(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        spreadsheet::XLSX,
         "attachment; filename=\"acties.xlsx\"",
         Body::from(body),
     ))

@@ -8,7 +8,6 @@
 
 use std::collections::HashMap;
 
-use anyhow::Context;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
@@ -196,39 +195,11 @@ async fn export_xlsx(
         return Ok(spreadsheet::busy());
     };
     let lines = lines(&mut tx, &signed_in, &filters).await?;
-    let body =
-        tokio::task::spawn_blocking(move || -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-            let mut workbook = rust_xlsxwriter::Workbook::new();
-            let sheet = workbook.add_worksheet();
-            sheet.set_name("Overeenkomsten")?;
-            let bold = rust_xlsxwriter::Format::new().set_bold();
-            for (col, title) in HEADER.iter().enumerate() {
-                sheet.write_string_with_format(0, col as u16, *title, &bold)?;
-            }
-            for (i, line) in lines.iter().enumerate() {
-                let r = i as u32 + 1;
-                for (col, value) in line.iter().enumerate() {
-                    let number = NUMERIC
-                        .contains(&col)
-                        .then(|| value.parse::<f64>().ok())
-                        .flatten();
-                    match number {
-                        Some(n) => sheet.write_number(r, col as u16, n)?,
-                        None => sheet.write_string(r, col as u16, value)?,
-                    };
-                }
-            }
-            sheet.autofilter(0, 0, lines.len() as u32, HEADER.len() as u16 - 1)?;
-            sheet.set_freeze_panes(1, 0)?;
-            workbook.save_to_buffer()
-        })
-        .await
-        .context("xlsx task")?
-        .context("xlsx")?;
+    let body = spreadsheet::workbook("Overeenkomsten", &HEADER, &NUMERIC, lines).await?;
     // Ends the transaction and frees the export slot.
     tx.commit().await?;
     Ok(download(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        spreadsheet::XLSX,
         "attachment; filename=\"samenwerkingsovereenkomsten.xlsx\"",
         Body::from(body),
     ))

@@ -11,6 +11,54 @@ use sqlx::{PgPool, Postgres, Transaction};
 
 use crate::error::{ErrorText, Result, error_page};
 
+/// The content type of an Excel workbook.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// An Excel workbook of one sheet: the header in bold, every cell as text except in the
+/// `numeric` columns, where a value that reads as a number (decimal comma or point) is written
+/// as one; a filter on the header and the header frozen. Built on the blocking pool.
+pub async fn workbook<R>(
+    sheet_name: &'static str,
+    header: &'static [&'static str],
+    numeric: &'static [usize],
+    rows: Vec<R>,
+) -> Result<Vec<u8>>
+where
+    R: AsRef<[String]> + Send + 'static,
+{
+    let body = tokio::task::spawn_blocking(
+        move || -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+            let mut workbook = rust_xlsxwriter::Workbook::new();
+            let sheet = workbook.add_worksheet();
+            sheet.set_name(sheet_name)?;
+            let bold = rust_xlsxwriter::Format::new().set_bold();
+            for (col, title) in header.iter().enumerate() {
+                sheet.write_string_with_format(0, col as u16, *title, &bold)?;
+            }
+            for (i, row) in rows.iter().enumerate() {
+                let r = i as u32 + 1;
+                for (col, value) in row.as_ref().iter().enumerate() {
+                    let number = numeric
+                        .contains(&col)
+                        .then(|| value.replace(',', ".").parse::<f64>().ok())
+                        .flatten();
+                    match number {
+                        Some(n) => sheet.write_number(r, col as u16, n)?,
+                        None => sheet.write_string(r, col as u16, value)?,
+                    };
+                }
+            }
+            sheet.autofilter(0, 0, rows.len() as u32, header.len() as u16 - 1)?;
+            sheet.set_freeze_panes(1, 0)?;
+            workbook.save_to_buffer()
+        },
+    )
+    .await
+    .context("xlsx task")?
+    .context("xlsx")?;
+    Ok(body)
+}
+
 /// How many exports one user may run at the same time (across instances: the slots are
 /// PostgreSQL advisory locks).
 pub const EXPORTS_PER_USER: i32 = 2;
