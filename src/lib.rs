@@ -6,6 +6,7 @@ pub mod agreements;
 pub mod appointments;
 pub mod audit;
 pub mod auth;
+pub mod budget;
 pub mod cli;
 pub mod config;
 pub mod coverage;
@@ -38,6 +39,7 @@ pub fn app(state: AppState) -> Router {
         .merge(coverage::router())
         .merge(actions::router())
         .merge(agreements::router())
+        .merge(budget::router())
         .merge(users::router())
         .merge(audit::router())
         .merge(web::static_files::router())

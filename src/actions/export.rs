@@ -15,13 +15,13 @@ use futures_util::{Stream, StreamExt, TryStreamExt};
 use sqlx::PgConnection;
 
 use super::filters::{Filters, Parsed};
-use super::form::plain_euro;
 use super::model::{Kind, Origin, Status, priorities_label, target_group_label};
 use crate::auth::SignedIn;
 use crate::error::Result;
 use crate::state::AppState;
 use crate::web::extract::Query;
 use crate::web::format;
+use crate::web::money::plain_euro;
 use crate::web::spreadsheet::{self, CSV_START, csv_line, download};
 
 pub fn router() -> Router<AppState> {

@@ -10,6 +10,7 @@ use super::db::Action;
 use super::model::{Kind, PRIORITIES, PartnerKind, Status, TARGET_GROUPS};
 use crate::web::forms::FieldErrors;
 use crate::web::forms::parse_date;
+use crate::web::money::{parse_euro, plain_euro};
 
 /// Rows offered for partners on the form.
 pub const PARTNER_ROWS: usize = 5;
@@ -157,46 +158,6 @@ pub struct ActionInput {
     pub participants: Vec<(String, i32, i32)>,
     pub cost_cents: Option<i64>,
     pub results: String,
-}
-
-/// Cents as plain decimal text, `1250,50`: what the form shows again and [`parse_euro`] reads,
-/// and what the exports write.
-pub fn plain_euro(cents: i64) -> String {
-    format!("{},{:02}", cents / 100, cents % 100)
-}
-
-/// `1.234,50`, `1234.5`, `€ 250` -> cents. Belgian notation: a point groups thousands, a comma
-/// separates cents; a lone point with one or two digits after it is read as decimals.
-pub fn parse_euro(value: &str) -> Option<i64> {
-    let cleaned: String = value
-        .trim()
-        .trim_start_matches('€')
-        .trim_end_matches("EUR")
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    if cleaned.is_empty() {
-        return None;
-    }
-    let normalised = if cleaned.contains(',') {
-        cleaned.replace('.', "").replace(',', ".")
-    } else {
-        match cleaned.rsplit_once('.') {
-            Some((_, decimals)) if decimals.len() <= 2 => cleaned.clone(),
-            _ => cleaned.replace('.', ""),
-        }
-    };
-    let (euros, cents) = normalised.split_once('.').unwrap_or((&normalised, ""));
-    if cents.len() > 2 || !euros.chars().all(|c| c.is_ascii_digit()) || euros.is_empty() {
-        return None;
-    }
-    let euros: i64 = euros.parse().ok()?;
-    let cents: i64 = if cents.is_empty() {
-        0
-    } else {
-        format!("{cents:0<2}").parse().ok()?
-    };
-    euros.checked_mul(100)?.checked_add(cents)
 }
 
 fn count(errors: &mut FieldErrors, field: &'static str, value: &str) -> i32 {

@@ -67,6 +67,12 @@ pub enum Action {
     DocumentDeleted,
     VdabAssigned,
     VdabUnassigned,
+    EnvelopeSet,
+    AllocationRuleAdded,
+    UnemploymentRatesEntered,
+    AllocationsFixed,
+    PaymentRecorded,
+    SpendingReported,
 }
 
 impl Action {
@@ -113,6 +119,12 @@ impl Action {
         Self::DocumentDeleted,
         Self::VdabAssigned,
         Self::VdabUnassigned,
+        Self::EnvelopeSet,
+        Self::AllocationRuleAdded,
+        Self::UnemploymentRatesEntered,
+        Self::AllocationsFixed,
+        Self::PaymentRecorded,
+        Self::SpendingReported,
     ];
 
     pub fn code(self) -> &'static str {
@@ -159,6 +171,12 @@ impl Action {
             Self::DocumentDeleted => "agreement.document_deleted",
             Self::VdabAssigned => "vdab.assigned",
             Self::VdabUnassigned => "vdab.unassigned",
+            Self::EnvelopeSet => "budget.envelope_set",
+            Self::AllocationRuleAdded => "budget.rule_added",
+            Self::UnemploymentRatesEntered => "budget.unemployment_rates_entered",
+            Self::AllocationsFixed => "budget.allocations_fixed",
+            Self::PaymentRecorded => "budget.payment_recorded",
+            Self::SpendingReported => "budget.spending_reported",
         }
     }
 
@@ -206,6 +224,12 @@ impl Action {
             Self::DocumentDeleted => "Document verwijderd",
             Self::VdabAssigned => "Werkingsgebied toegewezen aan VDAB-accountmanager",
             Self::VdabUnassigned => "Toewijzing aan VDAB-accountmanager ingetrokken",
+            Self::EnvelopeSet => "Budget (envelop) van een jaar vastgelegd of gewijzigd",
+            Self::AllocationRuleAdded => "Versie van de verdeelregel toegevoegd",
+            Self::UnemploymentRatesEntered => "Werkloosheidsgraden ingevoerd",
+            Self::AllocationsFixed => "Toekenningen vastgelegd",
+            Self::PaymentRecorded => "Betaling geregistreerd",
+            Self::SpendingReported => "Uitgaven gerapporteerd",
         }
     }
 

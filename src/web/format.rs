@@ -37,13 +37,24 @@ pub fn percent(part: i64, whole: i64) -> String {
 
 /// Money in cents: `€ 3.000.000` for whole euros, `€ 1.234,50` otherwise.
 pub fn euro_cents(cents: i64) -> String {
-    let euros = cents / 100;
-    let rest = (cents % 100).abs();
+    let (sign, abs) = split_sign(cents);
+    let rest = abs % 100;
     if rest == 0 {
-        format!("€ {}", thousands(euros))
+        format!("€ {sign}{}", thousands((abs / 100) as i64))
     } else {
-        format!("€ {},{rest:02}", thousands(euros))
+        format!("€ {sign}{},{rest:02}", thousands((abs / 100) as i64))
     }
+}
+
+/// Budget amounts, always with their cents so columns line up: `€ 3.000.000,00`,
+/// `€ -25.000,00`.
+pub fn euro(cents: i64) -> String {
+    let (sign, abs) = split_sign(cents);
+    format!("€ {sign}{},{:02}", thousands((abs / 100) as i64), abs % 100)
+}
+
+fn split_sign(cents: i64) -> (&'static str, u64) {
+    (if cents < 0 { "-" } else { "" }, cents.unsigned_abs())
 }
 
 /// `27/11/2026`.
@@ -92,6 +103,10 @@ mod tests {
     fn money_is_written_the_belgian_way() {
         assert_eq!(euro_cents(300_000_000), "€ 3.000.000");
         assert_eq!(euro_cents(123_450), "€ 1.234,50");
+        assert_eq!(euro_cents(-50), "€ -0,50");
+        assert_eq!(euro(300_000_000), "€ 3.000.000,00");
+        assert_eq!(euro(-2_500_005), "€ -25.000,05");
+        assert_eq!(euro(7), "€ 0,07");
     }
 
     #[test]

@@ -78,6 +78,7 @@ fn navigation(role: Option<Role>, path: &str) -> Vec<NavLink> {
             if role != Role::Regisseur {
                 links.push(("/prioriteiten", "Prioriteiten"));
                 links.push(("/aanstellingen", "Aanstellingen"));
+                links.push(("/budget", "Budget"));
             }
             links.push(("/gemeenten", "Gemeenten"));
             if role == Role::Admin {

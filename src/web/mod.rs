@@ -8,6 +8,7 @@ pub mod format;
 pub mod forms;
 pub mod layout;
 pub mod middleware;
+pub mod money;
 pub mod spreadsheet;
 pub mod static_files;
 

@@ -133,6 +133,29 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect, Expect)] = &[
     ("POST", "/samenwerkingsovereenkomsten/{agreement}/documenten", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
     ("GET", "/documenten/{document}", ToLogin, Ok, Ok, Ok, Forbidden),
     ("POST", "/documenten/{document}/verwijderen", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
+    // Budgets: pages across Flanders for staff, their forms for admins (an empty form is a 422).
+    // `{year}` is 2023, without an envelope.
+    ("GET", "/budget", ToLogin, Ok, Ok, Forbidden, Forbidden),
+    ("GET", "/budget/export.csv", ToLogin, Ok, Ok, Forbidden, Forbidden),
+    ("GET", "/budget/export.xlsx", ToLogin, Ok, Ok, Forbidden, Forbidden),
+    ("GET", "/budget/enveloppen/2023", ToLogin, Ok, Ok, Forbidden, Forbidden),
+    ("POST", "/budget/enveloppen/2023", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("GET", "/budget/regels", ToLogin, Ok, Ok, Forbidden, Forbidden),
+    ("GET", "/budget/regels/nieuw", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    ("POST", "/budget/regels/nieuw", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("GET", "/budget/2023", ToLogin, Ok, Ok, Forbidden, Forbidden),
+    ("POST", "/budget/2023/toekenningen", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("GET", "/budget/werkloosheid", ToLogin, Ok, Ok, Forbidden, Forbidden),
+    ("POST", "/budget/werkloosheid", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("GET", "/budget/simulatie", ToLogin, Ok, Ok, Forbidden, Forbidden),
+    ("GET", "/budget/simulatie?jaar=2023&envelop=1000000&plafond_zonder=40000", ToLogin, Ok, Ok, Forbidden, Forbidden),
+    // The budget of one werkingsgebied: staff read it, its own regisseur too and reports the
+    // spending (this regisseur is not its regisseur), admins record payments.
+    ("GET", "/werkingsgebieden/{partnership}/budget", ToLogin, Ok, Ok, Forbidden, Forbidden),
+    ("POST", "/werkingsgebieden/{partnership}/budget/betalingen", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("POST", "/werkingsgebieden/{partnership}/budget/uitgaven", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    // Allocations are public open data.
+    ("GET", "/api/v1/allocations?period={period}", Ok, Ok, Ok, Ok, Ok),
     // VDAB assignments.
     ("POST", "/admin/gebruikers/{user}/werkingsgebieden", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
     ("POST", "/admin/gebruikers/{user}/werkingsgebieden/{partnership}/intrekken", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),

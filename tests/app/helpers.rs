@@ -536,6 +536,54 @@ impl TestApp {
         .unwrap()
     }
 
+    /// The envelope of `year`: `euros` (whole euros), with its first history line.
+    pub async fn with_envelope(&self, year: i16, euros: i64) {
+        sqlx::query(
+            "with e as (insert into budget_envelopes (year, amount_cents) values ($1, $2 * 100) returning year, amount_cents) insert into budget_envelope_changes (year, amount_cents, reason) select year, amount_cents, 'test' from e",
+        )
+        .bind(year)
+        .bind(euros)
+        .execute(&self.db)
+        .await
+        .unwrap();
+    }
+
+    /// Fixes the allocation of `partnership` for `year` at `euros`, as the rule computed it
+    /// (no motivation needed), superseding the one in force. The envelope must allow it.
+    pub async fn with_allocation(&self, partnership: i64, year: i16, euros: i64) -> i64 {
+        sqlx::query(
+            "update allocations set superseded_at = now() where partnership_id = $1 and year = $2 and superseded_at is null",
+        )
+        .bind(partnership)
+        .bind(year)
+        .execute(&self.db)
+        .await
+        .unwrap();
+        sqlx::query_scalar(
+            "insert into allocations (partnership_id, year, version, amount_cents, computed_cents) select $1, $2, coalesce(max(version), 0) + 1, $3 * 100, $3 * 100 from allocations where partnership_id = $1 and year = $2 returning allocation_id",
+        )
+        .bind(partnership)
+        .bind(year)
+        .bind(euros)
+        .fetch_one(&self.db)
+        .await
+        .unwrap()
+    }
+
+    /// The unemployment rate of municipality `nis_code` (2019-2024 list) in `year`, in
+    /// hundredths of a percent.
+    pub async fn with_unemployment_rate(&self, nis_code: &str, year: i16, rate_bp: i32) {
+        sqlx::query(
+            "insert into unemployment_rates (vintage, nis_code, year, rate_bp, source) values ('2019-2024', $1, $2, $3, 'test') on conflict (vintage, nis_code, year) do update set rate_bp = excluded.rate_bp",
+        )
+        .bind(nis_code)
+        .bind(year)
+        .bind(rate_bp)
+        .execute(&self.db)
+        .await
+        .unwrap();
+    }
+
     pub fn with_action(&self, partnership: i64) -> NewAction<'_> {
         NewAction {
             app: self,

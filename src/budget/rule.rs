@@ -1,0 +1,770 @@
+//! The allocation rule of the call (DOMAIN.md, "How the subsidy is sized"), as pure functions
+//! over data: a rule version from the database or from the simulator's URL, and the
+//! werkingsgebieden with their members. Every amount comes with the steps that led to it, in
+//! Dutch, because a computed figure nobody can retrace is not one a ministry can publish.
+//!
+//! Money is whole cents (`i64`) throughout; rates are hundredths of a percent.
+
+use serde::{Deserialize, Serialize};
+
+use crate::web::format;
+
+/// Where a population equal to a band's boundary falls. Stored as the enum `band_boundary`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
+#[sqlx(type_name = "band_boundary", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum Boundary {
+    /// "tot en met": 80.000 inhabitants fall in the band that ends at 80.000.
+    LagereSchijf,
+    /// 80.000 inhabitants fall in the band that starts at 80.000.
+    HogereSchijf,
+}
+
+impl Boundary {
+    pub const ALL: [Self; 2] = [Self::LagereSchijf, Self::HogereSchijf];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::LagereSchijf => "lagere_schijf",
+            Self::HogereSchijf => "hogere_schijf",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|b| b.code() == code)
+    }
+
+    /// How the setting reads next to an amount.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::LagereSchijf => "een grenswaarde telt bij de lagere schijf",
+            Self::HogereSchijf => "een grenswaarde telt bij de hogere schijf",
+        }
+    }
+}
+
+/// A band starts at `lower_bound` inhabitants and runs to the next band's lower bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Band {
+    pub lower_bound: i64,
+    pub amount_cents: i64,
+}
+
+/// One version of the rule. `bands` are sorted by lower bound (see [`Rule::new`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub population_year: i16,
+    pub unemployment_year: i16,
+    pub boundary: Boundary,
+    pub min_population_partnership: i64,
+    pub cap_without_centre_city_cents: i64,
+    pub cap_centre_city_extra_cents: i64,
+    bands: Vec<Band>,
+}
+
+impl Rule {
+    pub fn new(
+        population_year: i16,
+        unemployment_year: i16,
+        boundary: Boundary,
+        min_population_partnership: i64,
+        cap_without_centre_city_cents: i64,
+        cap_centre_city_extra_cents: i64,
+        mut bands: Vec<Band>,
+    ) -> Self {
+        bands.sort_by_key(|b| b.lower_bound);
+        bands.dedup_by_key(|b| b.lower_bound);
+        Self {
+            population_year,
+            unemployment_year,
+            boundary,
+            min_population_partnership,
+            cap_without_centre_city_cents,
+            cap_centre_city_extra_cents,
+            bands,
+        }
+    }
+
+    pub fn bands(&self) -> &[Band] {
+        &self.bands
+    }
+
+    /// The band a population falls in; `None` below the lowest band (or without bands).
+    pub fn band_index(&self, population: i64) -> Option<usize> {
+        let first = self.bands.first()?;
+        if population < first.lower_bound {
+            return None;
+        }
+        let started = match self.boundary {
+            // A population equal to a boundary stays in the band below it (the first band
+            // includes its own lower bound).
+            Boundary::LagereSchijf => self
+                .bands
+                .iter()
+                .filter(|b| b.lower_bound < population)
+                .count()
+                .max(1),
+            Boundary::HogereSchijf => self
+                .bands
+                .iter()
+                .filter(|b| b.lower_bound <= population)
+                .count(),
+        };
+        Some(started - 1)
+    }
+
+    /// The band's range in words: `220.000-290.000`, `tot en met 80.000`, `meer dan 500.000`.
+    pub fn band_label(&self, index: usize) -> String {
+        let Some(band) = self.bands.get(index) else {
+            return String::new();
+        };
+        let next = self.bands.get(index + 1).map(|b| b.lower_bound);
+        let lower = format::thousands(band.lower_bound);
+        match (index, next, self.boundary) {
+            (0, Some(upper), Boundary::LagereSchijf) if band.lower_bound == 0 => {
+                format!("tot en met {}", format::thousands(upper))
+            }
+            (0, Some(upper), Boundary::HogereSchijf) if band.lower_bound == 0 => {
+                format!("minder dan {}", format::thousands(upper))
+            }
+            (_, Some(upper), _) => format!("{lower}-{}", format::thousands(upper)),
+            (_, None, Boundary::LagereSchijf) if index > 0 => format!("meer dan {lower}"),
+            (_, None, _) => format!("{lower} of meer"),
+        }
+    }
+}
+
+/// A member municipality as the rule sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub name: String,
+    /// Inhabitants in the rule's population year; `None` when the figure is missing.
+    pub population: Option<i64>,
+    pub centre_city: bool,
+    /// Unemployment rate in the rule's unemployment year, hundredths of a percent.
+    pub unemployment_bp: Option<i64>,
+}
+
+/// A werkingsgebied (or, in the simulator, an imagined one).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Area {
+    pub id: i64,
+    pub name: String,
+    /// Demo data, labelled as such wherever it is shown.
+    pub demo: bool,
+    pub members: Vec<Member>,
+}
+
+impl Area {
+    /// Total inhabitants, or the names of the members whose figure is missing.
+    pub fn population(&self) -> Result<i64, Vec<&str>> {
+        let missing: Vec<&str> = self
+            .members
+            .iter()
+            .filter(|m| m.population.is_none())
+            .map(|m| m.name.as_str())
+            .collect();
+        if missing.is_empty() && !self.members.is_empty() {
+            Ok(self.members.iter().filter_map(|m| m.population).sum())
+        } else {
+            Err(missing)
+        }
+    }
+
+    pub fn has_centre_city(&self) -> bool {
+        self.members.iter().any(|m| m.centre_city)
+    }
+
+    /// The population-weighted average unemployment rate of the members (hundredths of a
+    /// percent, rounded half up), or `None` when a member's rate or population is missing:
+    /// a missing rate is never assumed.
+    pub fn unemployment_bp(&self) -> Option<i64> {
+        let mut weighted: i128 = 0;
+        let mut people: i128 = 0;
+        for m in &self.members {
+            let (population, rate) = (m.population?, m.unemployment_bp?);
+            weighted += i128::from(population) * i128::from(rate);
+            people += i128::from(population);
+        }
+        if people == 0 {
+            return None;
+        }
+        Some(((2 * weighted + people) / (2 * people)) as i64)
+    }
+
+    /// Members without a rate, for the page to name.
+    pub fn missing_rates(&self) -> Vec<&str> {
+        self.members
+            .iter()
+            .filter(|m| m.unemployment_bp.is_none())
+            .map(|m| m.name.as_str())
+            .collect()
+    }
+}
+
+/// What the rule gives one werkingsgebied, with its steps in words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Proposal {
+    /// `None`: not eligible, or not computable (missing population).
+    pub amount_cents: Option<i64>,
+    pub eligible: bool,
+    pub steps: Vec<String>,
+}
+
+impl Proposal {
+    /// The steps as one line: `241.322 inwoners (2020) → schijf 220.000-290.000 → € 100.000;
+    /// zonder centrumstad: plafond € 50.000`.
+    pub fn explanation(&self) -> String {
+        self.steps.join("; ")
+    }
+}
+
+/// 7,35% for 735.
+pub fn rate_label(bp: i64) -> String {
+    format!("{},{:02}%", bp / 100, bp % 100)
+}
+
+/// The rule applied to one werkingsgebied.
+pub fn propose(rule: &Rule, area: &Area) -> Proposal {
+    let year = rule.population_year;
+    let population = match area.population() {
+        Ok(p) => p,
+        Err(missing) => {
+            let who = if missing.is_empty() {
+                "het werkingsgebied heeft geen gemeenten".to_string()
+            } else {
+                format!("bevolking {year} ontbreekt voor {}", missing.join(", "))
+            };
+            return Proposal {
+                amount_cents: None,
+                eligible: true,
+                steps: vec![format!("{who} → geen bedrag te berekenen")],
+            };
+        }
+    };
+    let inhabitants = format!("{} inwoners ({year})", format::thousands(population));
+    let several = area.members.len() > 1;
+    let not_eligible = |why: String| Proposal {
+        amount_cents: None,
+        eligible: false,
+        steps: vec![format!("{inhabitants} → {why} → komt niet in aanmerking")],
+    };
+    if !several && !area.has_centre_city() {
+        return not_eligible("één gemeente die geen centrumstad is".into());
+    }
+    if several && population < rule.min_population_partnership {
+        return not_eligible(format!(
+            "minder dan {} inwoners voor een samenwerkingsverband",
+            format::thousands(rule.min_population_partnership)
+        ));
+    }
+    let Some(index) = rule.band_index(population) else {
+        return not_eligible("onder de laagste schijf".into());
+    };
+    let band_amount = rule.bands[index].amount_cents;
+    let mut steps = vec![format!(
+        "{inhabitants} → schijf {} → {}",
+        rule.band_label(index),
+        format::euro_cents(band_amount)
+    )];
+    let mut amount = band_amount;
+    if !area.has_centre_city() {
+        let cap = rule.cap_without_centre_city_cents;
+        if amount > cap {
+            amount = cap;
+            steps.push(format!(
+                "zonder centrumstad: plafond {}",
+                format::euro_cents(cap)
+            ));
+        }
+    } else if several {
+        // With two centre cities (not seen in practice) the larger amount alone counts.
+        let alone = area
+            .members
+            .iter()
+            .filter(|m| m.centre_city)
+            .filter_map(|m| {
+                let p = m.population?;
+                let band = rule.band_index(p).unwrap_or(0);
+                Some((m, p, rule.bands[band].amount_cents))
+            })
+            .max_by_key(|(_, _, amount)| *amount);
+        if let Some((city, city_population, alone_amount)) = alone {
+            let cap = alone_amount + rule.cap_centre_city_extra_cents;
+            if amount > cap {
+                amount = cap;
+                steps.push(format!(
+                    "centrumstad {} alleen ({} inwoners) kreeg {}: plafond {} + {} = {}",
+                    city.name,
+                    format::thousands(city_population),
+                    format::euro_cents(alone_amount),
+                    format::euro_cents(alone_amount),
+                    format::euro_cents(rule.cap_centre_city_extra_cents),
+                    format::euro_cents(cap)
+                ));
+            }
+        }
+    } else {
+        steps.push("centrumstad alleen".into());
+    }
+    Proposal {
+        amount_cents: Some(amount),
+        eligible: true,
+        steps,
+    }
+}
+
+/// Where a werkingsgebied stands after the envelope is shared out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Funding {
+    /// Gets its amount.
+    Funded,
+    /// Eligible, but the envelope ran out before its turn; the words say why.
+    Outside(String),
+    NotEligible,
+    /// No amount could be computed (missing population).
+    Unknown,
+}
+
+/// One werkingsgebied's line in a distribution.
+#[derive(Clone, Debug)]
+pub struct Line {
+    pub area: Area,
+    pub proposal: Proposal,
+    pub unemployment_bp: Option<i64>,
+    /// 1-based place in the ranking; only when the envelope is short.
+    pub rank: Option<usize>,
+    pub funding: Funding,
+}
+
+impl Line {
+    /// What it gets from the envelope: its amount when funded, else nothing.
+    pub fn funded_cents(&self) -> i64 {
+        match self.funding {
+            Funding::Funded => self.proposal.amount_cents.unwrap_or(0),
+            _ => 0,
+        }
+    }
+}
+
+/// The rule applied to every werkingsgebied of a year, against that year's envelope.
+#[derive(Clone, Debug)]
+pub struct Distribution {
+    /// In the areas' order when the envelope suffices, in ranking order when it is short.
+    pub lines: Vec<Line>,
+    /// The sum of every computed amount: what the rule asks for.
+    pub proposed_cents: i64,
+    /// The sum of what the funded ones get.
+    pub funded_cents: i64,
+    pub envelope_cents: Option<i64>,
+    /// Whether the ranking had to be applied.
+    pub short: bool,
+    /// Names of the werkingsgebieden whose place in the ranking rests on a missing rate.
+    pub ranked_without_rate: Vec<String>,
+}
+
+impl Distribution {
+    /// Envelope minus what the rule asks for: positive is money the rule leaves unused.
+    pub fn gap_cents(&self) -> Option<i64> {
+        self.envelope_cents.map(|e| e - self.proposed_cents)
+    }
+}
+
+/// Applies the rule to every area and, when the envelope cannot pay all that the rule asks for,
+/// the published ranking: werkingsgebieden with a centrumstad first, then the others by their
+/// average unemployment rate, highest first. Areas are served strictly in that order: once one
+/// does not fit, it and everyone after it fall outside (skipping ahead to a smaller amount
+/// would break the order the call prescribes). A missing rate ranks last, and is named.
+pub fn distribute(rule: &Rule, areas: Vec<Area>, envelope_cents: Option<i64>) -> Distribution {
+    let mut lines: Vec<Line> = areas
+        .into_iter()
+        .map(|area| {
+            let proposal = propose(rule, &area);
+            let funding = match (proposal.eligible, proposal.amount_cents) {
+                (false, _) => Funding::NotEligible,
+                (true, None) => Funding::Unknown,
+                (true, Some(_)) => Funding::Funded,
+            };
+            Line {
+                unemployment_bp: area.unemployment_bp(),
+                area,
+                proposal,
+                rank: None,
+                funding,
+            }
+        })
+        .collect();
+    let proposed_cents: i64 = lines.iter().filter_map(|l| l.proposal.amount_cents).sum();
+    let short = envelope_cents.is_some_and(|e| proposed_cents > e);
+    let mut ranked_without_rate = Vec::new();
+    if let (true, Some(envelope)) = (short, envelope_cents) {
+        lines.sort_by(|a, b| {
+            let key = |l: &Line| {
+                (
+                    l.funding != Funding::Funded,
+                    !l.area.has_centre_city(),
+                    std::cmp::Reverse(l.unemployment_bp.map_or(i64::MIN, |r| r)),
+                )
+            };
+            key(a)
+                .cmp(&key(b))
+                .then_with(|| a.area.name.cmp(&b.area.name))
+        });
+        let mut remaining = envelope;
+        let mut ran_out: Option<usize> = None;
+        for (i, line) in lines.iter_mut().enumerate() {
+            if line.funding != Funding::Funded {
+                continue;
+            }
+            let rank = i + 1;
+            line.rank = Some(rank);
+            if line.unemployment_bp.is_none() && !line.area.has_centre_city() {
+                ranked_without_rate.push(line.area.name.clone());
+            }
+            let amount = line.proposal.amount_cents.unwrap_or(0);
+            match ran_out {
+                None if amount <= remaining => remaining -= amount,
+                None => {
+                    ran_out = Some(rank);
+                    line.funding = Funding::Outside(format!(
+                        "rang {rank}: na de vorige blijft {} over, te weinig voor {}",
+                        format::euro_cents(remaining),
+                        format::euro_cents(amount)
+                    ));
+                }
+                Some(first) => {
+                    line.funding = Funding::Outside(format!(
+                        "rang {rank}: het budget is op vanaf rang {first}"
+                    ));
+                }
+            }
+        }
+    }
+    let funded_cents = lines.iter().map(Line::funded_cents).sum();
+    Distribution {
+        lines,
+        proposed_cents,
+        funded_cents,
+        envelope_cents,
+        short,
+        ranked_without_rate,
+    }
+}
+
+/// The 2020-2025 rule as DOMAIN.md gives it, for tests.
+#[cfg(test)]
+pub fn published_2020() -> Rule {
+    let bands = [
+        (0, 25_000),
+        (80_000, 50_000),
+        (150_000, 75_000),
+        (220_000, 100_000),
+        (290_000, 125_000),
+        (360_000, 150_000),
+        (430_000, 175_000),
+        (500_000, 200_000),
+    ]
+    .into_iter()
+    .map(|(lower_bound, euros)| Band {
+        lower_bound,
+        amount_cents: euros * 100,
+    })
+    .collect();
+    Rule::new(
+        2020,
+        2020,
+        Boundary::LagereSchijf,
+        60_000,
+        5_000_000,
+        5_000_000,
+        bands,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(name: &str, population: i64, centre_city: bool, rate: Option<i64>) -> Member {
+        Member {
+            name: name.into(),
+            population: Some(population),
+            centre_city,
+            unemployment_bp: rate,
+        }
+    }
+
+    /// A partnership of two ordinary municipalities sharing `population`.
+    fn plain(name: &str, population: i64, rate: Option<i64>) -> Area {
+        Area {
+            id: 0,
+            demo: false,
+            name: name.into(),
+            members: vec![
+                member("A", population / 2, false, rate),
+                member("B", population - population / 2, false, rate),
+            ],
+        }
+    }
+
+    fn centre_city_alone(population: i64) -> Area {
+        Area {
+            id: 0,
+            demo: false,
+            name: "Stad".into(),
+            members: vec![member("Stad", population, true, None)],
+        }
+    }
+
+    fn with_centre_city(city: i64, others: i64) -> Area {
+        Area {
+            id: 0,
+            demo: false,
+            name: "Regio".into(),
+            members: vec![
+                member("Stad", city, true, None),
+                member("Rand", others, false, None),
+            ],
+        }
+    }
+
+    fn euros(area: &Area, rule: &Rule) -> Option<i64> {
+        propose(rule, area).amount_cents.map(|c| c / 100)
+    }
+
+    /// Every band edge, centrumstad alone (no cap applies): the boundary value stays in the
+    /// lower band, one inhabitant more moves up.
+    #[test]
+    fn every_band_edge_with_boundaries_in_the_lower_band() {
+        let rule = published_2020();
+        let cases = [
+            (1, 25_000),
+            (80_000, 25_000),
+            (80_001, 50_000),
+            (150_000, 50_000),
+            (150_001, 75_000),
+            (220_000, 75_000),
+            (220_001, 100_000),
+            (290_000, 100_000),
+            (290_001, 125_000),
+            (360_000, 125_000),
+            (360_001, 150_000),
+            (430_000, 150_000),
+            (430_001, 175_000),
+            (500_000, 175_000),
+            (500_001, 200_000),
+            (2_000_000, 200_000),
+        ];
+        for (population, expected) in cases {
+            assert_eq!(
+                euros(&centre_city_alone(population), &rule),
+                Some(expected),
+                "{population} inhabitants"
+            );
+        }
+    }
+
+    #[test]
+    fn with_boundaries_in_the_higher_band_the_edge_moves_up() {
+        let mut rule = published_2020();
+        rule.boundary = Boundary::HogereSchijf;
+        let cases = [
+            (79_999, 25_000),
+            (80_000, 50_000),
+            (149_999, 50_000),
+            (150_000, 75_000),
+            (499_999, 175_000),
+            (500_000, 200_000),
+        ];
+        for (population, expected) in cases {
+            assert_eq!(
+                euros(&centre_city_alone(population), &rule),
+                Some(expected),
+                "{population} inhabitants"
+            );
+        }
+    }
+
+    #[test]
+    fn band_labels_say_where_the_boundary_falls() {
+        let mut rule = published_2020();
+        assert_eq!(rule.band_label(0), "tot en met 80.000");
+        assert_eq!(rule.band_label(3), "220.000-290.000");
+        assert_eq!(rule.band_label(7), "meer dan 500.000");
+        rule.boundary = Boundary::HogereSchijf;
+        assert_eq!(rule.band_label(0), "minder dan 80.000");
+        assert_eq!(rule.band_label(7), "500.000 of meer");
+    }
+
+    #[test]
+    fn without_a_centre_city_the_cap_is_50_000() {
+        let rule = published_2020();
+        let proposal = propose(&rule, &plain("Regio", 241_322, None));
+        assert_eq!(proposal.amount_cents, Some(5_000_000));
+        assert_eq!(
+            proposal.explanation(),
+            "241.322 inwoners (2020) → schijf 220.000-290.000 → € 100.000; \
+             zonder centrumstad: plafond € 50.000"
+        );
+        // Below the cap nothing is capped.
+        assert_eq!(euros(&plain("Klein", 60_000, None), &rule), Some(25_000));
+        assert_eq!(euros(&plain("Midden", 100_000, None), &rule), Some(50_000));
+    }
+
+    #[test]
+    fn a_partnership_needs_60_000_inhabitants_and_one_ordinary_municipality_is_not_eligible() {
+        let rule = published_2020();
+        let small = propose(&rule, &plain("Klein", 59_999, None));
+        assert!(!small.eligible);
+        assert_eq!(small.amount_cents, None);
+        assert!(small.explanation().contains("minder dan 60.000"));
+        let alone = Area {
+            id: 0,
+            demo: false,
+            name: "Gemeente".into(),
+            members: vec![member("Gemeente", 90_000, false, None)],
+        };
+        assert!(!propose(&rule, &alone).eligible);
+        // A centre city alone has no minimum.
+        assert_eq!(euros(&centre_city_alone(35_000), &rule), Some(25_000));
+    }
+
+    #[test]
+    fn a_centre_city_inside_a_partnership_brings_at_most_50_000_more_than_alone() {
+        let rule = published_2020();
+        // City of 86.000 alone: 50.000. With 214.000 more: 300.000 -> 125.000, capped at 100.000.
+        let capped = propose(&rule, &with_centre_city(86_000, 214_000));
+        assert_eq!(capped.amount_cents, Some(10_000_000));
+        assert!(
+            capped
+                .explanation()
+                .contains("plafond € 50.000 + € 50.000 = € 100.000")
+        );
+        // City of 86.000 with 50.000 more: 136.000 -> 50.000, under the cap of 100.000.
+        assert_eq!(
+            euros(&with_centre_city(86_000, 50_000), &rule),
+            Some(50_000)
+        );
+        // City of 260.000 alone: 100.000; with 250.000 more: 510.000 -> 200.000, capped 150.000.
+        assert_eq!(
+            euros(&with_centre_city(260_000, 250_000), &rule),
+            Some(150_000)
+        );
+        // No 50.000 cap for partnerships with a centre city.
+        assert_eq!(
+            euros(&with_centre_city(150_000, 100_000), &rule),
+            Some(100_000)
+        );
+    }
+
+    #[test]
+    fn a_missing_population_gives_no_amount_and_names_the_municipality() {
+        let rule = published_2020();
+        let mut area = plain("Regio", 100_000, None);
+        area.members[1].population = None;
+        let proposal = propose(&rule, &area);
+        assert_eq!(proposal.amount_cents, None);
+        assert!(proposal.eligible);
+        assert!(
+            proposal
+                .explanation()
+                .contains("bevolking 2020 ontbreekt voor B")
+        );
+    }
+
+    #[test]
+    fn the_average_unemployment_rate_is_weighted_by_population() {
+        let area = Area {
+            id: 0,
+            demo: false,
+            name: "Regio".into(),
+            members: vec![
+                member("Groot", 300_000, false, Some(1000)),
+                member("Klein", 100_000, false, Some(200)),
+            ],
+        };
+        // (300.000 x 10,00% + 100.000 x 2,00%) / 400.000 = 8,00%.
+        assert_eq!(area.unemployment_bp(), Some(800));
+        let mut missing = area.clone();
+        missing.members[1].unemployment_bp = None;
+        assert_eq!(missing.unemployment_bp(), None);
+        assert_eq!(missing.missing_rates(), vec!["Klein"]);
+        assert_eq!(rate_label(735), "7,35%");
+    }
+
+    #[test]
+    fn an_envelope_that_suffices_funds_everyone_without_ranking() {
+        let rule = published_2020();
+        let areas = vec![
+            plain("A", 100_000, None),
+            centre_city_alone(300_000),
+            plain("Te klein", 50_000, None),
+        ];
+        let d = distribute(&rule, areas, Some(20_000_000));
+        assert!(!d.short);
+        assert_eq!(d.proposed_cents, 5_000_000 + 12_500_000);
+        assert_eq!(d.funded_cents, d.proposed_cents);
+        assert_eq!(d.gap_cents(), Some(2_500_000));
+        assert!(d.lines.iter().all(|l| l.rank.is_none()));
+        assert_eq!(d.lines[2].funding, Funding::NotEligible);
+    }
+
+    /// Envelope 125.000: the centre city's partnership (220.000 inhabitants, 75.000) first, then
+    /// the highest unemployment rate (50.000); nothing is left for the rest.
+    #[test]
+    fn a_short_envelope_serves_centre_cities_first_then_the_highest_unemployment() {
+        let rule = published_2020();
+        let areas = vec![
+            plain("Laag", 100_000, Some(400)),
+            plain("Hoog", 100_000, Some(900)),
+            plain("Onbekend", 100_000, None),
+            with_centre_city(150_000, 70_000),
+        ];
+        let d = distribute(&rule, areas, Some(12_500_000));
+        assert!(d.short);
+        let order: Vec<(&str, Option<usize>)> = d
+            .lines
+            .iter()
+            .map(|l| (l.area.name.as_str(), l.rank))
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                ("Regio", Some(1)),
+                ("Hoog", Some(2)),
+                ("Laag", Some(3)),
+                ("Onbekend", Some(4)),
+            ]
+        );
+        assert_eq!(d.lines[0].funding, Funding::Funded);
+        assert_eq!(d.lines[1].funding, Funding::Funded);
+        assert_eq!(
+            d.lines[2].funding,
+            Funding::Outside(
+                "rang 3: na de vorige blijft € 0 over, te weinig voor € 50.000".into()
+            )
+        );
+        assert_eq!(
+            d.lines[3].funding,
+            Funding::Outside("rang 4: het budget is op vanaf rang 3".into())
+        );
+        assert_eq!(d.funded_cents, 12_500_000);
+        assert_eq!(d.ranked_without_rate, vec!["Onbekend".to_string()]);
+    }
+
+    /// Strict order: a later, smaller amount that would still fit does not jump the queue.
+    #[test]
+    fn the_ranking_is_served_strictly_in_order() {
+        let rule = published_2020();
+        let areas = vec![
+            centre_city_alone(600_000),         // 200.000
+            plain("Eerst", 100_000, Some(900)), // 50.000
+            plain("Klein", 70_000, Some(100)),  // 25.000
+        ];
+        let d = distribute(&rule, areas, Some(22_600_000));
+        assert_eq!(d.lines[1].area.name, "Eerst");
+        assert!(matches!(d.lines[1].funding, Funding::Outside(_)));
+        assert!(matches!(d.lines[2].funding, Funding::Outside(_)));
+        assert_eq!(d.funded_cents, 20_000_000);
+    }
+}
