@@ -9,12 +9,14 @@
 //! follow from the real population figures; they are not tuned.
 //!
 //! Loaded on the first start of the embedded default database, or with `regie demo load`;
-//! never when real werkingsgebieden exist. The VDAB agreements of [`agreements`] come with it,
-//! and a demo loaded before they existed gets them on the next load.
+//! never when real werkingsgebieden exist. The VDAB agreements of [`agreements`] and the
+//! budget figures of [`budget`] come with it, and a demo loaded before they existed gets them
+//! on the next load.
 
 pub mod actions;
 pub mod agreement_plan;
 pub mod agreements;
+pub mod budget;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -319,10 +321,11 @@ pub async fn load(db: &PgPool) -> anyhow::Result<bool> {
     .fetch_one(&mut *tx)
     .await?;
     if blocked {
-        // A demo loaded before agreements existed gets its agreements now, once.
-        let added = agreements::add_missing(&mut tx).await?;
+        // A demo loaded before agreements or budgets existed gets them now, once.
+        let agreements_added = agreements::add_missing(&mut tx).await?;
+        let budget_added = budget::add_missing(&mut tx).await?;
         tx.commit().await?;
-        return Ok(added);
+        return Ok(agreements_added || budget_added);
     }
     let all = periods::list(&mut *tx).await?;
     let find = |name: &str| {
@@ -409,6 +412,8 @@ pub async fn load(db: &PgPool) -> anyhow::Result<bool> {
     actions::generate(&mut tx, &created[1], 2023, 2025, 2, "demo").await?;
     // VDAB agreements for 2023-2025 in a realistic spread of statuses; some areas have none.
     let agreement_count = agreements::generate(&mut tx, &created[1]).await?;
+    // The real envelopes 2020-2025 with their sources, and demo allocations by the rule.
+    let budget = budget::generate(&mut tx).await?;
 
     sqlx::query!(
         "insert into seed_runs (name, content_sha256) values ($1, 'demo v1')",
@@ -421,6 +426,7 @@ pub async fn load(db: &PgPool) -> anyhow::Result<bool> {
             "werkingsgebieden_2020": plan.in_2020.len(),
             "werkingsgebieden_2023": plan.in_2023.len(),
             "samenwerkingsovereenkomsten": agreement_count,
+            "budget": budget.details(),
         }))
         .record(&mut *tx, &crate::web::RequestContext::default())
         .await?;
