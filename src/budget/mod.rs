@@ -21,9 +21,11 @@ pub mod db;
 mod envelopes;
 mod overview;
 mod partnership;
+mod payments;
 pub mod rule;
 mod rules;
 mod simulation;
+mod spending;
 mod unemployment;
 mod year;
 

@@ -25,8 +25,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/coverage", get(coverage))
 }
 
+/// A policy period as every open-data answer names it.
 #[derive(Serialize)]
-struct ApiPeriod {
+pub(crate) struct ApiPeriod {
     id: i64,
     name: String,
     starts_on: String,
@@ -49,11 +50,12 @@ impl From<&Period> for ApiPeriod {
 }
 
 /// Open data may be cached by anyone for five minutes.
-fn public_json(body: impl Serialize) -> Response {
+pub(crate) fn public_json(body: impl Serialize) -> Response {
     ([(header::CACHE_CONTROL, "public, max-age=300")], Json(body)).into_response()
 }
 
-fn api_error(status: StatusCode, message: &str) -> Response {
+/// A JSON error that nobody caches.
+pub(crate) fn api_error(status: StatusCode, message: &str) -> Response {
     (
         status,
         [(header::CACHE_CONTROL, "no-store")],

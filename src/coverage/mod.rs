@@ -7,7 +7,7 @@
 //! `GET /dekking/simulatie?periode=&sim=1&gedekt=..` (ministry staff and admins),
 //! `GET /api/v1/periods`, `GET /api/v1/coverage?period=&year=` (public, read-only, cacheable).
 
-mod api;
+pub(crate) mod api;
 pub mod compute;
 mod db;
 pub mod map;

@@ -214,6 +214,8 @@ struct PartnershipPage {
     is_admin: bool,
     is_staff: bool,
     may_edit_contact: bool,
+    /// Links to the werkingsgebied's budget page for who may read it.
+    may_read_budget: bool,
     matrix: crate::actions::matrix::PartnershipMatrix,
     action_count: i64,
     agreements: crate::agreements::overview::PartnershipSection,
@@ -315,6 +317,9 @@ async fn show(
         is_admin: role == Role::Admin,
         is_staff: role != Role::Regisseur,
         may_edit_contact: db::may_edit_contact(&state.db, &signed_in.user, id).await?,
+        may_read_budget: crate::budget::access::of(&state.db, &signed_in.user, id)
+            .await?
+            .read,
         period,
         p,
     })
