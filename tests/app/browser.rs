@@ -555,3 +555,97 @@ async fn a_regisseur_uploads_the_signed_agreement_and_ministry_staff_download_th
             .starts_with("attachment")
     );
 }
+
+#[tokio::test]
+async fn an_admin_overrides_an_allocation_and_cannot_exceed_the_envelope() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::new().await;
+    // Antwerpen alone: € 200.000 by the rule; Gent alone: € 100.000.
+    let antwerpen = app
+        .with_partnership("Regio Antwerpen")
+        .members(&["11002"])
+        .await;
+    let gent = app.with_partnership("Regio Gent").members(&["44021"]).await;
+    app.with_envelope(2023, 3_000_000).await;
+    app.with_user(Role::Admin)
+        .email("budget@vlaanderen.be")
+        .name("Bea Budget")
+        .await;
+    let base = serve(&app).await;
+    let c = browser.client();
+
+    c.goto(&format!("{base}/login")).await.unwrap();
+    browser.fill("#email", "budget@vlaanderen.be").await;
+    browser.fill("#password", PASSWORD).await;
+    browser
+        .click("form[action='/login'] button[type=submit]")
+        .await;
+    browser.wait_for_text("h1", "Welkom").await;
+
+    c.goto(&format!("{base}/budget/2023")).await.unwrap();
+    browser.wait_for_text("h1", "Budget 2023").await;
+    browser
+        .wait_for_text("#voorstel-tabel", "263.927 inwoners (2020)")
+        .await;
+    browser.fill(&format!("#bedrag_{gent}"), "90.000").await;
+    browser
+        .fill(&format!("#motivatie_{gent}"), "Kleinere ploeg dan gepland")
+        .await;
+    browser.click("form#toekenningen button[type=submit]").await;
+    browser
+        .wait_for_text(
+            "main",
+            "Toekenningen voor 2023 bewaard (2 werkingsgebieden).",
+        )
+        .await;
+    let row = browser
+        .wait_for_text(&format!("#werkingsgebied-{gent}"), "€ 90.000,00")
+        .await;
+    assert!(row.contains("Kleinere ploeg dan gepland"), "{row}");
+    assert_eq!(browser.path().await, "/budget/2023");
+
+    // 2.950.000 + 90.000 is more than the envelope: refused, nothing saved, input kept.
+    browser
+        .fill(&format!("#bedrag_{antwerpen}"), "2.950.000")
+        .await;
+    browser
+        .fill(&format!("#motivatie_{antwerpen}"), "Extra voor de stad")
+        .await;
+    browser.click("form#toekenningen button[type=submit]").await;
+    browser
+        .wait_for_text(
+            ".error-summary",
+            "De toekenningen voor 2023 komen samen op € 3.040.000,00, meer dan het budget van € 3.000.000,00. Er is niets opgeslagen.",
+        )
+        .await;
+    let kept = c
+        .find(Locator::Css(&format!("#bedrag_{antwerpen}")))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("2.950.000"));
+    let motivation = c
+        .find(Locator::Css(&format!("#motivatie_{antwerpen}")))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(motivation.as_deref(), Some("Extra voor de stad"));
+    browser
+        .wait_for_text(&format!("#werkingsgebied-{antwerpen}"), "€ 200.000,00")
+        .await;
+    browser.close().await;
+
+    let in_force: i64 = sqlx::query_scalar(
+        "select sum(amount_cents)::bigint from allocations where year = 2023 and superseded_at is null",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(in_force, 29_000_000);
+}
