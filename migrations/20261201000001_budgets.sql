@@ -1,7 +1,8 @@
 -- Budgets: the programme's envelope per year with the history of every change, the allocation
 -- rule as data (one version per span of years), unemployment rates per municipality, the fixed
 -- allocations per werkingsgebied and year (versioned), payments and reported spending.
--- Money is whole cents in bigint everywhere; nothing here is floating point.
+-- Money is whole cents in bigint everywhere; nothing here is floating point. No amount exceeds
+-- one billion euro (10^11 cents): more is a typing error, and sums stay far from overflowing.
 
 -- The programme's total for one year. `version` guards against two admins editing at once.
 create table budget_envelopes (
@@ -10,7 +11,7 @@ create table budget_envelopes (
     version      integer     not null default 1,
     updated_at   timestamptz not null default now(),
     constraint budget_envelopes_year check (year between 2000 and 2100),
-    constraint budget_envelopes_amount check (amount_cents >= 0)
+    constraint budget_envelopes_amount check (amount_cents between 0 and 100000000000)
 );
 
 -- Every change of an envelope, append-only: the amount before and after, when it was decided,
@@ -27,7 +28,8 @@ create table budget_envelope_changes (
     source              text        not null default '',
     changed_by          bigint      references users (user_id),
     changed_at          timestamptz not null default now(),
-    constraint budget_envelope_changes_amount check (amount_cents >= 0),
+    constraint budget_envelope_changes_amount check (amount_cents between 0 and 100000000000),
+    constraint budget_envelope_changes_stated check (stated_change_cents between -100000000000 and 100000000000),
     constraint budget_envelope_changes_reason check (char_length(btrim(reason)) between 1 and 2000),
     constraint budget_envelope_changes_source check (char_length(source) <= 2000)
 );
@@ -39,8 +41,9 @@ create index budget_envelope_changes_year_idx on budget_envelope_changes (year, 
 create type band_boundary as enum ('lagere_schijf', 'hogere_schijf');
 
 -- One version of the allocation rule. It applies from `first_year` to `last_year`; where two
--- versions cover a year, the one that starts later wins (a revision halfway a cycle). Versions
--- are never edited: a change is a new version, so fixed allocations keep the rule they used.
+-- versions cover a year, the one that starts later wins (a revision halfway a cycle), and of two
+-- that start in the same year the later one (a correction). Versions are never edited: a change
+-- is a new version, so fixed allocations keep the rule they used.
 create table allocation_rules (
     rule_id                       bigint generated always as identity primary key,
     name                          text          not null,
@@ -61,13 +64,13 @@ create table allocation_rules (
     note                          text          not null default '',
     created_by                    bigint        references users (user_id),
     created_at                    timestamptz   not null default now(),
-    constraint allocation_rules_first_year_key unique (first_year),
     constraint allocation_rules_name_length check (char_length(btrim(name)) between 1 and 200),
     constraint allocation_rules_years check (first_year between 2000 and 2100 and last_year between first_year and 2100),
     constraint allocation_rules_population_year check (population_year between 1990 and 2100),
     constraint allocation_rules_unemployment_year check (unemployment_year between 1990 and 2100),
     constraint allocation_rules_minimum check (min_population_partnership >= 0),
-    constraint allocation_rules_caps check (cap_without_centre_city_cents >= 0 and cap_centre_city_extra_cents >= 0),
+    constraint allocation_rules_caps check (cap_without_centre_city_cents between 0 and 100000000000
+                                            and cap_centre_city_extra_cents between 0 and 100000000000),
     constraint allocation_rules_source_length check (char_length(source) <= 2000 and char_length(note) <= 2000)
 );
 
@@ -78,7 +81,7 @@ create table allocation_rule_bands (
     amount_cents bigint  not null,
     primary key (rule_id, lower_bound),
     constraint allocation_rule_bands_lower_bound check (lower_bound >= 0),
-    constraint allocation_rule_bands_amount check (amount_cents >= 0)
+    constraint allocation_rule_bands_amount check (amount_cents between 0 and 100000000000)
 );
 
 -- The rule of the 2020-2025 call, as the department's page "Subsidie voor regierol lokale
@@ -152,9 +155,10 @@ create table allocations (
     superseded_at  timestamptz,
     is_demo        boolean     not null default false,
     constraint allocations_version_key unique (partnership_id, year, version),
-    constraint allocations_amount check (amount_cents >= 0),
+    constraint allocations_amount check (amount_cents between 0 and 100000000000),
     constraint allocations_override_motivated
-        check (amount_cents = computed_cents or char_length(btrim(motivation)) > 0),
+        check ((computed_cents is not null and amount_cents = computed_cents)
+               or char_length(btrim(motivation)) > 0),
     constraint allocations_motivation_length check (char_length(motivation) <= 2000)
 );
 
@@ -225,7 +229,7 @@ create table payments (
     recorded_at    timestamptz  not null default now(),
     is_demo        boolean      not null default false,
     constraint payments_year check (year between 2000 and 2100),
-    constraint payments_amount check (amount_cents > 0),
+    constraint payments_amount check (amount_cents between 1 and 100000000000),
     constraint payments_paid_on check (paid_on between '2000-01-01' and '2100-12-31'),
     constraint payments_note_length check (char_length(note) <= 2000)
 );
@@ -249,7 +253,8 @@ create table spending_reports (
     reported_at     timestamptz not null default now(),
     is_demo         boolean     not null default false,
     primary key (partnership_id, year),
-    constraint spending_reports_amounts check (staff_cents >= 0 and operating_cents >= 0 and actions_cents >= 0),
+    constraint spending_reports_amounts check (staff_cents between 0 and 100000000000 and operating_cents between 0 and 100000000000
+                                               and actions_cents between 0 and 100000000000),
     constraint spending_reports_note_length check (char_length(note) <= 2000)
 );
 

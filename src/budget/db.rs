@@ -134,12 +134,13 @@ pub async fn rules(db: impl PgExecutor<'_>) -> Result<Vec<RuleVersion>> {
 }
 
 /// The version that applies to `year`: of those covering it, the one that starts latest (a
-/// revision halfway a cycle overrides the cycle's rule from its first year on).
+/// revision halfway a cycle overrides the cycle's rule from its first year on), and of two that
+/// start in the same year the one added last (a correction: versions are never edited).
 pub fn rule_for(rules: &[RuleVersion], year: i16) -> Option<&RuleVersion> {
     rules
         .iter()
         .filter(|r| r.covers(year))
-        .max_by_key(|r| r.first_year)
+        .max_by_key(|r| (r.first_year, r.rule_id))
 }
 
 /// The werkingsgebieden of `period` as `rule` sees them: members with their population in the

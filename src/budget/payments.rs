@@ -20,7 +20,7 @@ use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::flash::{self, FlashKind};
 use crate::web::forms::{self, FieldError, FieldErrors};
-use crate::web::money::parse_euro;
+use crate::web::money::{MAX_CENTS, parse_euro_unbounded};
 use crate::web::{format, render_with_status};
 
 pub fn router() -> Router<AppState> {
@@ -29,10 +29,6 @@ pub fn router() -> Router<AppState> {
 
 /// The longest note on a payment or a spending report (the database checks the same).
 pub(super) const MAX_NOTE: usize = 2000;
-
-/// A larger amount is a typing error (the whole programme is a few million euro a year); the
-/// bound also keeps every sum of amounts far from overflowing.
-pub(super) const MAX_AMOUNT_CENTS: i64 = 100_000_000_000;
 
 /// Stored as the PostgreSQL enum `payment_kind`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
@@ -129,12 +125,12 @@ pub(super) fn amount(
     } else if value.starts_with('-') {
         format!("{} kan niet negatief zijn.", capitalised(label))
     } else {
-        match parse_euro(value) {
-            Some(cents) if cents > MAX_AMOUNT_CENTS => {
+        match parse_euro_unbounded(value) {
+            Some(cents) if cents > MAX_CENTS => {
                 format!(
                     "{} is te groot (hoogstens {}).",
                     capitalised(label),
-                    format::euro(MAX_AMOUNT_CENTS)
+                    format::euro(MAX_CENTS)
                 )
             }
             Some(0) if positive => format!("{} moet groter dan nul zijn.", capitalised(label)),

@@ -26,7 +26,7 @@ use crate::web::extract::Form;
 use crate::web::flash::{self, FlashKind};
 use crate::web::forms::{self, Choice, FieldError, FieldErrors};
 use crate::web::layout::Layout;
-use crate::web::money::parse_euro;
+use crate::web::money::{input_euro, parse_euro};
 use crate::web::{format, render, render_with_status};
 
 const MAX_TEXT: usize = 2000;
@@ -186,8 +186,8 @@ impl RuleForm {
             werkloosheidsjaar: rule.unemployment_year.to_string(),
             grenswaarde: rule.boundary.code().into(),
             minimum: format::thousands(rule.min_population_partnership),
-            plafond_zonder: euro_input(rule.cap_without_centre_city_cents),
-            plafond_extra: euro_input(rule.cap_centre_city_extra_cents),
+            plafond_zonder: input_euro(rule.cap_without_centre_city_cents),
+            plafond_extra: input_euro(rule.cap_centre_city_extra_cents),
             bron: v.source.clone(),
             toelichting: v.note.clone(),
             schijven: rule
@@ -197,21 +197,12 @@ impl RuleForm {
                     format!(
                         "{};{}",
                         format::thousands(b.lower_bound),
-                        euro_input(b.amount_cents)
+                        input_euro(b.amount_cents)
                     )
                 })
                 .collect::<Vec<_>>()
                 .join("\n"),
         }
-    }
-}
-
-/// An amount as the form shows it and [`parse_euro`] reads it: `50.000`, `1.234,50`.
-fn euro_input(cents: i64) -> String {
-    let euros = format::thousands(cents / 100);
-    match cents % 100 {
-        0 => euros,
-        rest => format!("{euros},{:02}", rest.abs()),
     }
 }
 
@@ -498,14 +489,14 @@ fn validate(
     (valid, errors, band_errors)
 }
 
-/// What the named constraints of `allocation_rules` mean on the form.
+/// What the named constraints of `allocation_rules` mean on the form (the form checks the same
+/// first; these stay as the last word). A version may start in the same year as an earlier one:
+/// it then corrects it for the years both cover.
 const CONSTRAINT_ERRORS: &[(&str, FieldError)] = &[(
-    "allocation_rules_first_year_key",
+    "allocation_rules_years",
     FieldError {
-        field: "eerste_jaar",
-        message: "Er bestaat al een versie van de verdeelregel die in dit jaar begint. Een versie \
-                  wordt nooit gewijzigd: kies een ander eerste jaar (een herziening begint in het \
-                  jaar waarin ze ingaat).",
+        field: "laatste_jaar",
+        message: "Het laatste jaar valt voor het eerste jaar, of buiten 2000-2100.",
     },
 )];
 
@@ -718,8 +709,8 @@ mod tests {
             werkloosheidsjaar: "2024".into(),
             grenswaarde: "hogere_schijf".into(),
             minimum: "60.000".into(),
-            plafond_zonder: euro_input(5_000_000),
-            plafond_extra: euro_input(5_000_050),
+            plafond_zonder: input_euro(5_000_000),
+            plafond_extra: input_euro(5_000_050),
             schijven: "0;25.000".into(),
             ..RuleForm::default()
         };

@@ -28,7 +28,7 @@ use crate::auth::StaffOnly;
 use crate::error::{AppError, Result};
 use crate::periods;
 use crate::state::AppState;
-use crate::web::money::parse_euro;
+use crate::web::money::{input_euro, parse_euro};
 use crate::web::{format, render};
 
 pub fn router() -> Router<AppState> {
@@ -41,9 +41,6 @@ const BAND_ROWS: usize = 10;
 const MAX_BANDS: usize = 30;
 /// How many imagined werkingsgebieden the form offers.
 const IMAGINED: usize = 3;
-/// Amounts above one billion euro are typing errors; the bound also keeps every sum far from
-/// overflowing `i64`.
-const MAX_CENTS: i64 = 100_000_000_000;
 /// More inhabitants than this are typing errors (Flanders has fewer than seven million).
 const MAX_INHABITANTS: i64 = 100_000_000;
 const MAX_NAME: usize = 100;
@@ -158,18 +155,9 @@ impl Scenario {
     }
 }
 
-/// An amount as the form shows it: `2.225.000` or `2.225.000,50`; [`parse_euro`] reads it back.
-fn euro_input(cents: i64) -> String {
-    let euros = format::thousands(cents / 100);
-    match cents % 100 {
-        0 => euros,
-        rest => format!("{euros},{:02}", rest.abs()),
-    }
-}
-
-/// A euro amount of at most [`MAX_CENTS`].
+/// A euro amount (at most [`crate::web::money::MAX_CENTS`]).
 fn amount(value: &str) -> Option<i64> {
-    parse_euro(value).filter(|c| *c <= MAX_CENTS)
+    parse_euro(value)
 }
 
 /// A number of inhabitants as people type it: `60000`, `60.000` or `60 000`.
@@ -212,7 +200,7 @@ fn read(params: &Params, real: &Rule, real_envelope: Option<i64>) -> Scenario {
     // An empty envelope is a choice: no envelope, so no ranking.
     let envelope = match params.value("envelop") {
         None => {
-            form.envelope = Field::ok(real_envelope.map(euro_input).unwrap_or_default());
+            form.envelope = Field::ok(real_envelope.map(input_euro).unwrap_or_default());
             real_envelope
         }
         Some("") => {
@@ -269,7 +257,7 @@ fn read(params: &Params, real: &Rule, real_envelope: Option<i64>) -> Scenario {
         params,
         "plafond_zonder",
         real.cap_without_centre_city_cents,
-        euro_input,
+        input_euro,
         amount,
         AMOUNT_MESSAGE,
     );
@@ -278,7 +266,7 @@ fn read(params: &Params, real: &Rule, real_envelope: Option<i64>) -> Scenario {
         params,
         "plafond_extra",
         real.cap_centre_city_extra_cents,
-        euro_input,
+        input_euro,
         amount,
         AMOUNT_MESSAGE,
     );
@@ -329,7 +317,7 @@ fn read_bands(params: &Params, real: &Rule, form: &mut ScenarioForm) -> Vec<Band
             .iter()
             .map(|b| BandRow {
                 lower: format::thousands(b.lower_bound),
-                amount: euro_input(b.amount_cents),
+                amount: input_euro(b.amount_cents),
                 error: None,
             })
             .collect()
@@ -842,7 +830,7 @@ mod tests {
     #[test]
     fn the_form_shows_amounts_it_reads_back() {
         for cents in [0, 5, 2_500_000, 222_500_007, 300_000_000] {
-            assert_eq!(parse_euro(&euro_input(cents)), Some(cents), "{cents}");
+            assert_eq!(parse_euro(&input_euro(cents)), Some(cents), "{cents}");
         }
         assert_eq!(inhabitants("60.000"), Some(60_000));
         assert_eq!(inhabitants("60 000"), Some(60_000));

@@ -351,15 +351,23 @@ async fn enter(
     let codes: Vec<String> = rates.iter().map(|r| r.nis_code.clone()).collect();
     let bps: Vec<i32> = rates.iter().map(|r| r.rate_bp).collect();
     let mut tx = state.db.begin().await?;
-    let replaced = sqlx::query_scalar!(
-        r#"select count(*) as "count!" from unemployment_rates
-           where vintage = $1 and year = $2 and nis_code = any($3)"#,
+    // The rates being replaced go into the audit entry: they decide who falls outside a short
+    // envelope, so an overwritten rate must stay traceable.
+    let replaced: Vec<serde_json::Value> = sqlx::query!(
+        r#"select nis_code, rate_bp, source from unemployment_rates
+           where vintage = $1 and year = $2 and nis_code = any($3)
+           order by nis_code for update"#,
         VINTAGE_2019,
         year,
         &codes
     )
-    .fetch_one(&mut *tx)
-    .await?;
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(
+        |r| serde_json::json!({ "nis_code": r.nis_code, "rate_bp": r.rate_bp, "source": r.source }),
+    )
+    .collect();
     sqlx::query!(
         r#"insert into unemployment_rates (vintage, nis_code, year, rate_bp, source, entered_by)
            select $1, r.nis_code, $2, r.rate_bp, $3, $4
@@ -390,6 +398,7 @@ async fn enter(
         .await?;
     tx.commit().await?;
     let count = rates.len();
+    let replaced = replaced.len();
     let what = if count == 1 {
         "1 werkloosheidsgraad".to_string()
     } else {

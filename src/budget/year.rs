@@ -464,7 +464,9 @@ fn form_row(
                     .unwrap_or_default(),
                 (None, _) => String::new(),
             },
-            motivation: current.map(|a| a.motivation.clone()).unwrap_or_default(),
+            // Never the motivation in force: it was written for that amount, and a new amount
+            // needs its own (the one in force is shown in the table above).
+            motivation: String::new(),
             version: current.map_or(0, |a| a.version).to_string(),
         },
     };
@@ -738,8 +740,9 @@ async fn store(
 
 fn no_envelope(year: i16) -> String {
     format!(
-        "Er is nog geen budget voor {year}. Leg eerst het budget vast (Budget › Enveloppen); \
-         daarna kunnen de toekenningen vastgelegd worden. Er is niets opgeslagen."
+        "Er is nog geen budget voor {year}. Leg eerst het budget vast (bovenaan deze pagina: \
+         „eerst een budget vastleggen”); daarna kunnen de toekenningen vastgelegd worden. Er is \
+         niets opgeslagen."
     )
 }
 

@@ -521,7 +521,7 @@ async fn ministry_staff_see_the_year_but_cannot_fix_allocations() {
     let page = app.get("/budget/2023").await;
     assert_eq!(page.status, StatusCode::OK);
     page.assert_contains("€ 3.000.000,00");
-    page.assert_contains(r#"<dd id="toegekend">€ 100.000,00 voor 1 werkingsgebieden</dd>"#);
+    page.assert_contains(r#"<dd id="toegekend">€ 100.000,00 voor 1 werkingsgebied</dd>"#);
     assert!(!page.body.contains("<form id=\"toekenningen\""));
     let r = fix(&app, 2023, &[row(a.gent, "50.000", "Nee", 1)]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -581,14 +581,6 @@ async fn an_admin_adds_a_rule_version_that_the_year_pages_then_use() {
     r.assert_contains("0;30.000\n80.000 60.000\n150.000;-5</textarea>");
     assert_eq!(rules().await, 1);
 
-    // A first year that a version already starts in.
-    let r = app
-        .post_form("/budget/regels/nieuw", &fields("2020", bands))
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    r.assert_contains("Er bestaat al een versie van de verdeelregel die in dit jaar begint.");
-    assert_eq!(rules().await, 1);
-
     let r = app
         .post_form("/budget/regels/nieuw", &fields("2023", bands))
         .await;
@@ -627,6 +619,20 @@ async fn an_admin_adds_a_rule_version_that_the_year_pages_then_use() {
     );
     assert!(y2022.body.contains(&format!("werkingsgebied-{gent_2022}")));
     assert!(!y2022.body.contains(&format!("werkingsgebied-{}", a.gent)));
+
+    // A version that starts in the same year as an earlier one corrects it (versions are never
+    // edited): 2020-2022 now use the correction, 2023 still the revision that starts later.
+    let mut correction = fields("2020", bands);
+    correction[0] = ("naam", "Correctie 2020-2025");
+    let r = app.post_form("/budget/regels/nieuw", &correction).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(rules().await, 3);
+    app.get("/budget/2022")
+        .await
+        .assert_contains("Correctie 2020-2025</a>");
+    app.get("/budget/2023")
+        .await
+        .assert_contains("Herziening 2023</a>");
 }
 
 #[tokio::test]
@@ -732,4 +738,45 @@ async fn an_admin_enters_unemployment_rates_and_one_bad_line_stores_nothing() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+/// The database holds the rules the forms check, also for a write that skips the forms: an
+/// amount the rule did not compute needs a motivation, and no amount exceeds one billion euro.
+#[tokio::test]
+async fn the_database_requires_a_motivation_and_bounds_every_amount() {
+    let app = TestApp::new().await;
+    let a = areas(&app).await;
+    app.with_envelope(2023, 3_000_000).await;
+    let insert = |computed: Option<i64>, amount: i64, motivation: &'static str| {
+        sqlx::query(
+            "insert into allocations (partnership_id, year, version, amount_cents, computed_cents, motivation) values ($1, 2023, 1, $2, $3, $4)",
+        )
+        .bind(a.gent)
+        .bind(amount)
+        .bind(computed)
+        .bind(motivation)
+        .execute(&app.db)
+    };
+    let refused = |e: sqlx::Error| {
+        e.as_database_error()
+            .and_then(|d| d.constraint().map(str::to_string))
+            .unwrap_or_default()
+    };
+    // Nothing computed (not eligible or a missing population) and no motivation.
+    let e = insert(None, 5_000_000, " ").await.unwrap_err();
+    assert_eq!(refused(e), "allocations_override_motivated");
+    let e = insert(Some(5_000_000), 100_000_000_001, "typfout")
+        .await
+        .unwrap_err();
+    assert_eq!(refused(e), "allocations_amount");
+    let e =
+        sqlx::query("update budget_envelopes set amount_cents = 100000000001 where year = 2023")
+            .execute(&app.db)
+            .await
+            .unwrap_err();
+    assert_eq!(refused(e), "budget_envelopes_amount");
+    // With a motivation, an amount nothing was computed for is accepted.
+    insert(None, 5_000_000, "Uitzondering beslist door de minister")
+        .await
+        .unwrap();
 }
