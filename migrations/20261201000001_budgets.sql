@@ -170,16 +170,29 @@ create trigger allocations_year_in_period before insert on allocations
     for each row execute function budget_year_in_period();
 
 -- The sum of a year's allocations in force never exceeds that year's envelope. Every writer
--- locks the envelope row first, so two admins saving at the same moment are checked one after
--- the other; the sum is then read with a fresh snapshot (each statement in a PL/pgSQL function
--- takes one under read committed) and sees what the first committed.
+-- locks the envelope row first, in a BEFORE trigger: before the foreign key's check takes its
+-- share lock on that row, which two writers would both hold while each waited for the other's
+-- (a deadlock). Two admins saving at the same moment are so checked one after the other: the
+-- AFTER trigger reads the sum with a fresh snapshot (each statement in a PL/pgSQL function takes
+-- one under read committed) and sees what the first committed.
+create function allocations_lock_envelope() returns trigger
+language plpgsql as $$
+begin
+    perform 1 from budget_envelopes where year = new.year for update;
+    return new;
+end
+$$;
+
+create trigger allocations_lock_envelope before insert or update on allocations
+    for each row execute function allocations_lock_envelope();
+
 create function allocations_within_envelope() returns trigger
 language plpgsql as $$
 declare
     envelope  bigint;
     allocated bigint;
 begin
-    select amount_cents into envelope from budget_envelopes where year = new.year for update;
+    select amount_cents into envelope from budget_envelopes where year = new.year;
     select coalesce(sum(amount_cents), 0) into allocated
     from allocations where year = new.year and superseded_at is null;
     if allocated > envelope then

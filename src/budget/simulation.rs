@@ -215,7 +215,7 @@ fn read(params: &Params, real: &Rule, real_envelope: Option<i64>) -> Scenario {
             None => {
                 form.envelope = Field::wrong(
                     typed,
-                    "Vul de envelop in euro in, zoals 3.000.000 (hoogstens 1 miljard), of laat \
+                    "Vul het budget in euro in, zoals 3.000.000 (hoogstens 1 miljard), of laat \
                      het veld leeg voor een simulatie zonder envelop; de simulatie rekent met de \
                      werkelijke envelop.",
                 );
@@ -663,7 +663,7 @@ fn totals(real: &Distribution, sim: &Distribution) -> Vec<TotalRow> {
     vec![
         money(
             "envelop",
-            "Envelop",
+            "Budget (envelop)",
             real.envelope_cents,
             sim.envelope_cents,
             "geen envelop",
@@ -677,14 +677,14 @@ fn totals(real: &Distribution, sim: &Distribution) -> Vec<TotalRow> {
         ),
         money(
             "gefinancierd",
-            "Binnen de envelop toegekend",
+            "Binnen het budget toegekend",
             Some(real.funded_cents),
             Some(sim.funded_cents),
             "",
         ),
         money(
             "ruimte",
-            "Envelop min wat de regel vraagt (negatief: tekort)",
+            "Budget min wat de regel vraagt (negatief: tekort)",
             real.gap_cents(),
             sim.gap_cents(),
             "geen envelop",

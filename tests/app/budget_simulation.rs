@@ -99,7 +99,7 @@ async fn a_short_envelope_shows_the_ranking_and_who_falls_outside() {
     three_areas(&app).await;
     app.sign_in_as(Role::Admin).await;
     let page = simulate(&app, "jaar=2023&envelop=120.000").await;
-    page.assert_contains("De gesimuleerde envelop volstaat niet");
+    page.assert_contains("Het gesimuleerde budget volstaat niet");
     // Centrumsteden first (Gent, then Regio Kortrijk), then the others.
     page.assert_contains("rang 2: na de vorige blijft € 20.000 over, te weinig voor € 50.000");
     page.assert_contains("rang 3: het budget is op vanaf rang 2");
@@ -209,7 +209,7 @@ async fn a_wrong_value_gets_a_dutch_message_and_the_page_still_renders() {
          &nieuw_naam_1=Leeg&nieuw_inwoners_1=x",
     )
     .await;
-    page.assert_contains("Vul de envelop in euro in");
+    page.assert_contains("Vul het budget in euro in");
     page.assert_contains("Vul een aantal inwoners in");
     page.assert_contains("Vul een bedrag in euro in");
     page.assert_contains("Vul de ondergrens in als aantal inwoners");
