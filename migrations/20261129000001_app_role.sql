@@ -24,29 +24,34 @@ revoke create on schema public from public;
 
 grant usage on schema public, tower_sessions to regie_app;
 
--- What requests read and write.
-grant select, insert, update, delete on
-    users, login_attempts, password_tokens, policy_periods, partnerships, partnership_members,
-    appointments, actions, action_partners, action_municipalities, action_participants,
-    -- Kept by the statement-level triggers on `actions`, which run as the invoking role.
-    action_priority_counts,
-    tower_sessions.session
-    to regie_app;
+-- What requests read and write: every table, including those of migrations that sort before
+-- this one, except for what follows.
+grant select, insert, update, delete on all tables in schema public, tower_sessions to regie_app;
 
 -- Reference data: loaded from seeds/ at start by the owner, only read by requests.
-grant select on
+revoke insert, update, delete on
     municipality_vintages, municipalities, municipality_populations, municipality_mergers,
     seed_runs, current_appointments
-    to regie_app;
+    from regie_app;
 
 -- History is append-only by privilege, not only by trigger: regie_app can add to the audit
 -- trail and the action history but cannot change, delete or truncate a row of it.
-grant select, insert on audit_events, action_changes to regie_app;
+revoke update, delete, truncate on audit_events, action_changes from regie_app;
+
+-- sqlx's record of the migrations (absent when scripts/sqlx-prepare applies them with psql).
+do $$
+begin
+    if to_regclass('public._sqlx_migrations') is not null then
+        revoke all on public._sqlx_migrations from regie_app;
+    end if;
+end
+$$;
 
 grant usage, select on all sequences in schema public to regie_app;
 
 -- Tables of later migrations are readable and writable by requests unless their migration
--- revokes it (an append-only table revokes update and delete, as above).
+-- revokes it (an append-only table revokes update and delete, as above). The statement-level
+-- triggers that keep action_priority_counts run as the invoking role, so it stays writable.
 alter default privileges in schema public
     grant select, insert, update, delete on tables to regie_app;
 alter default privileges in schema public

@@ -184,3 +184,37 @@ async fn requests_read_the_key_of_the_csrf_cookie_but_cannot_change_it() {
         refused(db, sql).await;
     }
 }
+
+/// A database created from the stop that shipped other texts of two landed migrations still
+/// starts: its record is set to the landed checksum. Any other changed record still stops it.
+#[tokio::test]
+async fn a_database_that_applied_the_texts_shipped_in_between_still_starts() {
+    let db = crate::helpers::fresh_database().await;
+    let shipped = "afbd2ed4120b271cb18bf5a6415e09c80daa88c29b58e3f166f4a24e1d2942f478f9ba3321fcba015f555328b888f5c9";
+    let checksum = || async {
+        sqlx::query_scalar::<_, String>(
+            "select encode(checksum, 'hex') from _sqlx_migrations where version = 20261128000001",
+        )
+        .fetch_one(&db)
+        .await
+        .unwrap()
+    };
+    let landed = checksum().await;
+    sqlx::query(
+        "update _sqlx_migrations set checksum = decode($1, 'hex') where version = 20261128000001",
+    )
+    .bind(shipped)
+    .execute(&db)
+    .await
+    .unwrap();
+    regie::database::prepare(&db)
+        .await
+        .expect("starts after reconciling");
+    assert_eq!(checksum().await, landed);
+
+    sqlx::query("update _sqlx_migrations set checksum = '\\x00' where version = 20261128000001")
+        .execute(&db)
+        .await
+        .unwrap();
+    assert!(regie::database::prepare(&db).await.is_err());
+}
