@@ -30,6 +30,10 @@ use crate::web::layout::Layout;
 use crate::web::money::plain_euro;
 use crate::web::{format, render};
 
+mod stored;
+
+use stored::*;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/werkingsgebieden/{id}/budget", get(show))
@@ -220,120 +224,6 @@ pub(super) struct BudgetPage {
     years: Vec<YearSection>,
     payment_form: PaymentFormView,
     error_summary: Vec<ErrorLink>,
-}
-
-/// Everything stored about the budget of one werkingsgebied, all years at once.
-struct Stored {
-    allocations: Vec<StoredAllocation>,
-    payments: Vec<StoredPayment>,
-    reports: Vec<StoredReport>,
-    logged: Vec<LoggedCosts>,
-}
-
-struct StoredAllocation {
-    year: i16,
-    version: i32,
-    amount_cents: i64,
-    computed_cents: Option<i64>,
-    motivation: String,
-    decided_by: Option<String>,
-    decided_at: Timestamp,
-    superseded_at: Option<Timestamp>,
-}
-
-struct StoredPayment {
-    year: i16,
-    kind: PaymentKind,
-    paid_on: chrono::NaiveDate,
-    amount_cents: i64,
-    note: String,
-    recorded_by: Option<String>,
-    recorded_at: Timestamp,
-}
-
-struct StoredReport {
-    year: i16,
-    staff_cents: i64,
-    operating_cents: i64,
-    actions_cents: i64,
-    note: String,
-    version: i32,
-    reported_by: Option<String>,
-    reported_at: Timestamp,
-}
-
-impl StoredReport {
-    fn total_cents(&self) -> i64 {
-        self.staff_cents + self.operating_cents + self.actions_cents
-    }
-}
-
-/// The actions logged for the werkingsgebied that start in `year`.
-struct LoggedCosts {
-    year: i16,
-    cost_cents: i64,
-    with_cost: i64,
-    actions: i64,
-}
-
-async fn stored(state: &AppState, partnership_id: i64) -> Result<Stored> {
-    let allocations = sqlx::query_as!(
-        StoredAllocation,
-        r#"select a.year, a.version, a.amount_cents, a.computed_cents, a.motivation,
-                  u.full_name as "decided_by?", a.decided_at as "decided_at: Timestamp",
-                  a.superseded_at as "superseded_at: Timestamp"
-           from allocations a left join users u on u.user_id = a.decided_by
-           where a.partnership_id = $1
-           order by a.year, a.version desc"#,
-        partnership_id
-    )
-    .fetch_all(&state.db)
-    .await?;
-    let payments = sqlx::query_as!(
-        StoredPayment,
-        r#"select p.year, p.kind as "kind: PaymentKind",
-                  p.paid_on as "paid_on: chrono::NaiveDate", p.amount_cents, p.note,
-                  u.full_name as "recorded_by?", p.recorded_at as "recorded_at: Timestamp"
-           from payments p left join users u on u.user_id = p.recorded_by
-           where p.partnership_id = $1
-           order by p.year, p.paid_on, p.payment_id"#,
-        partnership_id
-    )
-    .fetch_all(&state.db)
-    .await?;
-    let reports = sqlx::query_as!(
-        StoredReport,
-        r#"select s.year, s.staff_cents, s.operating_cents, s.actions_cents, s.note, s.version,
-                  u.full_name as "reported_by?", s.reported_at as "reported_at: Timestamp"
-           from spending_reports s left join users u on u.user_id = s.reported_by
-           where s.partnership_id = $1"#,
-        partnership_id
-    )
-    .fetch_all(&state.db)
-    .await?;
-    Ok(Stored {
-        allocations,
-        payments,
-        reports,
-        logged: logged_costs(state, partnership_id).await?,
-    })
-}
-
-/// The cost of the actions logged for the werkingsgebied, per year the action starts in. Every
-/// action that is not deleted counts, whatever its status; one without a cost adds nothing.
-async fn logged_costs(state: &AppState, partnership_id: i64) -> Result<Vec<LoggedCosts>> {
-    Ok(sqlx::query_as!(
-        LoggedCosts,
-        r#"select extract(year from starts_on)::smallint as "year!",
-                  coalesce(sum(cost_cents), 0)::bigint as "cost_cents!",
-                  count(cost_cents) as "with_cost!", count(*) as "actions!"
-           from actions
-           where partnership_id = $1 and deleted_at is null
-           group by 1"#,
-        partnership_id
-    )
-    .fetch_all(&state.db)
-    .await?)
 }
 
 /// What the rule proposes for the werkingsgebied in each year of its period.
