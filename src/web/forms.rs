@@ -48,6 +48,26 @@ impl FieldErrors {
     }
 }
 
+/// More inhabitants than this are a typing error (Flanders has fewer than seven million).
+pub const MAX_INHABITANTS: i64 = 100_000_000;
+
+/// A number of inhabitants as people type it: `80000`, `80.000` or `80 000` (points only
+/// between groups of three digits); `None` for anything else or above [`MAX_INHABITANTS`].
+pub fn parse_inhabitants(value: &str) -> Option<i64> {
+    let value: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut groups = value.split('.');
+    let first = groups.next()?;
+    let rest: Vec<&str> = groups.collect();
+    let digits = |g: &str| !g.is_empty() && g.chars().all(|c| c.is_ascii_digit());
+    let grouped =
+        rest.is_empty() || ((1..=3).contains(&first.len()) && rest.iter().all(|g| g.len() == 3));
+    if !digits(first) || !rest.iter().all(|g| digits(g)) || !grouped {
+        return None;
+    }
+    let number: i64 = value.replace('.', "").parse().ok()?;
+    (number <= MAX_INHABITANTS).then_some(number)
+}
+
 /// The years a date in this application can fall in. Anything outside is a typing error, and
 /// unbounded years would let one action fill the per-year priority counts with thousands of
 /// rows (the database checks the same range).

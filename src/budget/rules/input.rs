@@ -68,22 +68,6 @@ impl RuleForm {
     }
 }
 
-/// A number of inhabitants as people type it: `80000` or `80.000` (points group thousands).
-pub(super) fn parse_inhabitants(value: &str) -> Option<i64> {
-    let value: String = value.chars().filter(|c| !c.is_whitespace()).collect();
-    let mut groups = value.split('.');
-    let first = groups.next()?;
-    let rest: Vec<&str> = groups.collect();
-    let digits = |g: &str| !g.is_empty() && g.chars().all(|c| c.is_ascii_digit());
-    let grouped =
-        rest.is_empty() || ((1..=3).contains(&first.len()) && rest.iter().all(|g| g.len() == 3));
-    if !digits(first) || !rest.iter().all(|g| digits(g)) || !grouped {
-        return None;
-    }
-    let number: i64 = value.replace('.', "").parse().ok()?;
-    (number <= i64::from(i32::MAX)).then_some(number)
-}
-
 /// A band as typed on one line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct BandInput {
@@ -109,7 +93,7 @@ pub(super) fn parse_bands(text: &str) -> std::result::Result<Vec<BandInput>, Vec
             continue;
         };
         let (lower, amount) = (lower.trim(), amount.trim());
-        let lower_bound = match parse_inhabitants(lower) {
+        let lower_bound = match forms::parse_inhabitants(lower) {
             Some(n) => i32::try_from(n).ok(),
             None => None,
         };
@@ -272,7 +256,7 @@ pub(super) fn validate(
     if boundary.is_none() {
         errors.add("grenswaarde", "Kies bij welke schijf een grenswaarde telt.");
     }
-    let minimum = parse_inhabitants(&form.minimum).and_then(|n| i32::try_from(n).ok());
+    let minimum = forms::parse_inhabitants(&form.minimum).and_then(|n| i32::try_from(n).ok());
     if minimum.is_none() {
         errors.add(
             "minimum",

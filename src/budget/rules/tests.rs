@@ -4,10 +4,13 @@ use crate::web::money::input_euro;
 
 #[test]
 fn inhabitants_are_read_with_or_without_thousands_points() {
-    assert_eq!(parse_inhabitants("80.000"), Some(80_000));
-    assert_eq!(parse_inhabitants("80000"), Some(80_000));
-    assert_eq!(parse_inhabitants(" 1.250.000 "), Some(1_250_000));
-    assert_eq!(parse_inhabitants("0"), Some(0));
+    assert_eq!(crate::web::forms::parse_inhabitants("80.000"), Some(80_000));
+    assert_eq!(crate::web::forms::parse_inhabitants("80000"), Some(80_000));
+    assert_eq!(
+        crate::web::forms::parse_inhabitants(" 1.250.000 "),
+        Some(1_250_000)
+    );
+    assert_eq!(crate::web::forms::parse_inhabitants("0"), Some(0));
     for bad in [
         "",
         "-5",
@@ -18,7 +21,7 @@ fn inhabitants_are_read_with_or_without_thousands_points() {
         "80.000.",
         "3000000000",
     ] {
-        assert_eq!(parse_inhabitants(bad), None, "{bad:?}");
+        assert_eq!(crate::web::forms::parse_inhabitants(bad), None, "{bad:?}");
     }
 }
 

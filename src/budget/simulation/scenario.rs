@@ -5,8 +5,8 @@
 use std::collections::HashSet;
 
 use super::super::rule::{Area, Band, Boundary, Member, Rule};
-use crate::web::format;
 use crate::web::money::{input_euro, parse_euro};
+use crate::web::{format, forms};
 
 /// Band rows the form shows at least (empty ones are ignored).
 pub(super) const BAND_ROWS: usize = 10;
@@ -14,8 +14,6 @@ pub(super) const BAND_ROWS: usize = 10;
 pub(super) const MAX_BANDS: usize = 30;
 /// How many imagined werkingsgebieden the form offers.
 pub(super) const IMAGINED: usize = 3;
-/// More inhabitants than this are typing errors (Flanders has fewer than seven million).
-pub(super) const MAX_INHABITANTS: i64 = 100_000_000;
 pub(super) const MAX_NAME: usize = 100;
 
 /// The query string as name-value pairs, control characters taken out of the values (as
@@ -133,18 +131,6 @@ pub(super) fn amount(value: &str) -> Option<i64> {
     parse_euro(value)
 }
 
-/// A number of inhabitants as people type it: `60000`, `60.000` or `60 000`.
-pub(super) fn inhabitants(value: &str) -> Option<i64> {
-    let digits: String = value
-        .chars()
-        .filter(|c| !matches!(c, '.' | ' ' | '\u{a0}' | '\u{202f}'))
-        .collect();
-    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse().ok().filter(|n| *n <= MAX_INHABITANTS)
-}
-
 pub(super) const AMOUNT_MESSAGE: &str = "Vul een bedrag in euro in, zoals 50.000 of 50000,00 (hoogstens 1 miljard); de simulatie rekent met het werkelijke bedrag.";
 
 /// A setting: absent or empty takes the real value, a wrong one gets a message and the real
@@ -222,7 +208,7 @@ pub(super) fn read(params: &Params, real: &Rule, real_envelope: Option<i64>) -> 
         "minimum",
         real.min_population_partnership,
         format::thousands,
-        inhabitants,
+        forms::parse_inhabitants,
         "Vul een aantal inwoners in, zoals 60.000; de simulatie rekent met het minimum van de regel.",
     );
     form.minimum = field;
@@ -313,7 +299,7 @@ pub(super) fn read_bands(params: &Params, real: &Rule, form: &mut ScenarioForm) 
                 amount: money.to_string(),
                 error: None,
             };
-            match (inhabitants(lower), amount(money)) {
+            match (forms::parse_inhabitants(lower), amount(money)) {
                 (Some(lower_bound), Some(amount_cents)) => {
                     if bands.iter().any(|b| b.lower_bound == lower_bound) {
                         row.error = Some(format!(
@@ -399,7 +385,7 @@ pub(super) fn read_imagined(params: &Params, n: usize) -> (ImaginedRow, Option<A
     if name.is_empty() && people.is_empty() && centre.is_empty() {
         return (row, None);
     }
-    let Some(total) = inhabitants(people).filter(|p| *p > 0) else {
+    let Some(total) = forms::parse_inhabitants(people).filter(|p| *p > 0) else {
         row.inhabitants = Field::wrong(
             people,
             "Vul het aantal inwoners in, zoals 75.000; zonder telt dit werkingsgebied niet mee.",
@@ -408,7 +394,7 @@ pub(super) fn read_imagined(params: &Params, n: usize) -> (ImaginedRow, Option<A
     };
     let city = match centre {
         "" => None,
-        typed => match inhabitants(typed).filter(|c| (1..=total).contains(c)) {
+        typed => match forms::parse_inhabitants(typed).filter(|c| (1..=total).contains(c)) {
             Some(city) => Some(city),
             None => {
                 row.centre_city = Field::wrong(

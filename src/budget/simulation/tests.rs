@@ -1,6 +1,8 @@
 use super::scenario::*;
 use std::collections::HashSet;
 
+use crate::web::forms;
+
 use super::*;
 use crate::budget::rule::Band;
 use crate::web::money::{input_euro, parse_euro};
@@ -31,10 +33,10 @@ fn the_form_shows_amounts_it_reads_back() {
     for cents in [0, 5, 2_500_000, 222_500_007, 300_000_000] {
         assert_eq!(parse_euro(&input_euro(cents)), Some(cents), "{cents}");
     }
-    assert_eq!(inhabitants("60.000"), Some(60_000));
-    assert_eq!(inhabitants("60 000"), Some(60_000));
-    assert_eq!(inhabitants("-5"), None);
-    assert_eq!(inhabitants("6e4"), None);
+    assert_eq!(forms::parse_inhabitants("60.000"), Some(60_000));
+    assert_eq!(forms::parse_inhabitants("60 000"), Some(60_000));
+    assert_eq!(forms::parse_inhabitants("-5"), None);
+    assert_eq!(forms::parse_inhabitants("6e4"), None);
     assert_eq!(signed(2_500_000), "€ +25.000,00");
     assert_eq!(signed(-2_500_000), "€ -25.000,00");
     assert_eq!(signed(0), "€ 0,00");
