@@ -69,6 +69,8 @@ pub struct CurrentUser {
     pub must_change_password: bool,
     /// Signs in with a code from an authenticator app as second step.
     pub two_step: bool,
+    /// Notifications not yet read, for the header.
+    pub unread_notifications: i64,
 }
 
 /// `next` if it is a path on this site, so a link cannot send a user elsewhere after sign-in.

@@ -10,13 +10,16 @@ pub mod budget;
 pub mod cli;
 pub mod config;
 pub mod coverage;
+pub mod dashboard;
 pub mod database;
 pub mod demo;
 pub mod error;
 pub mod identity;
 pub mod municipalities;
+pub mod notifications;
 pub mod partnerships;
 pub mod periods;
+pub mod reports;
 pub mod site;
 pub mod state;
 pub mod users;
@@ -40,6 +43,9 @@ pub fn app(state: AppState) -> Router {
         .merge(actions::router())
         .merge(agreements::router())
         .merge(budget::router())
+        .merge(reports::router())
+        .merge(notifications::router())
+        .merge(dashboard::router())
         .merge(users::router())
         .merge(audit::router())
         .merge(web::static_files::router())

@@ -73,6 +73,13 @@ pub enum Action {
     AllocationsFixed,
     PaymentRecorded,
     SpendingReported,
+    ReportSaved,
+    ReportStatusChanged,
+    ReportChecklistUpdated,
+    ReportMessagePosted,
+    ReviewerAssigned,
+    ReportDeadlineSet,
+    NotificationPreferencesChanged,
 }
 
 impl Action {
@@ -125,6 +132,13 @@ impl Action {
         Self::AllocationsFixed,
         Self::PaymentRecorded,
         Self::SpendingReported,
+        Self::ReportSaved,
+        Self::ReportStatusChanged,
+        Self::ReportChecklistUpdated,
+        Self::ReportMessagePosted,
+        Self::ReviewerAssigned,
+        Self::ReportDeadlineSet,
+        Self::NotificationPreferencesChanged,
     ];
 
     pub fn code(self) -> &'static str {
@@ -177,6 +191,13 @@ impl Action {
             Self::AllocationsFixed => "budget.allocations_fixed",
             Self::PaymentRecorded => "budget.payment_recorded",
             Self::SpendingReported => "budget.spending_reported",
+            Self::ReportSaved => "report.saved",
+            Self::ReportStatusChanged => "report.status_changed",
+            Self::ReportChecklistUpdated => "report.checklist_updated",
+            Self::ReportMessagePosted => "report.message_posted",
+            Self::ReviewerAssigned => "report.reviewer_assigned",
+            Self::ReportDeadlineSet => "report.deadline_set",
+            Self::NotificationPreferencesChanged => "notification.preferences_changed",
         }
     }
 
@@ -230,6 +251,13 @@ impl Action {
             Self::AllocationsFixed => "Toekenningen vastgelegd",
             Self::PaymentRecorded => "Betaling geregistreerd",
             Self::SpendingReported => "Uitgaven gerapporteerd",
+            Self::ReportSaved => "Jaarrapport (toelichting) bewaard",
+            Self::ReportStatusChanged => "Status van jaarrapport gewijzigd",
+            Self::ReportChecklistUpdated => "Controlelijst van jaarrapport bijgewerkt",
+            Self::ReportMessagePosted => "Bericht bij jaarrapport",
+            Self::ReviewerAssigned => "Beoordelaar van werkingsgebied toegewezen",
+            Self::ReportDeadlineSet => "Indiendatum van jaarrapporten vastgelegd",
+            Self::NotificationPreferencesChanged => "Voorkeuren voor e-mailmeldingen gewijzigd",
         }
     }
 

@@ -98,7 +98,10 @@ async fn current_user(session: &Session, state: &AppState) -> Result<Option<Curr
 
     let row = sqlx::query!(
         r#"select user_id, email, full_name, role as "role: Role", active, session_version,
-                  must_change_password, totp_secret is not null as "two_step!"
+                  must_change_password, totp_secret is not null as "two_step!",
+                  -- The header's unread count, in the same round trip as the user.
+                  (select count(*) from notifications n
+                    where n.user_id = users.user_id and n.read_at is null) as "unread!"
            from users where user_id = $1"#,
         remembered.user_id
     )
@@ -121,6 +124,7 @@ async fn current_user(session: &Session, state: &AppState) -> Result<Option<Curr
         role: row.role,
         must_change_password: row.must_change_password,
         two_step: row.two_step,
+        unread_notifications: row.unread,
     }))
 }
 
@@ -222,6 +226,7 @@ pub fn vdab_may_open(route: &str) -> bool {
         "/wachtwoord-instellen",
         "/tweestapsverificatie",
         "/aanmelden",
+        "/meldingen",
         "/over",
     ];
     route == "/"

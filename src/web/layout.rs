@@ -17,6 +17,8 @@ pub struct NavLink {
 pub struct NavUser {
     pub full_name: String,
     pub role_label: &'static str,
+    /// Unread notifications; the header links to `/meldingen` with this count.
+    pub unread: i64,
 }
 
 pub struct Layout {
@@ -51,6 +53,7 @@ impl Layout {
             user: user.map(|u| NavUser {
                 full_name: u.full_name.clone(),
                 role_label: u.role.label(),
+                unread: u.unread_notifications,
             }),
             nav: navigation(user.map(|u| u.role), path),
             flashes: flash::take(session).await?,

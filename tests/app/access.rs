@@ -159,6 +159,35 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect, Expect)] = &[
     // VDAB assignments.
     ("POST", "/admin/gebruikers/{user}/werkingsgebieden", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
     ("POST", "/admin/gebruikers/{user}/werkingsgebieden/{partnership}/intrekken", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
+    // Yearly reports of {partnership} (one for 2024, submitted once: {report}). Only the own
+    // regisseur writes the narrative and submits; staff review; VDAB sees none of it.
+    ("GET", "/jaarrapporten", ToLogin, Ok, Ok, Ok, Forbidden),
+    ("GET", "/jaarrapporten?jaar=2024&status=ingediend", ToLogin, Ok, Ok, Ok, Forbidden),
+    ("GET", "/jaarrapporten/{partnership}/2024", ToLogin, Ok, Ok, Forbidden, Forbidden),
+    ("GET", "/jaarrapporten/{partnership}/2025", ToLogin, Ok, Ok, Forbidden, Forbidden),
+    ("POST", "/jaarrapporten/{partnership}/2024", ToLogin, Forbidden, Forbidden, Forbidden, Forbidden),
+    ("GET", "/jaarrapporten/{partnership}/2024/indieningen/1", ToLogin, Ok, Ok, Forbidden, Forbidden),
+    ("GET", "/jaarrapporten/{partnership}/2024/verschillen?van=1&naar=1", ToLogin, Ok, Ok, Forbidden, Forbidden),
+    ("POST", "/jaarrapporten/{partnership}/2024/indienen", ToLogin, Forbidden, Forbidden, Forbidden, Forbidden),
+    ("POST", "/jaarrapporten/{partnership}/2024/in-behandeling", ToLogin, Unprocessable, Unprocessable, Forbidden, Forbidden),
+    ("POST", "/jaarrapporten/{partnership}/2024/goedkeuren", ToLogin, Unprocessable, Unprocessable, Forbidden, Forbidden),
+    ("POST", "/jaarrapporten/{partnership}/2024/terugsturen", ToLogin, Unprocessable, Unprocessable, Forbidden, Forbidden),
+    ("POST", "/jaarrapporten/{partnership}/2024/heropenen", ToLogin, Unprocessable, Unprocessable, Forbidden, Forbidden),
+    ("POST", "/jaarrapporten/{partnership}/2024/controlelijst", ToLogin, Unprocessable, Unprocessable, Forbidden, Forbidden),
+    ("POST", "/jaarrapporten/{partnership}/2024/berichten", ToLogin, Unprocessable, Unprocessable, Forbidden, Forbidden),
+    ("POST", "/werkingsgebieden/{partnership}/beoordelaar", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("GET", "/admin/indiendata", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    ("POST", "/admin/indiendata", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    // Notifications: everyone their own.
+    ("GET", "/meldingen", ToLogin, Ok, Ok, Ok, Ok),
+    ("POST", "/meldingen/gelezen", ToLogin, Redirect, Redirect, Redirect, Redirect),
+    ("GET", "/meldingen/voorkeuren", ToLogin, Ok, Ok, Ok, Ok),
+    ("POST", "/meldingen/voorkeuren", ToLogin, Redirect, Redirect, Redirect, Redirect),
+    ("GET", "/admin/uitgaande-post", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    // The ministry dashboard.
+    ("GET", "/overzicht", ToLogin, Ok, Ok, Forbidden, Forbidden),
+    ("GET", "/overzicht?jaar=2024&sorteer=naam", ToLogin, Ok, Ok, Forbidden, Forbidden),
+    ("POST", "/overzicht/filters", ToLogin, Unprocessable, Unprocessable, Forbidden, Forbidden),
 ];
 
 fn matches(status: StatusCode, location: &str, expect: Expect) -> bool {
@@ -200,11 +229,13 @@ async fn check(who: Who) {
         let agreement = app.with_agreement(partnership).await;
         let commitment = app.with_commitment(agreement).await;
         let document = app.with_document(agreement).await;
+        let report = app.with_report(partnership, 2024).status("ingediend").await;
         let path = path
             .replace("{action}", &action.to_string())
             .replace("{agreement}", &agreement.to_string())
             .replace("{commitment}", &commitment.to_string())
             .replace("{document}", &document.to_string())
+            .replace("{report}", &report.to_string())
             .replace("{user}", &target.to_string())
             .replace("{partnership}", &partnership.to_string())
             .replace("{appointment}", &appointment.to_string())

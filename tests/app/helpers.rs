@@ -584,6 +584,41 @@ impl TestApp {
         .unwrap();
     }
 
+    /// The yearly report of `partnership` for `year`: a concept with an empty narrative, unless
+    /// moved on with [`NewReport::status`].
+    pub fn with_report(&self, partnership: i64, year: i16) -> NewReport<'_> {
+        NewReport {
+            app: self,
+            partnership,
+            year,
+            status: "concept",
+        }
+    }
+
+    /// The due date of the reports of `year`.
+    pub async fn with_deadline(&self, year: i16, due_on: NaiveDate) {
+        sqlx::query(
+            "insert into report_deadlines (year, due_on) values ($1, $2) on conflict (year) do update set due_on = excluded.due_on",
+        )
+        .bind(year)
+        .bind(due_on)
+        .execute(&self.db)
+        .await
+        .unwrap();
+    }
+
+    /// Makes ministry user `reviewer` the reviewer of `partnership`.
+    pub async fn with_reviewer(&self, partnership: i64, reviewer: i64) {
+        sqlx::query(
+            "insert into partnership_reviewers (partnership_id, reviewer_id) values ($1, $2) on conflict (partnership_id) do update set reviewer_id = excluded.reviewer_id",
+        )
+        .bind(partnership)
+        .bind(reviewer)
+        .execute(&self.db)
+        .await
+        .unwrap();
+    }
+
     pub fn with_action(&self, partnership: i64) -> NewAction<'_> {
         NewAction {
             app: self,
@@ -844,6 +879,97 @@ impl<'a> NewAgreement<'a> {
 }
 
 impl<'a> IntoFuture for NewAgreement<'a> {
+    type Output = i64;
+    type IntoFuture = Setup<'a>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.insert())
+    }
+}
+
+pub struct NewReport<'a> {
+    app: &'a TestApp,
+    partnership: i64,
+    year: i16,
+    status: &'static str,
+}
+
+impl<'a> NewReport<'a> {
+    /// concept, ingediend, in_behandeling, goedgekeurd or teruggestuurd: the report walks the
+    /// workflow there (history lines, and submission 1 with the figures assembled now).
+    pub fn status(mut self, status: &'static str) -> Self {
+        self.status = status;
+        self
+    }
+
+    async fn insert(self) -> i64 {
+        let db = &self.app.db;
+        let id: i64 = sqlx::query_scalar(
+            "insert into reports (partnership_id, year, context) values ($1, $2, 'Testcontext') returning report_id",
+        )
+        .bind(self.partnership)
+        .bind(self.year)
+        .fetch_one(db)
+        .await
+        .unwrap_or_else(|e| panic!("report {}/{}: {e}", self.partnership, self.year));
+        let path: &[&str] = match self.status {
+            "concept" => &[],
+            "ingediend" => &["ingediend"],
+            "in_behandeling" => &["ingediend", "in_behandeling"],
+            "goedgekeurd" => &["ingediend", "in_behandeling", "goedgekeurd"],
+            "teruggestuurd" => &["ingediend", "in_behandeling", "teruggestuurd"],
+            other => panic!("unknown report status {other}"),
+        };
+        let mut from = "concept";
+        for &to in path {
+            if to == "ingediend" {
+                let mut conn = db.acquire().await.unwrap();
+                let data = regie::reports::assemble::assemble(
+                    &mut conn,
+                    self.partnership,
+                    self.year.into(),
+                )
+                .await
+                .unwrap();
+                let snapshot = regie::reports::assemble::Snapshot {
+                    assembled_at: chrono::Utc::now(),
+                    data,
+                    narrative: regie::reports::assemble::Narrative {
+                        context: "Testcontext".into(),
+                        ..Default::default()
+                    },
+                };
+                sqlx::query(
+                    "insert into report_submissions (report_id, number, snapshot) values ($1, 1, $2)",
+                )
+                .bind(id)
+                .bind(serde_json::to_value(&snapshot).unwrap())
+                .execute(db)
+                .await
+                .unwrap();
+            }
+            let reason = if to == "teruggestuurd" {
+                "Graag aanvullen."
+            } else {
+                ""
+            };
+            sqlx::query(
+                "with t as (insert into report_transitions (report_id, from_status, to_status, reason) values ($1, $2::text::report_status, $3::text::report_status, $4) returning to_status) update reports set status = (select to_status from t), version = version + 1 where report_id = $1",
+            )
+            .bind(id)
+            .bind(from)
+            .bind(to)
+            .bind(reason)
+            .execute(db)
+            .await
+            .unwrap();
+            from = to;
+        }
+        id
+    }
+}
+
+impl<'a> IntoFuture for NewReport<'a> {
     type Output = i64;
     type IntoFuture = Setup<'a>;
 

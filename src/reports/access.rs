@@ -1,0 +1,74 @@
+//! Who may do what with the yearly reports of one werkingsgebied. Every handler asks [`of`] and
+//! refuses with [`require`]; which workflow step a role takes is in [`super::model::Step`].
+//!
+//! | role | reads | writes the narrative, submits | reviews (steps, checklist) | writes messages |
+//! |---|---|---|---|---|
+//! | admin | all | - | all | all |
+//! | ministry | all | - | all | all |
+//! | regisseur | own werkingsgebied while the appointment runs | same | - | same |
+//! | vdab | - | - | - | - |
+//!
+//! The report is the werkingsgebied's account to the department: its own regisseur writes it,
+//! and nobody else writes in their name (an admin neither). VDAB sees the agreement's follow-up
+//! on the agreement pages, not the report.
+
+use sqlx::PgExecutor;
+
+use crate::auth::{SignedIn, deny};
+use crate::error::Result;
+use crate::identity::{CurrentUser, Role};
+use crate::state::AppState;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Access {
+    /// See the werkingsgebied's reports, their history, submissions and messages.
+    pub read: bool,
+    /// Write the narrative and submit (the werkingsgebied's own regisseur).
+    pub write: bool,
+    /// Take up, approve, send back, reopen; fill in the checklist (ministry staff, admins).
+    pub review: bool,
+    /// Write in the message thread.
+    pub message: bool,
+}
+
+/// What `user` may do with the reports of werkingsgebied `partnership_id`.
+pub async fn of(
+    db: impl PgExecutor<'_>,
+    user: &CurrentUser,
+    partnership_id: i64,
+) -> Result<Access> {
+    Ok(match user.role {
+        Role::Admin | Role::Ministry => Access {
+            read: true,
+            write: false,
+            review: true,
+            message: true,
+        },
+        Role::Regisseur => {
+            let current = sqlx::query_scalar!(
+                r#"select exists(select 1 from current_appointments
+                                 where partnership_id = $1 and user_id = $2) as "exists!""#,
+                partnership_id,
+                user.user_id
+            )
+            .fetch_one(db)
+            .await?;
+            Access {
+                read: current,
+                write: current,
+                review: false,
+                message: current,
+            }
+        }
+        Role::Vdab => Access::default(),
+    })
+}
+
+/// Refuses (403, audited) unless `allowed`.
+pub async fn require(state: &AppState, signed_in: &SignedIn, allowed: bool) -> Result<()> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(deny(state, signed_in).await)
+    }
+}
