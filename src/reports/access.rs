@@ -11,6 +11,11 @@
 //! The report is the werkingsgebied's account to the department: its own regisseur writes it,
 //! and nobody else writes in their name (an admin neither). VDAB sees the agreement's follow-up
 //! on the agreement pages, not the report.
+//!
+//! "Own" includes the werkingsgebied's successor: the report on the last year of a policy period
+//! is due months after that period ended, when the appointments of the old werkingsgebied have
+//! ended too. The regisseur of the werkingsgebied carried over from it (`carried_over_from`)
+//! writes it.
 
 use sqlx::PgExecutor;
 
@@ -46,8 +51,12 @@ pub async fn of(
         },
         Role::Regisseur => {
             let current = sqlx::query_scalar!(
-                r#"select exists(select 1 from current_appointments
-                                 where partnership_id = $1 and user_id = $2) as "exists!""#,
+                r#"select exists(
+                       select 1 from current_appointments a
+                       where a.user_id = $2
+                         and (a.partnership_id = $1
+                              or a.partnership_id in (select partnership_id from partnerships
+                                                      where carried_over_from = $1))) as "exists!""#,
                 partnership_id,
                 user.user_id
             )
