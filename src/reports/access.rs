@@ -81,3 +81,20 @@ pub async fn require(state: &AppState, signed_in: &SignedIn, allowed: bool) -> R
         Err(deny(state, signed_in).await)
     }
 }
+
+/// The users who write the reports of werkingsgebied `partnership_id` today: the regisseurs
+/// with a current appointment for it or for the werkingsgebied carried over from it (see the
+/// module documentation). They are who a report's notifications and reminders go to.
+pub async fn writers(db: impl PgExecutor<'_>, partnership_id: i64) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar!(
+        r#"select distinct a.user_id as "user_id!"
+           from current_appointments a
+           where a.user_id is not null
+             and (a.partnership_id = $1
+                  or a.partnership_id in (select partnership_id from partnerships
+                                          where carried_over_from = $1))"#,
+        partnership_id
+    )
+    .fetch_all(db)
+    .await?)
+}
