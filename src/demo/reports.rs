@@ -109,9 +109,8 @@ fn at(day: NaiveDate, hour: u32) -> DateTime<Utc> {
 /// Makes the demo deadlines, accounts, reviewer assignments and reports, and records
 /// [`SEED_NAME`].
 pub async fn generate(conn: &mut PgConnection) -> anyhow::Result<Summary> {
-    let mut summary = Summary::default();
     // Demo settings, as an admin would make them; an admin's own dates stay.
-    summary.deadlines = sqlx::query!(
+    let deadlines = sqlx::query!(
         r#"insert into report_deadlines (year, due_on)
            select y, make_date(y + 1, 3, 31) from generate_series(2020, 2025) as y
            on conflict (year) do nothing"#
@@ -119,6 +118,10 @@ pub async fn generate(conn: &mut PgConnection) -> anyhow::Result<Summary> {
     .execute(&mut *conn)
     .await?
     .rows_affected();
+    let mut summary = Summary {
+        deadlines,
+        ..Summary::default()
+    };
 
     let mut reviewers = Vec::new();
     for k in 1..=REVIEWERS {
