@@ -7,8 +7,8 @@
 //! next year for 2020-2025 (as the issue suggests) and keeps any date an admin set.
 //!
 //! The review has authors, and authors are accounts. The demo makes three ministry accounts
-//! ("Demo-beoordelaar 1-3") that review the demo werkingsgebieden, and an account for the
-//! three demo regisseurs who write in a thread. All are `@demo.invalid`, have no password and
+//! ("Demo-beoordelaar 1-3") that review the demo werkingsgebieden, and an account for each
+//! of the four demo regisseurs who write in a thread. All are `@demo.invalid`, have no password and
 //! are inactive: nobody signs in with them and no notification or mail goes to them. The
 //! regisseur accounts are not linked to an appointment, so they change nobody's access.
 
