@@ -11,12 +11,16 @@
 //! Loaded on the first start of the embedded default database, or with `regie demo load`;
 //! never when real werkingsgebieden exist. The VDAB agreements of [`agreements`] and the
 //! budget figures of [`budget`] come with it, and a demo loaded before they existed gets them
-//! on the next load.
+//! on the next load. So do the current period 2026-2031 of [`current_period`] and the yearly
+//! reports of [`reports`].
 
 pub mod actions;
 pub mod agreement_plan;
 pub mod agreements;
 pub mod budget;
+pub mod current_period;
+pub mod report_plan;
+pub mod reports;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -324,8 +328,20 @@ pub async fn load(db: &PgPool) -> anyhow::Result<bool> {
         // A demo loaded before agreements or budgets existed gets them now, once.
         let agreements_added = agreements::add_missing(&mut tx).await?;
         let budget_added = budget::add_missing(&mut tx).await?;
+        let current = current_period::add_missing(&mut tx).await?;
+        let report_summary = reports::add_missing(&mut tx).await?;
+        let added = current.is_some() || report_summary.is_some();
+        if added {
+            crate::audit::Entry::new(crate::audit::Action::DemoDataLoaded)
+                .details(serde_json::json!({
+                    "huidige_beleidsperiode": current.as_ref().map(current_period::Summary::details),
+                    "jaarrapporten": report_summary.as_ref().map(reports::Summary::details),
+                }))
+                .record(&mut *tx, &crate::web::RequestContext::default())
+                .await?;
+        }
         tx.commit().await?;
-        return Ok(agreements_added || budget_added);
+        return Ok(agreements_added || budget_added || added);
     }
     let all = periods::list(&mut *tx).await?;
     let find = |name: &str| {
@@ -414,6 +430,10 @@ pub async fn load(db: &PgPool) -> anyhow::Result<bool> {
     let agreement_count = agreements::generate(&mut tx, &created[1]).await?;
     // The real envelopes 2020-2025 with their sources, and demo allocations by the rule.
     let budget = budget::generate(&mut tx).await?;
+    // The current period 2026-2031 with the werkingsgebieden carried over, and the yearly
+    // reports of 2023-2025 with their review.
+    let current = current_period::generate(&mut tx).await?;
+    let report_summary = reports::generate(&mut tx).await?;
 
     sqlx::query!(
         "insert into seed_runs (name, content_sha256) values ($1, 'demo v1')",
@@ -427,6 +447,8 @@ pub async fn load(db: &PgPool) -> anyhow::Result<bool> {
             "werkingsgebieden_2023": plan.in_2023.len(),
             "samenwerkingsovereenkomsten": agreement_count,
             "budget": budget.details(),
+            "huidige_beleidsperiode": current.as_ref().map(current_period::Summary::details),
+            "jaarrapporten": report_summary.details(),
         }))
         .record(&mut *tx, &crate::web::RequestContext::default())
         .await?;

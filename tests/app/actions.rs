@@ -617,10 +617,10 @@ async fn deep_pages_follow_a_keyset_and_the_xlsx_export_is_a_workbook() {
 async fn demo_and_synthetic_actions_are_generated_and_labelled() {
     let app = TestApp::new().await;
     assert!(regie::demo::load(&app.db).await.unwrap());
-    // 37 werkingsgebieden x 3 years x 1 and 39 x 3 x 2.
+    // 37 werkingsgebieden x 3 years x 1, 39 x 3 x 2 and, in the current period, 39 x 1 x 2.
     assert_eq!(
         count(&app, "select count(*) from actions where origin = 'demo'").await,
-        345
+        423
     );
     assert_eq!(
         count(&app, "select count(*) from actions a join partnerships p using (partnership_id) where not p.is_demo").await,
