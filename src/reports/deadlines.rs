@@ -55,7 +55,7 @@ struct YearRow {
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-pub struct DeadlineForm {
+struct DeadlineForm {
     year: String,
     due_on: String,
 }

@@ -40,7 +40,7 @@ const MAX_BODY: usize = 5000;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-pub struct MessageForm {
+struct MessageForm {
     body: String,
     answer_by: String,
 }

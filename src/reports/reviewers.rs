@@ -98,7 +98,7 @@ struct ReviewerPage {
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-pub struct ReviewerForm {
+struct ReviewerForm {
     /// Absent: a form from nowhere. Empty: no reviewer.
     reviewer_id: Option<String>,
 }

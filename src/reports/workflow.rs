@@ -60,7 +60,7 @@ const MAX_REASON: usize = 5000;
 /// the reason.
 #[derive(Deserialize, Default)]
 #[serde(default)]
-pub struct StepForm {
+struct StepForm {
     version: Option<String>,
     reason: String,
 }
