@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use regie::identity::Role;
 
-use super::{World, YEAR, count, notified, path, status, world};
+use super::{YEAR, count, notified, path, status, world};
 use crate::helpers::{TestApp, TestResponse, date};
 
 #[tokio::test]
