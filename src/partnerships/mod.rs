@@ -219,6 +219,8 @@ struct PartnershipPage {
     matrix: crate::actions::matrix::PartnershipMatrix,
     action_count: i64,
     agreements: crate::agreements::overview::PartnershipSection,
+    /// Who reviews its yearly reports; admins assign them.
+    reviewer: crate::reports::reviewers::ReviewerSection,
 }
 
 async fn show(
@@ -273,7 +275,9 @@ async fn show(
         id,
     )
     .await?;
+    let reviewer = crate::reports::reviewers::section(&state.db, id, role == Role::Admin).await?;
     render(&PartnershipPage {
+        reviewer,
         matrix,
         action_count,
         agreements,
