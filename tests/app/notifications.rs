@@ -484,3 +484,43 @@ async fn with_a_mail_server_configured_the_mailbox_says_mail_is_sent() {
     assert!(!page.body.contains("REGIE_SMTP_URL is niet ingesteld"));
     page.assert_contains("Er is nog geen uitgaande post.");
 }
+
+#[tokio::test]
+async fn the_list_shows_fifty_at_a_time_with_a_link_to_older_ones() {
+    let app = TestApp::new().await;
+    let me = app.sign_in_as(Role::Regisseur).await;
+    for n in 1..=51 {
+        tell(&app, &[me], message(&format!("Melding nummer {n}."))).await;
+    }
+    let page = app.get("/meldingen").await;
+    page.assert_contains("Melding nummer 51.");
+    page.assert_contains("Melding nummer 2.");
+    assert!(!page.body.contains("Melding nummer 1."));
+    let oldest = notification_id(&app, "Melding nummer 2.").await;
+    let older = format!("/meldingen?voor={oldest}");
+    page.assert_contains(&older);
+    let page = app.get(&older).await;
+    page.assert_contains("Melding nummer 1.");
+    assert!(!page.body.contains("Melding nummer 2."));
+    page.assert_contains("Nieuwste meldingen");
+}
+
+#[tokio::test]
+async fn a_vdab_account_manager_has_a_list_but_no_mail_to_choose() {
+    let app = TestApp::new().await;
+    app.sign_in_as(Role::Vdab).await;
+    app.get("/meldingen")
+        .await
+        .assert_contains("Er zijn geen meldingen.");
+    let page = app.get("/meldingen/voorkeuren").await;
+    page.assert_contains("Er zijn geen meldingen die u per e-mail kunt krijgen.");
+    assert!(!page.body.contains(r#"type="checkbox""#));
+    app.post_form("/meldingen/voorkeuren", &[("email", "report_submitted")])
+        .await
+        .assert_redirects_to("/meldingen/voorkeuren");
+    let stored: i64 = sqlx::query_scalar("select count(*) from notification_preferences")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0, "a kind that cannot reach the role is not stored");
+}
