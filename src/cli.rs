@@ -16,6 +16,7 @@ use crate::auth::password;
 use crate::config::Config;
 use crate::database::{self, Location, embedded::Cluster};
 use crate::identity::Role;
+use crate::notifications::{outbox, reminders};
 use crate::state::AppState;
 use crate::users::{self, db as users_db};
 use crate::web::RequestContext;
@@ -205,6 +206,17 @@ async fn serve(
         PostgresStore::new(db.clone()).continuously_delete_expired(Duration::from_secs(3600)),
     );
     tokio::spawn(crate::auth::throttle::forget_old_attempts(db.clone()));
+    // Reminders are in-app notifications too, so they run with or without a mail server.
+    tokio::spawn(reminders::run(db.clone(), config.public_url.clone()));
+    match outbox::Mailer::from_config(&config)? {
+        Some(mailer) => {
+            tokio::spawn(outbox::run(db.clone(), mailer));
+        }
+        None => tracing::info!(
+            "REGIE_SMTP_URL is not set: e-mail stays in the outbox, which admins read at \
+             /admin/uitgaande-post"
+        ),
+    }
 
     if config.exposes_plain_http() {
         tracing::warn!(

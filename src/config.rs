@@ -6,6 +6,8 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
+use lettre::message::Mailbox;
+
 /// Application configuration, read once at start-up.
 #[derive(Clone)]
 pub struct Config {
@@ -31,9 +33,16 @@ pub struct Config {
     /// `REGIE_MAX_UPLOAD_MB`: the largest PDF an agreement accepts, in MB (of 1024 x 1024
     /// bytes, as file managers count). Documents live in PostgreSQL, so this bounds a row too.
     pub max_upload_mb: u32,
+    /// `REGIE_SMTP_URL`: the mail server the outbox worker sends through, in lettre's URL form
+    /// (`smtp://user:pass@host:587?tls=required`, `smtps://...`). `None`: nothing is sent and
+    /// admins read the outbox as a mailbox. May hold a password: never logged.
+    pub smtp_url: Option<String>,
+    /// `REGIE_MAIL_FROM`: the sender of the mail (`regie <noreply@regie.vlaanderen.be>`).
+    pub mail_from: Mailbox,
 }
 
-// Hand-written so that the database URL (it may hold a password) never reaches a log line.
+// Hand-written so that the database and SMTP URLs (they may hold a password) never reach a log
+// line.
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
@@ -49,6 +58,8 @@ impl std::fmt::Debug for Config {
             .field("admin_email", &self.admin_email)
             .field("db_max_connections", &self.db_max_connections)
             .field("max_upload_mb", &self.max_upload_mb)
+            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<set>"))
+            .field("mail_from", &self.mail_from.to_string())
             .finish()
     }
 }
@@ -175,6 +186,26 @@ impl Config {
                 })?,
         };
 
+        let smtp_url = get("REGIE_SMTP_URL");
+        if let Some(url) = &smtp_url
+            && !is_smtp_url(url)
+        {
+            return Err(ConfigError {
+                name: "REGIE_SMTP_URL",
+                value: "<hidden>".into(),
+                expected: "an smtp:// or smtps:// URL such as smtp://user:password@mail.example.be:587?tls=required",
+            });
+        }
+
+        let mail_from = match get("REGIE_MAIL_FROM") {
+            None => default_mail_from(get("REGIE_PUBLIC_URL").map(|_| public_url.as_str())),
+            Some(v) => v.trim().parse().map_err(|_| ConfigError {
+                name: "REGIE_MAIL_FROM",
+                value: v.clone(),
+                expected: "an e-mail address, optionally with a name: regie <noreply@regie.vlaanderen.be>",
+            })?,
+        };
+
         Ok(Self {
             database_url,
             app_database_url,
@@ -185,6 +216,8 @@ impl Config {
             admin_email,
             db_max_connections,
             max_upload_mb,
+            smtp_url,
+            mail_from,
         })
     }
 }
@@ -224,6 +257,32 @@ fn parse_public_url(value: &str) -> Option<String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
     plain.then(|| value.to_string())
+}
+
+/// Whether lettre accepts `url` as the address of an SMTP server (scheme, host, TLS mode).
+fn is_smtp_url(url: &str) -> bool {
+    let url = url.trim();
+    (url.starts_with("smtp://") || url.starts_with("smtps://"))
+        && lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url).is_ok()
+}
+
+/// `regie <noreply@HOST>` for the host of `REGIE_PUBLIC_URL` when it is a name; otherwise
+/// (not set, or an IP address) `regie <noreply@localhost>`.
+fn default_mail_from(public_url: Option<&str>) -> Mailbox {
+    let host = public_url
+        .and_then(|url| url.split_once("://"))
+        .map(|(_, authority)| authority.split(':').next().unwrap_or_default())
+        .filter(|host| host.contains('.') && host.chars().any(|c| c.is_ascii_alphabetic()))
+        .filter(|host| !host.contains('['))
+        .unwrap_or("localhost");
+    format!("regie <noreply@{host}>")
+        .parse()
+        .unwrap_or_else(|_| {
+            Mailbox::new(
+                Some("regie".into()),
+                "noreply@localhost".parse().expect("a valid address"),
+            )
+        })
 }
 
 /// An address or a network (`10.0.0.0/8`, `::1`).
@@ -382,5 +441,51 @@ mod tests {
         .unwrap();
         assert!(!format!("{c:?}").contains("secret"));
         assert!(!format!("{c:?}").contains("hidden"));
+    }
+
+    #[test]
+    fn the_mail_server_url_is_checked_and_never_shown() {
+        assert!(config(&[]).unwrap().smtp_url.is_none());
+        for good in [
+            "smtp://127.0.0.1:2525",
+            "smtp://user:geheim@mail.example.be:587?tls=required",
+            "smtps://user:geheim@mail.example.be",
+        ] {
+            let c = config(&[("REGIE_SMTP_URL", good)]).unwrap();
+            assert_eq!(c.smtp_url.as_deref(), Some(good));
+            assert!(!format!("{c:?}").contains("geheim"), "{good}");
+        }
+        for bad in [
+            "mail.example.be",
+            "http://user:geheim@mail.example.be",
+            "smtp://user:geheim@mail.example.be?tls=maybe",
+            "smtp://",
+        ] {
+            let err = config(&[("REGIE_SMTP_URL", bad)]).unwrap_err();
+            assert_eq!(err.name, "REGIE_SMTP_URL", "{bad}");
+            assert!(!err.to_string().contains("geheim"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_sender_defaults_to_the_sites_host_and_is_checked() {
+        assert_eq!(
+            config(&[]).unwrap().mail_from.to_string(),
+            "regie <noreply@localhost>"
+        );
+        let c = config(&[("REGIE_PUBLIC_URL", "https://regie.vlaanderen.be")]).unwrap();
+        assert_eq!(
+            c.mail_from.to_string(),
+            "regie <noreply@regie.vlaanderen.be>"
+        );
+        let c = config(&[("REGIE_PUBLIC_URL", "http://10.0.0.5:3000")]).unwrap();
+        assert_eq!(c.mail_from.email.to_string(), "noreply@localhost");
+        let c = config(&[("REGIE_MAIL_FROM", "Departement WSE <regie@vlaanderen.be>")]).unwrap();
+        assert_eq!(c.mail_from.email.to_string(), "regie@vlaanderen.be");
+        assert_eq!(c.mail_from.name.as_deref(), Some("Departement WSE"));
+        for bad in ["regie", "regie <>", "a@b@c"] {
+            let err = config(&[("REGIE_MAIL_FROM", bad)]).unwrap_err();
+            assert_eq!(err.name, "REGIE_MAIL_FROM", "{bad}");
+        }
     }
 }

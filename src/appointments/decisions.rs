@@ -18,6 +18,7 @@ use crate::audit::{self, Action};
 use crate::auth::{AdminOnly, SignedIn, password_link};
 use crate::error::{AppError, Result};
 use crate::identity::Role;
+use crate::notifications::{self, Kind, Notice};
 use crate::state::AppState;
 use crate::users::db as users_db;
 use crate::web::extract::{Form, Path};
@@ -136,8 +137,10 @@ async fn approve(
     let mut tx = state.db.begin().await?;
     // Lock the request: two admins approving at once must not create two accounts.
     let request = sqlx::query!(
-        r#"select person_email, person_name, status as "status: Status"
-           from appointments where appointment_id = $1 for update"#,
+        r#"select a.person_email, a.person_name, a.status as "status: Status", a.partnership_id,
+                  a.requested_by, p.name as partnership_name
+           from appointments a join partnerships p using (partnership_id)
+           where a.appointment_id = $1 for update of a"#,
         id
     )
     .fetch_optional(&mut *tx)
@@ -169,6 +172,22 @@ async fn approve(
     } else {
         None
     };
+    // The regisseur, and whoever asked for the appointment unless that is the deciding admin.
+    let mut told = vec![user_id];
+    told.extend(request.requested_by.filter(|&by| by != admin.user.user_id));
+    let notice = Notice::new(
+        Kind::AppointmentApproved,
+        format!(
+            "Aanstelling als regisseur van {} goedgekeurd",
+            request.partnership_name
+        ),
+        format!("/werkingsgebieden/{}", request.partnership_id),
+    )
+    .body(format!(
+        "{} is aangesteld als regisseur van {}.",
+        request.person_name, request.partnership_name
+    ));
+    notifications::notify(&mut tx, &state.config.public_url, &told, &notice).await?;
     audit::Entry::new(Action::AppointmentApproved)
         .actor(&admin.user)
         .object("appointment", id)

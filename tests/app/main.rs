@@ -30,6 +30,7 @@ mod privileges;
 mod reports_page;
 mod reports_workflow;
 mod security;
+mod smtp;
 mod two_step;
 mod users;
 mod vdab;
