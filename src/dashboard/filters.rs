@@ -123,6 +123,20 @@ impl Filters {
         Some(filters)
     }
 
+    /// The non-empty filters other than the year, as (name, value).
+    pub fn without_year(&self) -> Vec<(&'static str, String)> {
+        [
+            ("sorteer", &self.sorteer),
+            ("signaal", &self.signaal),
+            ("dimensie", &self.dimensie),
+            ("provincie", &self.provincie),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| (k, v.trim().to_string()))
+        .collect()
+    }
+
     /// The query string of the non-empty filters (without `?`), in a fixed order.
     pub fn query_string(&self) -> String {
         let mut s = form_urlencoded::Serializer::new(String::new());

@@ -79,6 +79,11 @@ struct DashboardPage {
     rows: Vec<HealthRow>,
     total_rows: usize,
     choices: FilterChoices,
+    /// The filters as the URL has them: the filter form keeps the year only when the URL names
+    /// one (a saved filter without it follows the report cycle).
+    filters: Filters,
+    /// The other filters, which the year form keeps.
+    kept: Vec<(&'static str, String)>,
     /// The current filters as a query string (without `?`), for saving and sharing.
     query: String,
     saved: Vec<SavedFilter>,
@@ -176,6 +181,8 @@ impl DashboardPage {
             total_rows,
             choices: FilterChoices::of(&parsed),
             query: filters.query_string(),
+            filters: filters.clone(),
+            kept: filters.without_year(),
             form,
             errors,
             year,

@@ -299,6 +299,8 @@ async fn the_health_view_sorts_and_filters_by_its_url() {
         ["Regio Leie", "Regio Aalst", "Regio Gent"]
     );
     by_attention.assert_contains("<option value=\"aandacht\" selected>");
+    // Choosing another year keeps the other filters.
+    by_attention.assert_contains("<input type=\"hidden\" name=\"sorteer\" value=\"aandacht\">");
 
     let red = app.get("/overzicht?jaar=2025&signaal=rood").await;
     assert_eq!(order(&red, &names), ["Regio Aalst", "Regio Leie"]);
