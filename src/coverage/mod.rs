@@ -9,7 +9,7 @@
 
 pub(crate) mod api;
 pub mod compute;
-mod db;
+pub(crate) mod db;
 pub mod map;
 mod simulation;
 

@@ -1,9 +1,223 @@
-//! TODO(skeleton): the ministry dashboard `/overzicht` with its health view and saved filters.
+//! The ministry dashboard (`overzicht`), the start page of ministry staff: for a chosen report
+//! year, the key coverage figures of the period, the reports per status, what is overdue, the
+//! werkingsgebieden without a regisseur or a signed agreement, the budget use, and the health
+//! view (one row per werkingsgebied, a signal per dimension; rules in [`health`]). The filters
+//! live in the URL ([`filters`]); a user saves them under a name ([`saved`]).
+//!
+//! Routes: `GET /overzicht?jaar=&sorteer=naam|aandacht&signaal=rood|aandacht&dimensie=&provincie=`
+//! (ministry staff and admins), `POST /overzicht/filters`,
+//! `POST /overzicht/filters/{id}/verwijderen`.
 
+mod figures;
+mod filters;
+pub(crate) mod health;
+mod saved;
+
+use askama::Template;
 use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use chrono::{Datelike, NaiveDate};
 
+use crate::agreements::commitments::today;
+use crate::auth::{SignedIn, StaffOnly};
+use crate::error::Result;
+use crate::periods::{self, Period};
 use crate::state::AppState;
+use crate::web::extract::Query;
+use crate::web::forms::{Choice, FieldErrors};
+use crate::web::layout::Layout;
+use crate::web::{format, render};
+use figures::{BudgetUse, CoverageFigures, Item, StatusCount};
+use filters::{FilterChoices, Filters};
+use health::{Dimension, HealthRow};
+use saved::{SaveForm, SavedFilter};
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/overzicht", get(show))
+        .merge(saved::router())
+}
+
+/// The report year the dashboard opens on: last year's reports are the ones due now (the
+/// current calendar year's report cycle), if a werkingsgebied reports on it; else the latest
+/// offered year before it; else the first offered.
+fn default_year(offered: &[i16], today: NaiveDate) -> Option<i16> {
+    let cycle = i16::try_from(today.year() - 1).ok()?;
+    offered
+        .iter()
+        .copied()
+        .filter(|y| *y <= cycle)
+        .max()
+        .or_else(|| offered.iter().copied().min())
+}
+
+/// A list block of the page: its anchor, heading, lines and what it says when empty.
+struct ItemList {
+    id: &'static str,
+    heading: &'static str,
+    items: Vec<Item>,
+    empty: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/show.html")]
+struct DashboardPage {
+    layout: Layout,
+    year: i16,
+    years: Vec<Choice>,
+    period: Option<Period>,
+    coverage: Option<CoverageFigures>,
+    due_on: Option<String>,
+    statuses: Vec<StatusCount>,
+    /// Overdue items, werkingsgebieden without a regisseur, agreements not signed.
+    lists: [ItemList; 3],
+    budget: BudgetUse,
+    dimensions: [Dimension; 5],
+    /// The health view's rows after the filters, in the chosen order.
+    rows: Vec<HealthRow>,
+    total_rows: usize,
+    choices: FilterChoices,
+    /// The filters as the URL has them: the filter form keeps the year only when the URL names
+    /// one (a saved filter without it follows the report cycle).
+    filters: Filters,
+    /// The other filters, which the year form keeps.
+    kept: Vec<(&'static str, String)>,
+    /// The current filters as a query string (without `?`), for saving and sharing.
+    query: String,
+    saved: Vec<SavedFilter>,
+    form: SaveForm,
+    errors: FieldErrors,
+}
+
+impl DashboardPage {
+    async fn build(
+        state: &AppState,
+        signed_in: &SignedIn,
+        filters: &Filters,
+        form: SaveForm,
+        errors: FieldErrors,
+    ) -> Result<Self> {
+        let parsed = filters.parse();
+        let today = today();
+        let all = periods::list(&state.db).await?;
+        let with_areas: Vec<i64> =
+            sqlx::query_scalar!("select distinct policy_period_id from partnerships")
+                .fetch_all(&state.db)
+                .await?;
+        let mut offered: Vec<i16> = crate::budget::db::years(
+            &all.iter()
+                .filter(|p| with_areas.contains(&p.policy_period_id))
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
+        offered.sort_unstable();
+        let year = parsed
+            .year
+            .filter(|y| offered.contains(y))
+            .or_else(|| default_year(&offered, today))
+            .unwrap_or_else(|| i16::try_from(today.year() - 1).unwrap_or(2000));
+        let period = crate::budget::db::period_of(&all, year).cloned();
+
+        let (mut rows, coverage) = match &period {
+            Some(p) => (
+                health::rows(&state.db, p.policy_period_id, year, today).await?,
+                Some(figures::coverage(&state.db, p).await?),
+            ),
+            None => (Vec::new(), None),
+        };
+        let due_on = sqlx::query_scalar!(
+            r#"select due_on as "due_on: NaiveDate" from report_deadlines where year = $1"#,
+            year
+        )
+        .fetch_optional(&state.db)
+        .await?;
+        let mut overdue = figures::late_reports(&rows, year);
+        overdue.extend(figures::unanswered(&state.db, year, today).await?);
+        let total_rows = rows.len();
+        let statuses = figures::status_counts(&rows, year);
+        let without_regisseur = figures::without_regisseur(&rows);
+        let not_signed = figures::not_signed(&rows);
+        let budget = figures::budget_use(&rows, year);
+        rows.retain(|r| parsed.keeps(r));
+        parsed.sort(&mut rows);
+
+        Ok(Self {
+            layout: signed_in.layout(format!("Overzicht {year}")).await?,
+            years: offered
+                .iter()
+                .rev()
+                .map(|y| Choice::new(y, y.to_string(), *y == year))
+                .collect(),
+            saved: saved::list(&state.db, signed_in.user.user_id).await?,
+            period,
+            coverage,
+            due_on: due_on.map(format::date),
+            statuses,
+            lists: [
+                ItemList {
+                    id: "achterstallig",
+                    heading: "Achterstallig",
+                    items: overdue,
+                    empty: "Niets achterstallig.",
+                },
+                ItemList {
+                    id: "zonder-regisseur",
+                    heading: "Zonder regisseur",
+                    items: without_regisseur,
+                    empty: "Elk werkingsgebied heeft een regisseur.",
+                },
+                ItemList {
+                    id: "niet-ondertekend",
+                    heading: "Niet ondertekend",
+                    items: not_signed,
+                    empty: "Elk werkingsgebied heeft een ondertekende overeenkomst.",
+                },
+            ],
+            budget,
+            dimensions: Dimension::ALL,
+            rows,
+            total_rows,
+            choices: FilterChoices::of(&parsed),
+            query: filters.query_string(),
+            filters: filters.clone(),
+            kept: filters.without_year(),
+            form,
+            errors,
+            year,
+        })
+    }
+}
+
+async fn show(
+    State(state): State<AppState>,
+    StaffOnly(signed_in): StaffOnly,
+    Query(filters): Query<Filters>,
+) -> Result<Response> {
+    let page = DashboardPage::build(
+        &state,
+        &signed_in,
+        &filters,
+        SaveForm::default(),
+        FieldErrors::new(),
+    )
+    .await?;
+    render(&page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dashboard_opens_on_the_year_whose_reports_are_due_now() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let offered = [2023, 2024, 2025, 2026, 2027];
+        assert_eq!(default_year(&offered, day(2026, 12, 2)), Some(2025));
+        assert_eq!(default_year(&offered, day(2026, 1, 1)), Some(2025));
+        assert_eq!(default_year(&[2020, 2021], day(2026, 1, 1)), Some(2021));
+        assert_eq!(default_year(&[2030], day(2026, 1, 1)), Some(2030));
+        assert_eq!(default_year(&[], day(2026, 1, 1)), None);
+    }
 }

@@ -1,7 +1,8 @@
 //! The start page, the about page with the data credits, and the health check.
 //!
 //! Routes: `GET /` (signed in; a VDAB account manager finds their assigned werkingsgebieden
-//! there), `GET /over` (public), `GET /healthz` (public).
+//! there, a regisseur the yearly report due now; ministry staff go on to their dashboard
+//! `/overzicht`), `GET /over` (public), `GET /healthz` (public).
 
 use std::time::Duration;
 
@@ -9,14 +10,18 @@ use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use chrono::{Datelike, NaiveDate};
 
 use crate::actions::db::OwnPartnership;
+use crate::agreements::commitments::today;
 use crate::auth::{MaybeSignedIn, SignedIn};
+use crate::dashboard::health;
 use crate::error::{AppError, Result};
 use crate::identity::Role;
 use crate::municipalities::seed::{VINTAGE_2019, VINTAGE_2025};
+use crate::reports::model::ReportStatus;
 use crate::state::AppState;
 use crate::users::vdab::Assignment;
 use crate::web::layout::Layout;
@@ -38,6 +43,8 @@ struct HomePage {
     is_regisseur: bool,
     /// The werkingsgebieden this user is the current regisseur of.
     own: Vec<OwnPartnership>,
+    /// Their yearly reports of the current cycle.
+    reports: Vec<OwnReport>,
     is_vdab: bool,
     /// The werkingsgebieden assigned to this VDAB account manager.
     assigned: Vec<Assignment>,
@@ -47,7 +54,59 @@ struct HomePage {
     population_year: i32,
 }
 
+/// A regisseur's report of the current cycle: last year's, or the nearest year of the
+/// werkingsgebied's period (the first, in a period that started this year).
+struct OwnReport {
+    name: String,
+    year: i16,
+    state: String,
+    late: bool,
+    href: String,
+}
+
+async fn own_reports(state: &AppState, user_id: i64) -> Result<Vec<OwnReport>> {
+    let today = today();
+    let rows = sqlx::query!(
+        r#"with own as (
+               select distinct p.partnership_id, p.name,
+                      greatest(extract(year from pp.starts_on)::int,
+                               least($2::int, extract(year from pp.ends_on)::int))::smallint as year
+               from current_appointments ca
+               join partnerships p on p.partnership_id = ca.partnership_id
+               join policy_periods pp on pp.policy_period_id = p.policy_period_id
+               where ca.user_id = $1
+           )
+           select o.partnership_id, o.name, o.year as "year!",
+                  r.status as "status?: ReportStatus", d.due_on as "due_on?: NaiveDate"
+           from own o
+           left join reports r on r.partnership_id = o.partnership_id and r.year = o.year
+           left join report_deadlines d on d.year = o.year
+           order by o.name, o.partnership_id"#,
+        user_id,
+        today.year() - 1,
+    )
+    .fetch_all(&state.db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let (_, state, late) = health::report(r.status, r.due_on, today);
+            OwnReport {
+                name: r.name,
+                year: r.year,
+                state,
+                late,
+                href: format!("/jaarrapporten/{}/{}", r.partnership_id, r.year),
+            }
+        })
+        .collect())
+}
+
 async fn home(State(state): State<AppState>, signed_in: SignedIn) -> Result<Response> {
+    // Ministry staff start on their dashboard.
+    if signed_in.user.role == Role::Ministry {
+        return Ok(Redirect::to("/overzicht").into_response());
+    }
     let counts = sqlx::query!(
         r#"select
              (select count(*) from municipalities where vintage = $1) as "m2025!",
@@ -64,6 +123,11 @@ async fn home(State(state): State<AppState>, signed_in: SignedIn) -> Result<Resp
     let user = &signed_in.user;
     let own = crate::actions::db::own_partnerships(&state.db, user).await?;
     let is_vdab = user.role == Role::Vdab;
+    let reports = if user.role == Role::Regisseur {
+        own_reports(&state, user.user_id).await?
+    } else {
+        Vec::new()
+    };
     let assigned = if is_vdab {
         crate::users::vdab::assignments(&state.db, user.user_id).await?
     } else {
@@ -71,6 +135,7 @@ async fn home(State(state): State<AppState>, signed_in: SignedIn) -> Result<Resp
     };
     render(&HomePage {
         own,
+        reports,
         is_vdab,
         assigned,
         is_regisseur: user.role == Role::Regisseur,

@@ -12,6 +12,34 @@ pub struct NavLink {
     pub href: &'static str,
     pub label: &'static str,
     pub current: bool,
+    /// The entries of a group (a drop-down in the header); the group's own `href` is then only
+    /// the common prefix of its entries, never a link.
+    pub children: Vec<NavLink>,
+}
+
+impl NavLink {
+    fn new(href: &'static str, label: &'static str, path: &str) -> Self {
+        Self {
+            href,
+            label,
+            current: if href == "/" {
+                path == "/"
+            } else {
+                path == href || path.starts_with(&format!("{href}/"))
+            },
+            children: Vec::new(),
+        }
+    }
+
+    /// A group of links under one label, current when one of them is.
+    fn group(label: &'static str, prefix: &'static str, children: Vec<NavLink>) -> Self {
+        Self {
+            href: prefix,
+            label,
+            current: children.iter().any(|c| c.current),
+            children,
+        }
+    }
 }
 
 pub struct NavUser {
@@ -62,64 +90,109 @@ impl Layout {
     }
 }
 
-/// The menu: only what the role may open, so nobody is shown a link that ends in 403.
+/// The menu: only what the role may open, so nobody is shown a link that ends in 403. The
+/// admin pages sit in one "Beheer" group, so the header stays one line wide.
 fn navigation(role: Option<Role>, path: &str) -> Vec<NavLink> {
-    let mut links: Vec<(&'static str, &'static str)> = Vec::new();
+    let link = |href, label| NavLink::new(href, label, path);
+    let mut links: Vec<NavLink> = Vec::new();
     match role {
         None => {}
         // A VDAB account manager reaches only the agreements (`auth::extract::vdab_may_open`).
         Some(Role::Vdab) => {
-            links.push(("/", "Start"));
-            links.push(("/samenwerkingsovereenkomsten", "Overeenkomsten"));
+            links.push(link("/", "Start"));
+            links.push(link("/samenwerkingsovereenkomsten", "Overeenkomsten"));
         }
         Some(role) => {
-            links.push(("/", "Start"));
-            links.push(("/acties", "Acties"));
-            links.push(("/samenwerkingsovereenkomsten", "Overeenkomsten"));
-            links.push(("/werkingsgebieden", "Werkingsgebieden"));
-            links.push(("/dekking", "Dekking"));
-            if role != Role::Regisseur {
-                links.push(("/prioriteiten", "Prioriteiten"));
-                links.push(("/aanstellingen", "Aanstellingen"));
-                links.push(("/budget", "Budget"));
+            // Ministry staff start on the dashboard (`/` sends them there).
+            if role != Role::Ministry {
+                links.push(link("/", "Start"));
             }
-            links.push(("/gemeenten", "Gemeenten"));
+            if role != Role::Regisseur {
+                links.push(link("/overzicht", "Overzicht"));
+            }
+            links.push(link("/jaarrapporten", "Jaarrapporten"));
+            links.push(link("/acties", "Acties"));
+            links.push(link("/samenwerkingsovereenkomsten", "Overeenkomsten"));
+            links.push(link("/werkingsgebieden", "Werkingsgebieden"));
+            links.push(link("/dekking", "Dekking"));
+            if role != Role::Regisseur {
+                links.push(link("/prioriteiten", "Prioriteiten"));
+                links.push(link("/aanstellingen", "Aanstellingen"));
+                links.push(link("/budget", "Budget"));
+            }
+            links.push(link("/gemeenten", "Gemeenten"));
             if role == Role::Admin {
-                links.push(("/admin/beleidsperiodes", "Periodes"));
-                links.push(("/admin/gebruikers", "Gebruikers"));
-                links.push(("/admin/audit", "Audit"));
+                links.push(NavLink::group(
+                    "Beheer",
+                    "/admin",
+                    vec![
+                        link("/admin/beleidsperiodes", "Periodes"),
+                        link("/admin/indiendata", "Indiendata"),
+                        link("/admin/gebruikers", "Gebruikers"),
+                        link("/admin/uitgaande-post", "Uitgaande post"),
+                        link("/admin/audit", "Audit"),
+                    ],
+                ));
             }
         }
     }
-    links.push(("/over", "Over"));
+    links.push(link("/over", "Over"));
     links
-        .into_iter()
-        .map(|(href, label)| NavLink {
-            href,
-            label,
-            current: if href == "/" {
-                path == "/"
-            } else {
-                path == href || path.starts_with(&format!("{href}/"))
-            },
-        })
-        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Every link the role sees, those in groups included (not the groups themselves).
     fn hrefs(role: Option<Role>) -> Vec<&'static str> {
-        navigation(role, "/").iter().map(|l| l.href).collect()
+        navigation(role, "/")
+            .iter()
+            .flat_map(|l| {
+                if l.children.is_empty() {
+                    vec![l.href]
+                } else {
+                    l.children.iter().map(|c| c.href).collect()
+                }
+            })
+            .collect()
     }
 
     #[test]
     fn only_admins_see_the_admin_links() {
-        assert!(hrefs(Some(Role::Admin)).contains(&"/admin/gebruikers"));
-        assert!(!hrefs(Some(Role::Ministry)).contains(&"/admin/gebruikers"));
-        assert!(!hrefs(Some(Role::Regisseur)).contains(&"/admin/audit"));
+        for href in [
+            "/admin/gebruikers",
+            "/admin/indiendata",
+            "/admin/uitgaande-post",
+        ] {
+            assert!(hrefs(Some(Role::Admin)).contains(&href));
+            assert!(!hrefs(Some(Role::Ministry)).contains(&href));
+            assert!(!hrefs(Some(Role::Regisseur)).contains(&href));
+        }
         assert_eq!(hrefs(None), vec!["/over"]);
+    }
+
+    #[test]
+    fn the_admin_pages_are_one_group_so_the_header_stays_narrow() {
+        let nav = navigation(Some(Role::Admin), "/admin/audit");
+        let groups: Vec<_> = nav.iter().filter(|l| !l.children.is_empty()).collect();
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0].label, "Beheer");
+        assert!(groups[0].current, "the group of the current page is marked");
+        assert!(nav.iter().all(|l| !l.href.starts_with("/admin/")));
+        assert!(nav.len() <= 13, "{} entries", nav.len());
+    }
+
+    #[test]
+    fn ministry_staff_start_on_the_dashboard_and_regisseurs_do_not_see_it() {
+        let ministry = hrefs(Some(Role::Ministry));
+        assert_eq!(ministry[..2], ["/overzicht", "/jaarrapporten"]);
+        assert!(!ministry.contains(&"/"));
+        let admin = hrefs(Some(Role::Admin));
+        assert_eq!(admin[..3], ["/", "/overzicht", "/jaarrapporten"]);
+        let regisseur = hrefs(Some(Role::Regisseur));
+        assert_eq!(regisseur[..2], ["/", "/jaarrapporten"]);
+        assert!(!regisseur.contains(&"/overzicht"));
     }
 
     #[test]
@@ -129,8 +202,8 @@ mod tests {
         }
         let admin = hrefs(Some(Role::Admin));
         assert_eq!(
-            admin[..3],
-            ["/", "/acties", "/samenwerkingsovereenkomsten"],
+            admin[3..5],
+            ["/acties", "/samenwerkingsovereenkomsten"],
             "after Acties"
         );
         assert_eq!(

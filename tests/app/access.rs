@@ -31,7 +31,7 @@ use Expect::*;
 /// account manager has no assignment (their reach is tested in `vdab.rs`).
 #[rustfmt::skip]
 const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect, Expect)] = &[
-    ("GET", "/", ToLogin, Ok, Ok, Ok, Ok),
+    ("GET", "/", ToLogin, Ok, Redirect, Ok, Ok),
     ("GET", "/over", Ok, Ok, Ok, Ok, Ok),
     ("GET", "/healthz", Ok, Ok, Ok, Ok, Ok),
     ("GET", "/login", Ok, Redirect, Redirect, Redirect, Redirect),

@@ -98,7 +98,7 @@ async fn signing_in_and_out_need_the_token_too() {
     // A forged sign-out does not end the session.
     let forged = app.post_form_raw("/logout", &[]).await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.get("/").await.status, StatusCode::OK);
+    assert_eq!(app.get("/overzicht").await.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -114,7 +114,7 @@ async fn the_token_is_renewed_at_sign_in() {
         .await
         .assert_redirects_to("/");
     app.forget_csrf_token();
-    app.get("/").await;
+    app.get("/overzicht").await;
     let after = app.csrf_token().await;
     assert_ne!(before, after);
 

@@ -216,7 +216,7 @@ async fn a_password_change_gives_a_new_session_id_and_csrf_token() {
     )
     .await
     .assert_redirects_to("/");
-    let r = app.get("/").await;
+    let r = app.get("/overzicht").await;
     assert_eq!(r.status, StatusCode::OK);
     assert_ne!(app.cookie("regie_sessie").unwrap(), old_cookie);
     assert_ne!(app.csrf_token().await, old_token);
@@ -447,8 +447,9 @@ async fn a_former_regisseur_who_became_ministry_staff_no_longer_creates_actions(
         .await
         .unwrap();
     assert_eq!(actions, 0);
-    // Nor is it offered on their start page.
-    let home = app.get("/").await;
+    // Nor is it offered on their start page (the dashboard).
+    app.get("/").await.assert_redirects_to("/overzicht");
+    let home = app.get("/overzicht").await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(!home.body.contains("contactgegevens bijwerken"));
 }

@@ -1,0 +1,428 @@
+//! The health view: one row per werkingsgebied of the period with a signal per dimension, and
+//! the rules that give each signal. The rows are read in ONE statement for the whole period
+//! (no query per werkingsgebied); the rules are pure functions, tested below.
+//!
+//! - Regisseur: a current appointment (view `current_appointments`) → green, else red.
+//! - Agreement: signed or further (ondertekend, in opvolging, geëvalueerd) with at least one
+//!   meeting in the year → green; signed without a meeting in the year → orange; none or not
+//!   signed → red.
+//! - Report: handed in (ingediend, in behandeling, goedgekeurd) → green; no due date set for
+//!   the year → grey; not handed in before the due date → orange; after it → red.
+//! - Priorities: all four WSE-LR priorities have an action in the year (the counts of
+//!   `action_priority_counts`, as in the priority matrix) → green; three → orange; fewer → red.
+//! - Spending: no spending reported yet → grey; reported ≤ allocated → green; over → red.
+
+use chrono::NaiveDate;
+use sqlx::PgExecutor;
+
+use crate::agreements::model::AgreementStatus;
+use crate::error::Result;
+use crate::reports::model::ReportStatus;
+use crate::web::format;
+
+/// A signal. The word is always shown: the colour only helps the eye.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    Green,
+    Orange,
+    Red,
+    Grey,
+}
+
+impl Signal {
+    /// The CSS class suffix and the word a person reads.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Green => "groen",
+            Self::Orange => "oranje",
+            Self::Red => "rood",
+            Self::Grey => "grijs",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Green => "Groen",
+            Self::Orange => "Oranje",
+            Self::Red => "Rood",
+            Self::Grey => "Grijs",
+        }
+    }
+}
+
+/// A column of the health view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dimension {
+    Regisseur,
+    Agreement,
+    Report,
+    Priorities,
+    Spending,
+}
+
+impl Dimension {
+    pub const ALL: [Dimension; 5] = [
+        Self::Regisseur,
+        Self::Agreement,
+        Self::Report,
+        Self::Priorities,
+        Self::Spending,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Regisseur => "regisseur",
+            Self::Agreement => "overeenkomst",
+            Self::Report => "rapport",
+            Self::Priorities => "prioriteiten",
+            Self::Spending => "uitgaven",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Regisseur => "Regisseur aangesteld",
+            Self::Agreement => "Overeenkomst ondertekend en opgevolgd",
+            Self::Report => "Jaarrapport op tijd",
+            Self::Priorities => "Elke prioriteit gedekt",
+            Self::Spending => "Uitgaven binnen toekenning",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.code() == code)
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// One signal in a row: the colour, the reason in words, and where to look.
+pub struct Cell {
+    pub signal: Signal,
+    pub text: String,
+    pub href: String,
+}
+
+/// A werkingsgebied's figures for the year, as read.
+pub struct HealthRow {
+    pub partnership_id: i64,
+    pub name: String,
+    pub is_demo: bool,
+    pub provinces: Vec<String>,
+    /// Names of the current regisseurs, if any.
+    pub regisseurs: Option<String>,
+    /// Its most advanced agreement (signed first, stopped last).
+    pub agreement: Option<(i64, AgreementStatus)>,
+    pub report: Option<ReportStatus>,
+    /// Not handed in and the due date passed.
+    pub late: bool,
+    pub allocated: Option<i64>,
+    pub paid: i64,
+    pub reported: Option<i64>,
+    /// The five signals, in [`Dimension::ALL`] order.
+    pub cells: Vec<Cell>,
+}
+
+impl HealthRow {
+    pub fn signal(&self, d: Dimension) -> Signal {
+        self.cells[d.index()].signal
+    }
+
+    pub fn count(&self, s: Signal) -> usize {
+        self.cells.iter().filter(|c| c.signal == s).count()
+    }
+
+    /// The number of red signals, for the page's last column.
+    pub fn reds(&self) -> usize {
+        self.count(Signal::Red)
+    }
+
+    pub fn signed(&self) -> bool {
+        self.agreement.is_some_and(|(_, s)| s.is_signed())
+    }
+
+    /// The report page of this werkingsgebied for `year`.
+    pub fn report_path(&self, year: i16) -> String {
+        format!("/jaarrapporten/{}/{year}", self.partnership_id)
+    }
+
+    /// The agreement to look at, or the agreements overview of this werkingsgebied.
+    pub fn agreement_path(&self) -> String {
+        match self.agreement {
+            Some((id, _)) => format!("/samenwerkingsovereenkomsten/{id}"),
+            None => format!(
+                "/samenwerkingsovereenkomsten?werkingsgebied={}",
+                self.partnership_id
+            ),
+        }
+    }
+}
+
+pub fn regisseur(names: Option<&str>) -> (Signal, String) {
+    match names {
+        Some(names) => (Signal::Green, format!("aangesteld: {names}")),
+        None => (Signal::Red, "geen regisseur".into()),
+    }
+}
+
+pub fn agreement(status: Option<AgreementStatus>, meetings: i64, year: i16) -> (Signal, String) {
+    match status {
+        Some(s) if s.is_signed() && meetings > 0 => (
+            Signal::Green,
+            format!("{}, opgevolgd in {year}", s.label().to_lowercase()),
+        ),
+        Some(s) if s.is_signed() => (
+            Signal::Orange,
+            format!(
+                "{}, geen opvolgingsmoment in {year}",
+                s.label().to_lowercase()
+            ),
+        ),
+        Some(s) => (
+            Signal::Red,
+            format!("niet ondertekend ({})", s.label().to_lowercase()),
+        ),
+        None => (Signal::Red, "geen overeenkomst".into()),
+    }
+}
+
+/// The report's signal on `today`; also whether it is late.
+pub fn report(
+    status: Option<ReportStatus>,
+    due_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> (Signal, String, bool) {
+    let state = status.map_or("niet begonnen".to_string(), |s| s.label().to_lowercase());
+    if status.is_some_and(ReportStatus::handed_in) {
+        return (Signal::Green, state, false);
+    }
+    match due_on {
+        None => (Signal::Grey, format!("{state}, geen indiendatum"), false),
+        Some(due) if today <= due => (
+            Signal::Orange,
+            format!("{state}, in te dienen uiterlijk {}", format::date(due)),
+            false,
+        ),
+        Some(due) => (
+            Signal::Red,
+            format!("te laat: {state}, was uiterlijk {}", format::date(due)),
+            true,
+        ),
+    }
+}
+
+pub fn priorities(covered: i64) -> (Signal, String) {
+    let signal = match covered {
+        4.. => Signal::Green,
+        3 => Signal::Orange,
+        _ => Signal::Red,
+    };
+    (signal, format!("{covered} van 4 prioriteiten"))
+}
+
+pub fn spending(allocated: Option<i64>, reported: Option<i64>) -> (Signal, String) {
+    match (reported, allocated) {
+        (None, _) => (Signal::Grey, "nog geen uitgaven gemeld".into()),
+        (Some(r), Some(a)) if r <= a => (
+            Signal::Green,
+            format!("{} van {}", format::euro(r), format::euro(a)),
+        ),
+        (Some(r), Some(a)) => (
+            Signal::Red,
+            format!(
+                "{} van {}: {} te veel",
+                format::euro(r),
+                format::euro(a),
+                format::euro(r - a)
+            ),
+        ),
+        (Some(0), None) => (Signal::Green, "€ 0,00, geen toekenning".into()),
+        (Some(r), None) => (
+            Signal::Red,
+            format!("{} zonder toekenning", format::euro(r)),
+        ),
+    }
+}
+
+/// The werkingsgebieden of period `period_id` with their signals for `year` on `today`, by
+/// name. One statement.
+pub async fn rows(
+    db: impl PgExecutor<'_>,
+    period_id: i64,
+    year: i16,
+    today: NaiveDate,
+) -> Result<Vec<HealthRow>> {
+    let first = NaiveDate::from_ymd_opt(year.into(), 1, 1).unwrap_or(today);
+    let last = NaiveDate::from_ymd_opt(year.into(), 12, 31).unwrap_or(today);
+    let rows = sqlx::query!(
+        r#"with areas as (
+               select partnership_id, name, is_demo from partnerships where policy_period_id = $1
+           )
+           select a.partnership_id, a.name, a.is_demo,
+                  coalesce(pr.provinces, '{}') as "provinces!",
+                  rg.names as "regisseurs?",
+                  ag.agreement_id as "agreement_id?", ag.status as "agreement_status?: AgreementStatus",
+                  coalesce(mt.meetings, 0) as "meetings!",
+                  r.status as "report_status?: ReportStatus",
+                  d.due_on as "due_on?: NaiveDate",
+                  coalesce(pc.covered, 0) as "priorities!",
+                  al.amount_cents as "allocated?",
+                  coalesce(pa.paid, 0)::bigint as "paid!",
+                  sr.total as "reported?"
+           from areas a
+           left join lateral (
+               select array_agg(distinct mu.province order by mu.province) as provinces
+               from partnership_members pm
+               join municipalities mu on mu.vintage = pm.vintage and mu.nis_code = pm.nis_code
+               where pm.partnership_id = a.partnership_id
+           ) pr on true
+           left join lateral (
+               select string_agg(ca.person_name, ', ' order by ca.person_name) as names
+               from current_appointments ca where ca.partnership_id = a.partnership_id
+           ) rg on true
+           left join lateral (
+               select g.agreement_id, g.status from agreements g
+               where g.partnership_id = a.partnership_id
+               order by g.status in ('ondertekend', 'in_opvolging', 'geevalueerd') desc,
+                        g.status <> 'stopgezet' desc, g.status desc, g.agreement_id desc
+               limit 1
+           ) ag on true
+           left join lateral (
+               select count(*) as meetings
+               from agreement_meetings m join agreements g using (agreement_id)
+               where g.partnership_id = a.partnership_id
+                 and g.status in ('ondertekend', 'in_opvolging', 'geevalueerd')
+                 and m.held_on between $3 and $4
+           ) mt on true
+           left join reports r on r.partnership_id = a.partnership_id and r.year = $2
+           left join report_deadlines d on d.year = $2
+           left join lateral (
+               select count(*) as covered from action_priority_counts c
+               where c.partnership_id = a.partnership_id and c.year = $2
+                 and c.priority between 1 and 4 and c.actions > 0
+           ) pc on true
+           left join allocations al
+                  on al.partnership_id = a.partnership_id and al.year = $2 and al.superseded_at is null
+           left join lateral (
+               select sum(case when p.kind = 'terugvordering' then -p.amount_cents
+                               else p.amount_cents end) as paid
+               from payments p where p.partnership_id = a.partnership_id and p.year = $2
+           ) pa on true
+           left join lateral (
+               select s.staff_cents + s.operating_cents + s.actions_cents as total
+               from spending_reports s where s.partnership_id = a.partnership_id and s.year = $2
+           ) sr on true
+           order by a.name, a.partnership_id"#,
+        period_id,
+        year,
+        first as NaiveDate,
+        last as NaiveDate,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let (s1, t1) = regisseur(r.regisseurs.as_deref());
+            let (s2, t2) = agreement(r.agreement_status, r.meetings, year);
+            let (s3, t3, late) = report(r.report_status, r.due_on, today);
+            let (s4, t4) = priorities(r.priorities);
+            let (s5, t5) = spending(r.allocated, r.reported);
+            let id = r.partnership_id;
+            let agreement = r.agreement_id.zip(r.agreement_status);
+            let mut row = HealthRow {
+                partnership_id: id,
+                name: r.name,
+                is_demo: r.is_demo,
+                provinces: r.provinces,
+                regisseurs: r.regisseurs,
+                agreement,
+                report: r.report_status,
+                late,
+                allocated: r.allocated,
+                paid: r.paid,
+                reported: r.reported,
+                cells: Vec::new(),
+            };
+            let links = [
+                format!("/werkingsgebieden/{id}"),
+                row.agreement_path(),
+                row.report_path(year),
+                format!("/werkingsgebieden/{id}"),
+                format!("/werkingsgebieden/{id}/budget"),
+            ];
+            row.cells = [(s1, t1), (s2, t2), (s3, t3), (s4, t4), (s5, t5)]
+                .into_iter()
+                .zip(links)
+                .map(|((signal, text), href)| Cell { signal, text, href })
+                .collect();
+            row
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn an_agreement_is_green_only_when_signed_and_followed_up_in_the_year() {
+        assert_eq!(
+            agreement(Some(AgreementStatus::InOpvolging), 2, 2025).0,
+            Signal::Green
+        );
+        assert_eq!(
+            agreement(Some(AgreementStatus::Ondertekend), 0, 2025).0,
+            Signal::Orange
+        );
+        assert_eq!(
+            agreement(Some(AgreementStatus::Goedgekeurd), 3, 2025).0,
+            Signal::Red
+        );
+        assert_eq!(
+            agreement(None, 0, 2025),
+            (Signal::Red, "geen overeenkomst".into())
+        );
+    }
+
+    #[test]
+    fn a_report_is_late_only_after_its_due_date_and_when_not_handed_in() {
+        let due = Some(day(2026, 3, 31));
+        let (s, _, late) = report(Some(ReportStatus::Concept), due, day(2026, 3, 31));
+        assert_eq!((s, late), (Signal::Orange, false));
+        let (s, text, late) = report(None, due, day(2026, 4, 1));
+        assert_eq!((s, late), (Signal::Red, true));
+        assert_eq!(text, "te laat: niet begonnen, was uiterlijk 31/03/2026");
+        let (s, _, _) = report(Some(ReportStatus::Teruggestuurd), due, day(2026, 4, 1));
+        assert_eq!(s, Signal::Red);
+        let (s, _, _) = report(Some(ReportStatus::InBehandeling), due, day(2026, 4, 1));
+        assert_eq!(s, Signal::Green);
+        let (s, text, _) = report(Some(ReportStatus::Concept), None, day(2026, 4, 1));
+        assert_eq!(
+            (s, text.as_str()),
+            (Signal::Grey, "concept, geen indiendatum")
+        );
+    }
+
+    #[test]
+    fn priorities_need_all_four_for_green_and_three_for_orange() {
+        assert_eq!(priorities(4).0, Signal::Green);
+        assert_eq!(priorities(3).0, Signal::Orange);
+        assert_eq!(priorities(2).0, Signal::Red);
+        assert_eq!(priorities(0).1, "0 van 4 prioriteiten");
+    }
+
+    #[test]
+    fn spending_over_the_allocation_is_red_and_no_report_grey() {
+        assert_eq!(spending(Some(100), None).0, Signal::Grey);
+        assert_eq!(spending(Some(100), Some(100)).0, Signal::Green);
+        assert_eq!(spending(Some(100), Some(101)).0, Signal::Red);
+        assert_eq!(spending(None, Some(5)).0, Signal::Red);
+    }
+}
