@@ -2,7 +2,8 @@
 //! the rules that give each signal. The rows are read in ONE statement for the whole period
 //! (no query per werkingsgebied); the rules are pure functions, tested below.
 //!
-//! - Regisseur: a current appointment (view `current_appointments`) → green, else red.
+//! - Regisseur: a current appointment (view `current_appointments`) for the werkingsgebied or
+//!   the one carried over from it (who writes its last report) → green, else red.
 //! - Agreement: signed or further (ondertekend, in opvolging, geëvalueerd) with at least one
 //!   meeting in the year → green; signed without a meeting in the year → orange; none or not
 //!   signed → red.
@@ -280,7 +281,11 @@ pub async fn rows(
            ) pr on true
            left join lateral (
                select string_agg(ca.person_name, ', ' order by ca.person_name) as names
-               from current_appointments ca where ca.partnership_id = a.partnership_id
+               from current_appointments ca
+               -- The successor's regisseur answers for an ended period's last year too.
+               where ca.partnership_id = a.partnership_id
+                  or ca.partnership_id in (select s.partnership_id from partnerships s
+                                           where s.carried_over_from = a.partnership_id)
            ) rg on true
            left join lateral (
                select g.agreement_id, g.status from agreements g

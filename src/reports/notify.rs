@@ -1,5 +1,5 @@
 //! Who is told about a report event and what the notice says. The werkingsgebied's side are its
-//! regisseurs (a current appointment); the department's side is the assigned reviewer, or every
+//! regisseurs (a current appointment, also of the werkingsgebied carried over from it); the department's side is the assigned reviewer, or every
 //! active ministry user when the werkingsgebied has none (someone must hear of a submission).
 //! The author of a change is never told about their own change.
 //!
@@ -12,15 +12,10 @@ use crate::error::Result;
 use crate::notifications::{self, Kind, Notice};
 use crate::state::AppState;
 
-/// The users with a current appointment as regisseur of werkingsgebied `partnership_id`.
+/// The regisseurs who write the reports of werkingsgebied `partnership_id` today
+/// ([`super::access::writers`]: also the regisseurs of its successor).
 pub async fn regisseurs(conn: &mut PgConnection, partnership_id: i64) -> Result<Vec<i64>> {
-    Ok(sqlx::query_scalar!(
-        r#"select distinct user_id as "user_id!" from current_appointments
-           where partnership_id = $1 and user_id is not null"#,
-        partnership_id
-    )
-    .fetch_all(&mut *conn)
-    .await?)
+    super::access::writers(&mut *conn, partnership_id).await
 }
 
 /// The assigned reviewer of werkingsgebied `partnership_id`, while they are an active ministry

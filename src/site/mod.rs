@@ -55,7 +55,8 @@ struct HomePage {
 }
 
 /// A regisseur's report of the current cycle: last year's, or the nearest year of the
-/// werkingsgebied's period (the first, in a period that started this year).
+/// werkingsgebied's period (the first, in a period that started this year); and last year's
+/// report of the werkingsgebied carried over into theirs, when that period ended last year.
 struct OwnReport {
     name: String,
     year: i16,
@@ -67,14 +68,28 @@ struct OwnReport {
 async fn own_reports(state: &AppState, user_id: i64) -> Result<Vec<OwnReport>> {
     let today = today();
     let rows = sqlx::query!(
-        r#"with own as (
+        r#"with mine as (
+               select distinct ca.partnership_id from current_appointments ca where ca.user_id = $1
+           ),
+           -- Their own werkingsgebieden and the ones carried over into them: last year's
+           -- report of an ended period is written by its successor's regisseur.
+           candidates as (
+               select partnership_id from mine
+               union
+               select p.carried_over_from from partnerships p
+               where p.partnership_id in (select partnership_id from mine)
+                 and p.carried_over_from is not null
+           ),
+           own as (
                select distinct p.partnership_id, p.name,
                       greatest(extract(year from pp.starts_on)::int,
                                least($2::int, extract(year from pp.ends_on)::int))::smallint as year
-               from current_appointments ca
-               join partnerships p on p.partnership_id = ca.partnership_id
+               from candidates c
+               join partnerships p on p.partnership_id = c.partnership_id
                join policy_periods pp on pp.policy_period_id = p.policy_period_id
-               where ca.user_id = $1
+               -- A predecessor only for a year of its own period.
+               where p.partnership_id in (select partnership_id from mine)
+                  or $2::int between extract(year from pp.starts_on) and extract(year from pp.ends_on)
            )
            select o.partnership_id, o.name, o.year as "year!",
                   r.status as "status?: ReportStatus", d.due_on as "due_on?: NaiveDate"
