@@ -28,6 +28,8 @@ pub mod notify;
 pub mod review;
 pub mod reviewers;
 pub mod show;
+pub mod show_figures;
+pub mod show_review;
 mod submissions;
 mod workflow;
 
