@@ -20,6 +20,7 @@ pub mod access;
 pub mod assemble;
 pub mod db;
 pub mod deadlines;
+pub mod diff;
 mod edit;
 mod list;
 mod messages;

@@ -120,6 +120,8 @@ struct ReportPage {
     narrative: Narrative,
     narrative_errors: FieldErrors,
     can_edit: bool,
+    /// What the user typed when the report could no longer be edited.
+    unsaved: Option<Narrative>,
     version: i32,
     steps: Vec<StepForm>,
     /// The own regisseur of a report nobody saved yet: save first, then submit.
@@ -245,9 +247,14 @@ pub async fn render(
             String::new(),
         ),
     };
-    let (narrative, narrative_errors) = typed
-        .narrative
-        .unwrap_or_else(|| (stored_narrative, FieldErrors::new()));
+    let can_edit = access.write && report_status.is_none_or(ReportStatus::editable);
+    // Text typed into a report that can no longer be edited is not shown as the report's: it
+    // is offered apart so the writer can copy it.
+    let (narrative, narrative_errors, unsaved) = match typed.narrative {
+        Some((typed, errors)) if can_edit => (typed, errors, None),
+        Some((typed, errors)) => (stored_narrative, errors, Some(typed)),
+        None => (stored_narrative, FieldErrors::new(), None),
+    };
 
     let report_id = report.as_ref().map(|r| r.report_id);
     let (history, submissions, messages) = match report_id {
@@ -283,7 +290,8 @@ pub async fn render(
         submitted_line,
         narrative,
         narrative_errors,
-        can_edit: access.write && report_status.is_none_or(ReportStatus::editable),
+        can_edit,
+        unsaved,
         version: report.as_ref().map_or(0, |r| r.version),
         steps: steps(signed_in, access, report_status, typed.step.as_ref()),
         submit_hint: access.write && report.is_none(),
