@@ -34,6 +34,9 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/jaarrapporten/{partnership}/{year}", get(show))
 }
 
+/// The checklist as typed: per item code, its state code and remark.
+pub type ChecklistTyped = Vec<(String, String, String)>;
+
 /// What a failed POST hands back to the report page: the values typed and why they were
 /// refused. Each form on the page shows its own part; the rest of the page is as stored.
 #[derive(Default)]
@@ -43,7 +46,7 @@ pub struct Typed {
     /// A workflow step's form: the step, the reason typed, and the message why it was refused.
     pub step: Option<(Step, String, String)>,
     /// The checklist form: per item code its state code and remark, and the refusal.
-    pub checklist: Option<(Vec<(String, String, String)>, String)>,
+    pub checklist: Option<(ChecklistTyped, String)>,
     /// The message form: body, answer-by date as typed, errors (`body`, `answer_by`).
     pub message: Option<(String, String, FieldErrors)>,
 }

@@ -105,9 +105,19 @@ async fn ministry_staff_see_the_checklist_form_and_the_steps_but_not_the_narrati
     let app = TestApp::new().await;
     let p = app.with_partnership("Regio Noord").await;
     app.with_report(p, 2024).status("ingediend").await;
+    let other = app.with_partnership("Regio Zuid").await;
+    let mia = app
+        .with_user(Role::Ministry)
+        .email("mia@vlaanderen.be")
+        .name("Mia Beoordelaar")
+        .await;
+    app.with_reviewer(other, mia).await;
     app.sign_in_as(Role::Ministry).await;
     let page = app.get(&path(p, 2024)).await;
     assert_eq!(page.status, StatusCode::OK);
+    app.get(&path(other, 2024))
+        .await
+        .assert_contains("Mia Beoordelaar");
     page.assert_contains("Controlelijst bewaren");
     page.assert_contains("prioriteiten_state");
     page.assert_contains("In behandeling nemen");
