@@ -60,9 +60,16 @@ async fn the_own_regisseur_sees_the_figures_and_the_narrative_form() {
         .starts_on(date(2024, 5, 1))
         .status("geannuleerd")
         .await;
+    app.with_envelope(2024, 1_000_000).await;
+    app.with_allocation(p, 2024, 50_000).await;
     app.sign_in_as_regisseur_of(p, "rita@noord.be").await;
 
+    app.get(&format!("/werkingsgebieden/{p}"))
+        .await
+        .assert_contains(&format!("href=\"{}\">Jaarrapport 2024", path(p, 2024)));
     let page = app.get(&path(p, 2024)).await;
+    page.assert_contains("<dt>Toegekend</dt><dd>€");
+    page.assert_contains("50.000</dd>");
     assert_eq!(page.status, StatusCode::OK);
     page.assert_contains("Jaarrapport 2024 · Regio Noord");
     page.assert_contains("Niet begonnen");
