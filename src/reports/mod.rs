@@ -20,6 +20,7 @@ pub mod access;
 pub mod assemble;
 pub mod db;
 pub mod deadlines;
+pub mod diff;
 mod edit;
 mod list;
 mod messages;
@@ -28,6 +29,8 @@ pub mod notify;
 pub mod review;
 pub mod reviewers;
 pub mod show;
+pub mod show_figures;
+pub mod show_review;
 mod submissions;
 mod workflow;
 
