@@ -193,7 +193,8 @@ impl Config {
             return Err(ConfigError {
                 name: "REGIE_SMTP_URL",
                 value: "<hidden>".into(),
-                expected: "an smtp:// or smtps:// URL such as smtp://user:password@mail.example.be:587?tls=required",
+                expected: "an smtp:// or smtps:// URL such as smtp://user:password@mail.example.be:587?tls=required \
+                           (a URL with a user name must be smtps:// or have tls=required)",
             });
         }
 
@@ -259,10 +260,19 @@ fn parse_public_url(value: &str) -> Option<String> {
     plain.then(|| value.to_string())
 }
 
-/// Whether lettre accepts `url` as the address of an SMTP server (scheme, host, TLS mode).
+/// Whether lettre accepts `url` as the address of an SMTP server (scheme, host, TLS mode), and
+/// a password in it travels encrypted only: `smtp://` with a user needs `tls=required` (STARTTLS
+/// or nothing); `smtps://` is TLS from the start. lettre's `tls=opportunistic` would send the
+/// password in the clear to a server (or an attacker) that offers no STARTTLS.
 fn is_smtp_url(url: &str) -> bool {
     let url = url.trim();
+    let has_user = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split(['/', '?']).next())
+        .is_some_and(|authority| authority.contains('@'));
+    let encrypted = url.starts_with("smtps://") || url.contains("tls=required");
     (url.starts_with("smtp://") || url.starts_with("smtps://"))
+        && (!has_user || encrypted)
         && lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url).is_ok()
 }
 
@@ -459,6 +469,9 @@ mod tests {
             "mail.example.be",
             "http://user:geheim@mail.example.be",
             "smtp://user:geheim@mail.example.be?tls=maybe",
+            // A password over an unencrypted connection.
+            "smtp://user:geheim@mail.example.be:25",
+            "smtp://user:geheim@mail.example.be:587?tls=opportunistic",
             "smtp://",
         ] {
             let err = config(&[("REGIE_SMTP_URL", bad)]).unwrap_err();

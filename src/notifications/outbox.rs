@@ -15,8 +15,8 @@ use sqlx::PgPool;
 
 use crate::config::Config;
 
-/// Rows claimed per transaction: small, because their locks are held while they are sent.
-const BATCH: i64 = 10;
+/// Mails sent per call of [`send_due`], each in its own transaction.
+const BATCH: usize = 10;
 /// How long the worker sleeps when nothing is due.
 const POLL: Duration = Duration::from_secs(5);
 /// One SMTP conversation may take this long before it counts as failed.
@@ -63,19 +63,24 @@ impl Mailer {
             .header(ContentType::TEXT_PLAIN)
             .body(body.to_string())
             .map_err(|e| Failure::Permanent(short(&e.to_string())))?;
-        self.transport
-            .send(message)
-            .await
-            .map(drop)
-            .map_err(|e| Failure::Retry(short(&e.to_string())))
+        self.transport.send(message).await.map(drop).map_err(|e| {
+            // A 5xx answer (unknown mailbox, refused sender) will be the same tomorrow.
+            if e.is_permanent() {
+                Failure::Permanent(short(&e.to_string()))
+            } else {
+                Failure::Retry(short(&e.to_string()))
+            }
+        })
     }
 }
 
 /// Why one mail did not go out.
 enum Failure {
-    /// The server or the connection failed: try again later.
+    /// The server or the connection failed, or the server answered "not now" (4xx): try again
+    /// later.
     Retry(String),
-    /// The mail cannot be built (an address lettre refuses): trying again will not help.
+    /// The mail cannot be built (an address lettre refuses) or the server refused it for good
+    /// (5xx): trying again will not help.
     Permanent(String),
 }
 
@@ -109,34 +114,34 @@ pub struct Round {
     pub given_up: usize,
 }
 
-/// Claims up to [`BATCH`] due rows, sends them and records the outcome, in one transaction.
+/// Sends up to [`BATCH`] due mails, one transaction per mail, and records each outcome.
 ///
-/// Each mail once across instances: the rows are claimed with `for update skip locked` and
-/// their locks are held until the outcome is committed, so while one worker is sending a mail,
-/// every other worker's claim skips that row instead of taking it, and once committed the row
-/// is no longer `wachtend`. A crash (or a lost connection) after the SMTP server accepted a
-/// mail but before the commit rolls the row back to `wachtend`, and a later round sends it
-/// again: delivery is at least once, never zero times, with a rare duplicate as the price.
+/// Each mail once across instances: a row is claimed with `for update skip locked` and its lock
+/// is held until its outcome is committed, so while one worker is sending a mail, every other
+/// worker's claim skips that row instead of taking it, and once committed the row is no longer
+/// `wachtend`. One mail per transaction keeps what a failure can undo to that one mail: a crash
+/// (or a lost connection) after the SMTP server accepted it but before the commit rolls its row
+/// back to `wachtend`, and a later round sends it again. Delivery is at least once, never zero
+/// times; the price is a rare duplicate of that one mail.
 pub async fn send_due(db: &PgPool, mailer: &Mailer) -> anyhow::Result<Round> {
-    let mut tx = db.begin().await?;
-    let due = sqlx::query!(
-        r#"select mail_id, recipient, subject, body
-           from outbox
-           where status = 'wachtend' and next_attempt_at <= now()
-           order by mail_id
-           limit $1
-           for update skip locked"#,
-        BATCH
-    )
-    .fetch_all(&mut *tx)
-    .await
-    .context("claiming due mail")?;
-
-    let mut round = Round {
-        claimed: due.len(),
-        ..Round::default()
-    };
-    for mail in due {
+    let mut round = Round::default();
+    for _ in 0..BATCH {
+        let mut tx = db.begin().await?;
+        let Some(mail) = sqlx::query!(
+            r#"select mail_id, recipient, subject, body
+               from outbox
+               where status = 'wachtend' and next_attempt_at <= now()
+               order by mail_id
+               limit 1
+               for update skip locked"#
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .context("claiming due mail")?
+        else {
+            break;
+        };
+        round.claimed += 1;
         match mailer
             .send(&mail.recipient, &mail.subject, &mail.body)
             .await
@@ -191,8 +196,8 @@ pub async fn send_due(db: &PgPool, mailer: &Mailer) -> anyhow::Result<Round> {
                 }
             }
         }
+        tx.commit().await.context("recording sent mail")?;
     }
-    tx.commit().await.context("recording sent mail")?;
     Ok(round)
 }
 

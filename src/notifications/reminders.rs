@@ -40,15 +40,8 @@ pub async fn run_once(db: &PgPool, public_url: &str, today: NaiveDate) -> anyhow
     let missing = sqlx::query_as!(
         Missing,
         r#"select d.year::int as "year!", d.due_on as "due_on: NaiveDate", p.partnership_id, p.name,
-                  -- Who writes the report (reports::access::writers): the regisseurs of the
-                  -- werkingsgebied or of its successor, since the last year's report is due
-                  -- after the period ended.
-                  array(select distinct c.user_id from current_appointments c
-                        where c.user_id is not null
-                          and (c.partnership_id = p.partnership_id
-                               or c.partnership_id in (select s.partnership_id from partnerships s
-                                                       where s.carried_over_from = p.partnership_id))
-                        order by c.user_id) as "regisseurs!",
+                  array(select w from report_writers(p.partnership_id, d.year::int) w
+                        order by w) as "regisseurs!",
                   r.reviewer_id as "reviewer?"
            from report_deadlines d
            join policy_periods pp

@@ -12,10 +12,11 @@
 //! and nobody else writes in their name (an admin neither). VDAB sees the agreement's follow-up
 //! on the agreement pages, not the report.
 //!
-//! "Own" includes the werkingsgebied's successor: the report on the last year of a policy period
-//! is due months after that period ended, when the appointments of the old werkingsgebied have
-//! ended too. The regisseur of the werkingsgebied carried over from it (`carried_over_from`)
-//! writes it.
+//! "Own" includes the werkingsgebied's successor for the last year only: the report on the last
+//! year of a policy period is due months after that period ended, when the appointments of the
+//! old werkingsgebied have ended too, so the regisseur of the werkingsgebied carried over from it
+//! (`carried_over_from`) writes it. The SQL function `report_writers(partnership, year)` is the
+//! one definition.
 
 use sqlx::PgExecutor;
 
@@ -36,11 +37,12 @@ pub struct Access {
     pub message: bool,
 }
 
-/// What `user` may do with the reports of werkingsgebied `partnership_id`.
+/// What `user` may do with the report of werkingsgebied `partnership_id` for `year`.
 pub async fn of(
     db: impl PgExecutor<'_>,
     user: &CurrentUser,
     partnership_id: i64,
+    year: i32,
 ) -> Result<Access> {
     Ok(match user.role {
         Role::Admin | Role::Ministry => Access {
@@ -51,14 +53,10 @@ pub async fn of(
         },
         Role::Regisseur => {
             let current = sqlx::query_scalar!(
-                r#"select exists(
-                       select 1 from current_appointments a
-                       where a.user_id = $2
-                         and (a.partnership_id = $1
-                              or a.partnership_id in (select partnership_id from partnerships
-                                                      where carried_over_from = $1))) as "exists!""#,
+                r#"select $2 in (select report_writers($1, $3)) as "writes!""#,
                 partnership_id,
-                user.user_id
+                user.user_id,
+                year
             )
             .fetch_one(db)
             .await?;
@@ -82,18 +80,13 @@ pub async fn require(state: &AppState, signed_in: &SignedIn, allowed: bool) -> R
     }
 }
 
-/// The users who write the reports of werkingsgebied `partnership_id` today: the regisseurs
-/// with a current appointment for it or for the werkingsgebied carried over from it (see the
-/// module documentation). They are who a report's notifications and reminders go to.
-pub async fn writers(db: impl PgExecutor<'_>, partnership_id: i64) -> Result<Vec<i64>> {
+/// The users who write the report of werkingsgebied `partnership_id` for `year` today
+/// (`report_writers`, see the module documentation): who its notifications go to.
+pub async fn writers(db: impl PgExecutor<'_>, partnership_id: i64, year: i32) -> Result<Vec<i64>> {
     Ok(sqlx::query_scalar!(
-        r#"select distinct a.user_id as "user_id!"
-           from current_appointments a
-           where a.user_id is not null
-             and (a.partnership_id = $1
-                  or a.partnership_id in (select partnership_id from partnerships
-                                          where carried_over_from = $1))"#,
-        partnership_id
+        r#"select w as "user_id!" from report_writers($1, $2) w"#,
+        partnership_id,
+        year
     )
     .fetch_all(db)
     .await?)

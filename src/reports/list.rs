@@ -11,9 +11,8 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use serde::Deserialize;
-use sqlx::PgExecutor;
 
 use super::db;
 use super::model::ReportStatus;
@@ -76,17 +75,6 @@ struct ReportListPage {
     total: usize,
 }
 
-/// The year shown without a choice: the latest whose due date passed, else last year.
-async fn default_year(db: impl PgExecutor<'_>, today: NaiveDate) -> Result<i32> {
-    let year = sqlx::query_scalar!(
-        r#"select max(year)::int from report_deadlines where due_on < $1::date"#,
-        today as _
-    )
-    .fetch_one(db)
-    .await?;
-    Ok(year.unwrap_or(today.year() - 1))
-}
-
 async fn index(
     State(state): State<AppState>,
     signed_in: SignedIn,
@@ -95,13 +83,15 @@ async fn index(
     let today = today();
     let year = match query.jaar.as_deref().and_then(|y| y.trim().parse().ok()) {
         Some(y) if (2000..=2100).contains(&y) => y,
-        _ => default_year(&state.db, today).await?,
+        // The report cycle of this calendar year: last year's reports are the ones due now (the
+        // dashboard opens on the same year).
+        _ => today.year() - 1,
     };
     let filter =
         query.status.as_deref().map(str::trim).filter(|s| {
             *s == "niet_begonnen" || *s == "te_laat" || ReportStatus::parse(s).is_some()
         });
-    // A regisseur sees the werkingsgebieden they are the current regisseur of.
+    // A regisseur sees the werkingsgebieden whose report they write (`report_writers`).
     let own = (signed_in.user.role == Role::Regisseur).then_some(signed_in.user.user_id);
     let due = due_on(&state.db, year).await?;
     let stored = sqlx::query!(
@@ -116,9 +106,8 @@ async fn index(
            left join users u on u.user_id = pr.reviewer_id
            where $1::int between extract(year from pp.starts_on)::int
                              and extract(year from pp.ends_on)::int
-             and ($2::bigint is null or exists (
-                   select 1 from current_appointments ca
-                   where ca.partnership_id = p.partnership_id and ca.user_id = $2))
+             and ($2::bigint is null
+                  or $2 in (select report_writers(p.partnership_id, $1::int)))
            order by p.name, p.partnership_id"#,
         year,
         own

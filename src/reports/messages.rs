@@ -97,7 +97,7 @@ async fn create(
         .await?
         .filter(|a| a.covers(year))
         .ok_or(AppError::NotFound)?;
-    let access = access::of(&state.db, &signed_in.user, partnership_id).await?;
+    let access = access::of(&state.db, &signed_in.user, partnership_id, year).await?;
     access::require(&state, &signed_in, access.message).await?;
 
     let (body, answer_by) = match validate(&form, crate::agreements::commitments::today()) {
@@ -114,10 +114,12 @@ async fn create(
     let user = &signed_in.user;
     let from_area = user.role == Role::Regisseur;
     let mut tx = state.db.begin().await?;
-    // The concept row of a report nobody started, or the existing one.
+    // The thread needs a report row. For a report nobody started (the department asks where it
+    // is) the message opens one at version 0: not yet written, so the regisseur's first save
+    // (a form of version 0) still fits and nothing can be submitted before it.
     sqlx::query!(
-        r#"insert into reports (partnership_id, year, created_by, updated_by)
-           values ($1, $2, $3, $3)
+        r#"insert into reports (partnership_id, year, created_by, updated_by, version)
+           values ($1, $2, $3, $3, 0)
            on conflict (partnership_id, year) do nothing"#,
         partnership_id,
         year as i16,

@@ -56,6 +56,11 @@ impl ReportStatus {
         matches!(self, Self::Concept | Self::Teruggestuurd)
     }
 
+    /// The department is reviewing it: the checklist is filled in now.
+    pub fn under_review(self) -> bool {
+        matches!(self, Self::Ingediend | Self::InBehandeling)
+    }
+
     /// Counts as handed in for the deadline (submitted at least once and not sent back).
     pub fn handed_in(self) -> bool {
         matches!(

@@ -7,16 +7,11 @@
 
 use sqlx::PgConnection;
 
+use super::access::writers;
 use super::db::{self, Area};
 use crate::error::Result;
 use crate::notifications::{self, Kind, Notice};
 use crate::state::AppState;
-
-/// The regisseurs who write the reports of werkingsgebied `partnership_id` today
-/// ([`super::access::writers`]: also the regisseurs of its successor).
-pub async fn regisseurs(conn: &mut PgConnection, partnership_id: i64) -> Result<Vec<i64>> {
-    super::access::writers(&mut *conn, partnership_id).await
-}
 
 /// The assigned reviewer of werkingsgebied `partnership_id`, while they are an active ministry
 /// user.
@@ -114,9 +109,9 @@ pub async fn send(
         | Event::Approved
         | Event::Message {
             from_area: false, ..
-        } => regisseurs(conn, p).await?,
+        } => writers(&mut *conn, p, year).await?,
         Event::Reopened(_) => {
-            let mut ids = regisseurs(conn, p).await?;
+            let mut ids = writers(&mut *conn, p, year).await?;
             ids.extend(reviewer(conn, p).await?);
             ids
         }

@@ -109,7 +109,7 @@ async fn update(
         .await?
         .filter(|a| a.covers(year))
         .ok_or(AppError::NotFound)?;
-    let access = access::of(&state.db, &signed_in.user, partnership_id).await?;
+    let access = access::of(&state.db, &signed_in.user, partnership_id, year).await?;
     access::require(&state, &signed_in, access.review).await?;
 
     let (items, refusal) = read(&form);
@@ -122,12 +122,18 @@ async fn update(
         return show::render(&state, &signed_in, partnership_id, year, typed, status).await;
     }
     let mut tx = state.db.begin().await?;
-    let Some(report) = db::lock(&mut tx, partnership_id, year).await? else {
+    // The checklist records the review of what was submitted: it is filled in while the report
+    // is submitted or in review, and stays as it was once the report is approved or sent back.
+    let report = db::lock(&mut tx, partnership_id, year).await?;
+    let Some(report) = report.filter(|r| r.status.under_review()) else {
         drop(tx);
         let typed = Typed {
             checklist: Some((
                 items,
-                format!("Er is nog geen jaarrapport {year} om te beoordelen."),
+                format!(
+                    "De controlelijst van jaarrapport {year} wordt ingevuld terwijl het rapport \
+                     ingediend of in behandeling is; nu kan dat niet."
+                ),
             )),
             ..Typed::default()
         };

@@ -171,7 +171,7 @@ pub async fn open(
     let area = db::area(&state.db, partnership_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let access = access::of(&state.db, &signed_in.user, partnership_id).await?;
+    let access = access::of(&state.db, &signed_in.user, partnership_id, year).await?;
     access::require(state, signed_in, access.read).await?;
     if !area.covers(year) {
         return Err(AppError::NotFound);
@@ -280,6 +280,9 @@ pub async fn render(
         .message
         .unwrap_or_else(|| (String::new(), String::new(), FieldErrors::new()));
 
+    // A row at version 0 was opened by a message before anyone wrote the report: nothing to
+    // submit yet.
+    let written_status = report.as_ref().filter(|r| r.version > 0).map(|r| r.status);
     let page = ReportPage {
         layout: signed_in
             .layout(format!("Jaarrapport {year} · {}", area.name))
@@ -296,8 +299,8 @@ pub async fn render(
         can_edit,
         unsaved,
         version: report.as_ref().map_or(0, |r| r.version),
-        steps: steps(signed_in, access, report_status, typed.step.as_ref()),
-        submit_hint: access.write && report.is_none(),
+        steps: steps(signed_in, access, written_status, typed.step.as_ref()),
+        submit_hint: access.write && written_status.is_none(),
         history,
         compare: submissions
             .last()
@@ -305,11 +308,11 @@ pub async fn render(
             .map(|s| (s.number - 1, s.number)),
         submissions,
         checklist,
-        checklist_editable: access.review && report.is_some(),
+        checklist_editable: access.review && report_status.is_some_and(ReportStatus::under_review),
         checklist_error,
         reviewer,
         messages,
-        can_message: access.message && report.is_some(),
+        can_message: access.message,
         message_body,
         message_answer_by,
         message_errors,

@@ -134,7 +134,7 @@ async fn take(
         .await?
         .filter(|a| a.covers(year))
         .ok_or(AppError::NotFound)?;
-    let access = access::of(&state.db, &signed_in.user, partnership_id).await?;
+    let access = access::of(&state.db, &signed_in.user, partnership_id, year).await?;
     let may = match step {
         Step::Submit => access.write,
         _ => access.review,
@@ -224,7 +224,11 @@ async fn check(
     version: i32,
     reason: &str,
 ) -> Result<Result<(Report, ReportStatus), Refusal>> {
-    let Some(report) = db::lock(conn, area.partnership_id, year).await? else {
+    // Version 0: a row a message opened before anyone wrote the report (see `messages`).
+    let Some(report) = db::lock(conn, area.partnership_id, year)
+        .await?
+        .filter(|r| r.version > 0)
+    else {
         return Ok(Err(Refusal::conflict(format!(
             "Er is nog geen jaarrapport {year}: er is niets om in te dienen of te beoordelen. \
              Schrijf eerst de toelichting."

@@ -87,9 +87,9 @@ async fn own_reports(state: &AppState, user_id: i64) -> Result<Vec<OwnReport>> {
                from candidates c
                join partnerships p on p.partnership_id = c.partnership_id
                join policy_periods pp on pp.policy_period_id = p.policy_period_id
-               -- A predecessor only for a year of its own period.
+               -- A predecessor only for the last year of its period (`report_writers`).
                where p.partnership_id in (select partnership_id from mine)
-                  or $2::int between extract(year from pp.starts_on) and extract(year from pp.ends_on)
+                  or $2::int = extract(year from pp.ends_on)
            )
            select o.partnership_id, o.name, o.year as "year!",
                   r.status as "status?: ReportStatus", d.due_on as "due_on?: NaiveDate"

@@ -184,11 +184,47 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect, Expect)] = &[
     ("GET", "/meldingen/voorkeuren", ToLogin, Ok, Ok, Ok, Ok),
     ("POST", "/meldingen/voorkeuren", ToLogin, Redirect, Redirect, Redirect, Redirect),
     ("GET", "/admin/uitgaande-post", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    ("GET", "/admin/uitgaande-post/{mail}", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    // Marking one read: one's own only ({notification} is the signed-in user's).
+    ("POST", "/meldingen/{notification}/gelezen", ToLogin, Redirect, Redirect, Redirect, Redirect),
     // The ministry dashboard.
     ("GET", "/overzicht", ToLogin, Ok, Ok, Forbidden, Forbidden),
     ("GET", "/overzicht?jaar=2024&sorteer=naam", ToLogin, Ok, Ok, Forbidden, Forbidden),
     ("POST", "/overzicht/filters", ToLogin, Unprocessable, Unprocessable, Forbidden, Forbidden),
+    // Deleting a saved filter: {filter} is the signed-in user's own.
+    ("POST", "/overzicht/filters/{filter}/verwijderen", ToLogin, Redirect, Redirect, Forbidden, Forbidden),
 ];
+
+/// The id of the user `sign_in_as(role)` created.
+async fn signed_in_user(app: &TestApp, role: Role) -> i64 {
+    sqlx::query_scalar("select user_id from users where email = $1")
+        .bind(format!("{}@test.regie.be", role.code()))
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
+/// A notification of `user` with its outbox row: (notification id, mail id).
+async fn with_notification(app: &TestApp, user: i64) -> (i64, i64) {
+    sqlx::query_as(
+        "with n as (insert into notifications (user_id, kind, title, link) values ($1, 'report_message', 'Nieuw bericht', '/jaarrapporten') returning notification_id) insert into outbox (notification_id, recipient, subject, body) select notification_id, 'x@y.be', 'Nieuw bericht', 'Tekst' from n returning notification_id, mail_id",
+    )
+    .bind(user)
+    .fetch_one(&app.db)
+    .await
+    .unwrap()
+}
+
+/// A saved dashboard filter of `user`.
+async fn with_saved_filter(app: &TestApp, user: i64) -> i64 {
+    sqlx::query_scalar(
+        "insert into saved_filters (user_id, page, name, query) values ($1, 'overzicht', 'Rood', 'signaal=rood') returning filter_id",
+    )
+    .bind(user)
+    .fetch_one(&app.db)
+    .await
+    .unwrap()
+}
 
 fn matches(status: StatusCode, location: &str, expect: Expect) -> bool {
     match expect {
@@ -230,12 +266,23 @@ async fn check(who: Who) {
         let commitment = app.with_commitment(agreement).await;
         let document = app.with_document(agreement).await;
         let report = app.with_report(partnership, 2024).status("ingediend").await;
+        // The signed-in user's own notification (with its mail) and saved filter; for a
+        // signed-out visitor they belong to the target user.
+        let owner = match who {
+            Who::Signed(role) => signed_in_user(&app, role).await,
+            Who::Anonymous => target,
+        };
+        let (notification, mail) = with_notification(&app, owner).await;
+        let filter = with_saved_filter(&app, owner).await;
         let path = path
             .replace("{action}", &action.to_string())
             .replace("{agreement}", &agreement.to_string())
             .replace("{commitment}", &commitment.to_string())
             .replace("{document}", &document.to_string())
             .replace("{report}", &report.to_string())
+            .replace("{notification}", &notification.to_string())
+            .replace("{mail}", &mail.to_string())
+            .replace("{filter}", &filter.to_string())
             .replace("{user}", &target.to_string())
             .replace("{partnership}", &partnership.to_string())
             .replace("{appointment}", &appointment.to_string())

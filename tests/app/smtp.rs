@@ -28,7 +28,7 @@ impl SmtpServer {
         Self::listen(true).await
     }
 
-    /// A server that greets every connection with a 554 and hangs up.
+    /// A server that greets every connection with a 421 (not now: a passing failure) and hangs up.
     pub async fn rejecting() -> Self {
         Self::listen(false).await
     }
@@ -46,7 +46,9 @@ impl SmtpServer {
                         let _ = converse(stream, store).await;
                     } else {
                         let mut stream = stream;
-                        let _ = stream.write_all(b"554 5.3.2 geen post vandaag\r\n").await;
+                        let _ = stream
+                            .write_all(b"421 4.3.2 geen post vandaag, probeer later\r\n")
+                            .await;
                     }
                 });
             }

@@ -8,6 +8,7 @@
 //! are in its submodules.
 
 mod flows;
+mod reports;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

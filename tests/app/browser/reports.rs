@@ -1,0 +1,225 @@
+//! The yearly report's whole loop in two browsers side by side: a regisseur writes and submits,
+//! the reviewer takes it up and sends it back with a remark, the regisseur answers in the thread
+//! and resubmits, the reviewer approves, and each side's notifications show each step.
+
+use regie::identity::Role;
+
+use super::{Browser, serve};
+use crate::helpers::{PASSWORD, TestApp};
+
+/// Signs in through the form; returns when the start page (or the dashboard) is shown.
+async fn sign_in(browser: &Browser, base: &str, email: &str, lands_on: &str) {
+    browser
+        .client()
+        .goto(&format!("{base}/login"))
+        .await
+        .unwrap();
+    browser.fill("#email", email).await;
+    browser.fill("#password", PASSWORD).await;
+    browser
+        .click("form[action='/login'] button[type=submit]")
+        .await;
+    browser.wait_for_text("h1", lands_on).await;
+}
+
+/// Opens `path` and presses the button of the form that posts to `action_suffix` there.
+async fn press(browser: &Browser, base: &str, path: &str, action_suffix: &str) {
+    browser
+        .client()
+        .goto(&format!("{base}{path}"))
+        .await
+        .unwrap();
+    browser
+        .click(&format!(
+            "form[action$='{action_suffix}'] button[type=submit]"
+        ))
+        .await;
+}
+
+#[tokio::test]
+async fn a_report_goes_round_the_whole_loop_and_both_sides_are_told_each_step() {
+    let Some(regisseur) = Browser::start().await else {
+        return;
+    };
+    let Some(reviewer) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let area = app
+        .with_partnership("Regio Kortrijk")
+        .members(&["34022"])
+        .await;
+    app.with_user(Role::Regisseur)
+        .email("rita@kortrijk.be")
+        .name("Rita Regisseur")
+        .regisseur_of(area)
+        .await;
+    let mia = app
+        .with_user(Role::Ministry)
+        .email("mia@vlaanderen.be")
+        .name("Mia Beoordelaar")
+        .await;
+    app.with_reviewer(area, mia).await;
+    app.with_action(area)
+        .title("Jobbeurs Kortrijk")
+        .priorities(&[1, 3])
+        .starts_on(crate::helpers::date(2025, 4, 1))
+        .await;
+    let base = serve(&app).await;
+    let report = format!("/jaarrapporten/{area}/2025");
+
+    // The regisseur writes the context and submits.
+    sign_in(&regisseur, &base, "rita@kortrijk.be", "Welkom").await;
+    regisseur
+        .client()
+        .goto(&format!("{base}{report}"))
+        .await
+        .unwrap();
+    regisseur
+        .wait_for_text("h1", "Jaarrapport 2025 · Regio Kortrijk")
+        .await;
+    regisseur.wait_for_text("main", "Jobbeurs Kortrijk").await;
+    regisseur
+        .fill("#context", "Een jaar met een nieuwe jobbeurs.")
+        .await;
+    regisseur
+        .click("form.report-form button[type=submit]")
+        .await;
+    regisseur
+        .wait_for_text("main", "Toelichting bewaard.")
+        .await;
+    regisseur
+        .click("form[action$='/indienen'] button[type=submit]")
+        .await;
+    regisseur.wait_for_text("main", "Rapport ingediend.").await;
+
+    // The reviewer starts on the dashboard, is told, takes it up and sends it back.
+    sign_in(&reviewer, &base, "mia@vlaanderen.be", "Overzicht").await;
+    reviewer.wait_for_text("header", "Meldingen 1").await;
+    reviewer
+        .client()
+        .goto(&format!("{base}/meldingen"))
+        .await
+        .unwrap();
+    reviewer
+        .wait_for_text("main", "Jaarrapport 2025 van Regio Kortrijk is ingediend")
+        .await;
+    press(&reviewer, &base, &report, "/in-behandeling").await;
+    reviewer
+        .wait_for_text("main", "Rapport in behandeling genomen.")
+        .await;
+    reviewer
+        .fill("#reason-terugsturen", "Vul het bereik per doelgroep aan.")
+        .await;
+    reviewer
+        .click("form[action$='/terugsturen'] button[type=submit]")
+        .await;
+    reviewer
+        .wait_for_text("main", "Rapport teruggestuurd naar het werkingsgebied.")
+        .await;
+
+    // The regisseur reads why, answers in the thread, completes the text and resubmits.
+    regisseur
+        .client()
+        .goto(&format!("{base}/meldingen"))
+        .await
+        .unwrap();
+    let told = regisseur
+        .wait_for_text(
+            "main",
+            "Jaarrapport 2025 van Regio Kortrijk is teruggestuurd",
+        )
+        .await;
+    assert!(told.contains("Vul het bereik per doelgroep aan."), "{told}");
+    assert!(told.contains("is in behandeling genomen"), "{told}");
+    regisseur
+        .client()
+        .goto(&format!("{base}{report}"))
+        .await
+        .unwrap();
+    regisseur
+        .fill("#body", "Het bereik staat nu bij de context.")
+        .await;
+    regisseur
+        .click("form.report-message-form button[type=submit]")
+        .await;
+    regisseur.wait_for_text("main", "Bericht geplaatst.").await;
+    regisseur
+        .fill(
+            "#context",
+            "Een jaar met een nieuwe jobbeurs. 40 werkzoekenden bereikt.",
+        )
+        .await;
+    regisseur
+        .click("form.report-form button[type=submit]")
+        .await;
+    regisseur
+        .wait_for_text("main", "Toelichting bewaard.")
+        .await;
+    regisseur
+        .click("form[action$='/indienen'] button[type=submit]")
+        .await;
+    regisseur.wait_for_text("main", "Rapport ingediend.").await;
+
+    // The reviewer sees the answer and the difference, takes it up again and approves.
+    reviewer
+        .client()
+        .goto(&format!("{base}/meldingen"))
+        .await
+        .unwrap();
+    reviewer
+        .wait_for_text(
+            "main",
+            "Nieuw bericht bij het jaarrapport 2025 van Regio Kortrijk",
+        )
+        .await;
+    reviewer
+        .client()
+        .goto(&format!("{base}{report}/verschillen?van=1&naar=2"))
+        .await
+        .unwrap();
+    reviewer
+        .wait_for_text("main", "40 werkzoekenden bereikt.")
+        .await;
+    press(&reviewer, &base, &report, "/in-behandeling").await;
+    reviewer
+        .wait_for_text("main", "Rapport in behandeling genomen.")
+        .await;
+    reviewer
+        .click("form[action$='/goedkeuren'] button[type=submit]")
+        .await;
+    reviewer.wait_for_text("main", "Rapport goedgekeurd.").await;
+    reviewer.wait_for_text("main", "Goedgekeurd").await;
+
+    // The regisseur's notifications tell the whole story.
+    regisseur
+        .client()
+        .goto(&format!("{base}/meldingen"))
+        .await
+        .unwrap();
+    let story = regisseur
+        .wait_for_text("main", "Jaarrapport 2025 van Regio Kortrijk is goedgekeurd")
+        .await;
+    for step in ["is in behandeling genomen", "is teruggestuurd"] {
+        assert!(story.contains(step), "{step} in {story}");
+    }
+    regisseur.close().await;
+    reviewer.close().await;
+
+    let submissions: i64 = sqlx::query_scalar(
+        "select count(*) from report_submissions s join reports r using (report_id) where r.partnership_id = $1",
+    )
+    .bind(area)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(submissions, 2);
+    let mails: i64 = sqlx::query_scalar(
+        "select count(*) from outbox where recipient in ('rita@kortrijk.be', 'mia@vlaanderen.be')",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    // To Mia: submitted twice, one message. To Rita: taken up twice, sent back, approved.
+    assert_eq!(mails, 7);
+}
