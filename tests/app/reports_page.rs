@@ -366,8 +366,12 @@ async fn the_list_counts_per_status_and_marks_a_missing_report_late() {
     late.assert_contains("te laat</span>");
     assert!(!late.body.contains("Regio Noord"));
 
-    // Without a year: the latest year whose due date passed.
-    app.get(PAGE).await.assert_contains("Jaarrapporten 2024");
+    // Without a year: last year's, the reports due in this calendar year (as on the dashboard).
+    use chrono::Datelike;
+    let cycle = chrono::Utc::now().year() - 1;
+    app.get(PAGE)
+        .await
+        .assert_contains(&format!("Jaarrapporten {cycle}"));
 }
 
 #[tokio::test]
@@ -395,4 +399,56 @@ async fn a_narrative_with_a_script_is_shown_as_text() {
     let page = app.get(&path(p, 2024)).await;
     page.assert_contains("&#60;script&#62;alert");
     assert!(!page.body.contains("<script>alert"));
+}
+
+#[tokio::test]
+async fn the_successors_regisseur_writes_only_the_last_year_of_the_old_period() {
+    let app = TestApp::new().await;
+    let old = app
+        .with_partnership("Regio Oud")
+        .in_period(app.period_id("2020-2022").await)
+        .await;
+    let new = app.with_partnership("Regio Oud").await;
+    sqlx::query("update partnerships set carried_over_from = $1 where partnership_id = $2")
+        .bind(old)
+        .bind(new)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    app.sign_in_as_regisseur_of(new, "opvolger@oud.be").await;
+
+    // 2022, the old period's last year, is due after it ended: the successor writes it.
+    let last = app.get(&format!("/jaarrapporten/{old}/2022")).await;
+    assert_eq!(last.status, StatusCode::OK);
+    last.assert_contains("Toelichting bewaren");
+    let saved = app
+        .post_form(
+            &format!("/jaarrapporten/{old}/2022"),
+            &[
+                ("version", "0"),
+                ("context", "Het laatste jaar van de oude periode."),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    app.get("/jaarrapporten?jaar=2022")
+        .await
+        .assert_contains("Regio Oud");
+
+    // An earlier year of the old period is not theirs.
+    let earlier = app.get(&format!("/jaarrapporten/{old}/2021")).await;
+    assert_eq!(earlier.status, StatusCode::FORBIDDEN);
+    let refused = app
+        .post_form(
+            &format!("/jaarrapporten/{old}/2021"),
+            &[("version", "0"), ("context", "Niet van mij.")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        !app.get("/jaarrapporten?jaar=2021")
+            .await
+            .body
+            .contains("Regio Oud")
+    );
 }
