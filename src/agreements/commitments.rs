@@ -28,6 +28,7 @@ use crate::auth::SignedIn;
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
+use crate::web::format::today;
 use crate::web::forms::{Choice, FieldErrors, parse_date};
 use crate::web::layout::Layout;
 use crate::web::{format, render_with_status};
@@ -37,13 +38,6 @@ pub fn router() -> Router<AppState> {
         .route("/engagementen/{id}/voortgang", post(add_note))
         .merge(super::commitment_form::router())
         .merge(super::commitment_links::router())
-}
-
-/// Today in Belgium: what a deadline is compared with and a date field starts at.
-pub fn today() -> NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&chrono_tz::Europe::Brussels)
-        .date_naive()
 }
 
 /// One stored commitment.

@@ -103,7 +103,7 @@ async fn lines(
            ) m on true
            where a.agreement_id = any($1)"#,
         &ids,
-        super::commitments::today() as NaiveDate
+        crate::web::format::today() as NaiveDate
     )
     .fetch_all(&mut *conn)
     .await?

@@ -19,7 +19,6 @@ use serde::Deserialize;
 use sqlx::types::Json;
 
 use super::access::{self, Access};
-use super::commitments::today;
 use super::db::Agreement;
 use super::model::{CommitmentStatus, objective_label};
 use crate::audit::{self, Action};
@@ -27,6 +26,7 @@ use crate::auth::SignedIn;
 use crate::error::Result;
 use crate::state::AppState;
 use crate::web::extract::{Path, RawForm};
+use crate::web::format::today;
 use crate::web::forms::{Choice, FieldErrors, parse_date};
 use crate::web::layout::Layout;
 use crate::web::{format, render, render_with_status};

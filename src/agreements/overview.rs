@@ -180,7 +180,7 @@ pub async fn rows(
         parsed.province,
         parsed.status,
         parsed.overdue_only,
-        super::commitments::today() as NaiveDate,
+        crate::web::format::today() as NaiveDate,
     )
     .fetch_all(&mut *conn)
     .await?;

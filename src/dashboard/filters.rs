@@ -29,6 +29,8 @@ pub struct Filters {
 pub enum Sort {
     Name,
     Attention,
+    /// By one dimension's signal, the worst first (red, orange, grey, green), then by name.
+    By(Dimension),
 }
 
 /// Which rows the health view keeps.
@@ -61,7 +63,7 @@ fn sort(value: &str) -> Option<Sort> {
     match value {
         "naam" => Some(Sort::Name),
         "aandacht" => Some(Sort::Attention),
-        _ => None,
+        other => Dimension::parse(other).map(Sort::By),
     }
 }
 
@@ -186,6 +188,12 @@ impl Parsed {
                     .cmp(&(a.count(Signal::Red), a.count(Signal::Orange)))
                     .then_with(|| a.name.cmp(&b.name))
             }),
+            Sort::By(d) => rows.sort_by(|a, b| {
+                a.signal(d)
+                    .severity()
+                    .cmp(&b.signal(d).severity())
+                    .then_with(|| a.name.cmp(&b.name))
+            }),
         }
     }
 }
@@ -208,7 +216,16 @@ impl FilterChoices {
                     "meeste rode signalen eerst",
                     parsed.sort == Sort::Attention,
                 ),
-            ],
+            ]
+            .into_iter()
+            .chain(Dimension::ALL.iter().map(|&d| {
+                Choice::new(
+                    d.code(),
+                    format!("{}: rood eerst", d.label()),
+                    parsed.sort == Sort::By(d),
+                )
+            }))
+            .collect(),
             signals: vec![
                 Choice::new("", "alle werkingsgebieden", parsed.signal.is_none()),
                 Choice::new(

@@ -41,6 +41,16 @@ impl Signal {
         }
     }
 
+    /// For sorting: what needs attention most comes first.
+    pub fn severity(self) -> u8 {
+        match self {
+            Self::Red => 0,
+            Self::Orange => 1,
+            Self::Grey => 2,
+            Self::Green => 3,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Green => "Groen",

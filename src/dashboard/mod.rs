@@ -4,7 +4,7 @@
 //! view (one row per werkingsgebied, a signal per dimension; rules in [`health`]). The filters
 //! live in the URL ([`filters`]); a user saves them under a name ([`saved`]).
 //!
-//! Routes: `GET /overzicht?jaar=&sorteer=naam|aandacht&signaal=rood|aandacht&dimensie=&provincie=`
+//! Routes: `GET /overzicht?jaar=&sorteer=naam|aandacht|<dimensie>&signaal=rood|aandacht&dimensie=&provincie=`
 //! (ministry staff and admins), `POST /overzicht/filters`,
 //! `POST /overzicht/filters/{id}/verwijderen`.
 
@@ -20,12 +20,12 @@ use axum::response::Response;
 use axum::routing::get;
 use chrono::{Datelike, NaiveDate};
 
-use crate::agreements::commitments::today;
 use crate::auth::{SignedIn, StaffOnly};
 use crate::error::Result;
 use crate::periods::{self, Period};
 use crate::state::AppState;
 use crate::web::extract::Query;
+use crate::web::format::today;
 use crate::web::forms::{Choice, FieldErrors};
 use crate::web::layout::Layout;
 use crate::web::{format, render};

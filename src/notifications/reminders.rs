@@ -122,19 +122,12 @@ async fn remind_passed(
     Ok(notify(conn, public_url, &recipients, &notice).await?)
 }
 
-/// Today in Belgium: a due date is a Belgian calendar day.
-fn belgian_today() -> NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&chrono_tz::Europe::Brussels)
-        .date_naive()
-}
-
 /// Sends the reminders due today, every hour, for as long as the server runs. Logs counts only.
 pub async fn run(db: PgPool, public_url: String) {
     let mut every = tokio::time::interval(EVERY);
     loop {
         every.tick().await;
-        match run_once(&db, &public_url, belgian_today()).await {
+        match run_once(&db, &public_url, crate::web::format::today()).await {
             Ok(0) => {}
             Ok(created) => tracing::info!(created, "deadline reminders sent"),
             Err(e) => tracing::warn!(error = %format!("{e:#}"), "deadline reminders failed"),

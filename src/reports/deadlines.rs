@@ -21,7 +21,6 @@ use axum::routing::get;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
-use crate::agreements::commitments::today;
 use crate::audit::{self, Action};
 use crate::auth::{AdminOnly, SignedIn};
 use crate::error::{Result, ResultExt};
@@ -29,6 +28,7 @@ use crate::periods;
 use crate::state::AppState;
 use crate::web::extract::Form;
 use crate::web::flash::{self, FlashKind};
+use crate::web::format::today;
 use crate::web::forms::{self, Choice, FieldError, FieldErrors};
 use crate::web::layout::Layout;
 use crate::web::{format, render, render_with_status};

@@ -100,7 +100,7 @@ async fn create(
     let access = access::of(&state.db, &signed_in.user, partnership_id, year).await?;
     access::require(&state, &signed_in, access.message).await?;
 
-    let (body, answer_by) = match validate(&form, crate::agreements::commitments::today()) {
+    let (body, answer_by) = match validate(&form, crate::web::format::today()) {
         Ok(valid) => valid,
         Err(errors) => {
             let typed = Typed {

@@ -35,6 +35,9 @@ pub struct ReviewerSection {
     pub partnership_id: i64,
     /// The assigned reviewer's name.
     pub current: Option<String>,
+    /// The assigned reviewer is no longer an active ministry user: notifications go to the
+    /// whole department until an admin chooses another.
+    pub current_inactive: bool,
     /// Admins get the form: the active ministry users, the current one chosen.
     pub may_assign: bool,
     pub choices: Vec<Choice>,
@@ -47,7 +50,8 @@ pub async fn section(
     is_admin: bool,
 ) -> Result<ReviewerSection> {
     let current = sqlx::query!(
-        r#"select u.user_id, u.full_name from partnership_reviewers r
+        r#"select u.user_id, u.full_name, (u.active and u.role = 'ministry') as "reachable!"
+           from partnership_reviewers r
            join users u on u.user_id = r.reviewer_id
            where r.partnership_id = $1"#,
         partnership_id
@@ -61,6 +65,7 @@ pub async fn section(
     };
     Ok(ReviewerSection {
         partnership_id,
+        current_inactive: current.as_ref().is_some_and(|c| !c.reachable),
         current: current.map(|c| c.full_name),
         may_assign: is_admin,
         choices,

@@ -15,7 +15,6 @@ use axum::routing::get;
 use chrono::{Datelike, NaiveDate};
 
 use crate::actions::db::OwnPartnership;
-use crate::agreements::commitments::today;
 use crate::auth::{MaybeSignedIn, SignedIn};
 use crate::dashboard::health;
 use crate::error::{AppError, Result};
@@ -24,6 +23,7 @@ use crate::municipalities::seed::{VINTAGE_2019, VINTAGE_2025};
 use crate::reports::model::ReportStatus;
 use crate::state::AppState;
 use crate::users::vdab::Assignment;
+use crate::web::format::today;
 use crate::web::layout::Layout;
 use crate::web::{format, render};
 

@@ -76,6 +76,12 @@ pub fn datetime_seconds(t: DateTime<Utc>) -> String {
         .to_string()
 }
 
+/// Today in Belgium: what a deadline is compared with and a date field starts at (a due date
+/// is a Belgian calendar day, whatever the server's time zone).
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().with_timezone(&Brussels).date_naive()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -302,6 +302,14 @@ async fn the_health_view_sorts_and_filters_by_its_url() {
     // Choosing another year keeps the other filters.
     by_attention.assert_contains("<input type=\"hidden\" name=\"sorteer\" value=\"aandacht\">");
 
+    // By one dimension: red, then orange, then green.
+    let by_agreement = app.get("/overzicht?jaar=2025&sorteer=overeenkomst").await;
+    assert_eq!(
+        order(&by_agreement, &names),
+        ["Regio Leie", "Regio Aalst", "Regio Gent"]
+    );
+    by_agreement.assert_contains("<option value=\"overeenkomst\" selected>");
+
     let red = app.get("/overzicht?jaar=2025&signaal=rood").await;
     assert_eq!(order(&red, &names), ["Regio Aalst", "Regio Leie"]);
     red.assert_contains("<strong>2</strong> van 3 werkingsgebieden");
