@@ -8,7 +8,8 @@
 //!
 //! Counting, per year and over the werkingsgebieden whose policy period covers it:
 //! - handed in: status ingediend, in behandeling or goedgekeurd (`ReportStatus::handed_in`);
-//! - late: handed in, but first submitted after the due date (Belgian date);
+//! - handed in after the date: first submitted after the due date (Belgian date); what the
+//!   other pages call "te laat" is a report not handed in once the date passed, "missing" here;
 //! - missing: not handed in (no report, concept or teruggestuurd) once the due date has passed;
 //!   before that they are "nog open".
 
