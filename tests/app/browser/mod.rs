@@ -9,6 +9,7 @@
 
 mod flows;
 mod reports;
+mod small_screens;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
