@@ -24,8 +24,19 @@ pub fn render(page: &impl Template) -> Result<Response> {
 }
 
 /// Renders a page with another status, such as 422 for a form with errors.
+///
+/// A page answered 422 (input refused) or 409 (changed meanwhile) is a form that was not saved:
+/// its title starts with "Fout:", so a screen reader announces the failure first (GOV.UK's
+/// pattern); the error summary on it takes the focus itself (`autofocus`, no script needed).
 pub fn render_with_status(status: StatusCode, page: &impl Template) -> Result<Response> {
-    Ok((status, Html(page.render()?)).into_response())
+    let mut html = page.render()?;
+    if matches!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::CONFLICT
+    ) {
+        html = html.replacen("<title>", "<title>Fout: ", 1);
+    }
+    Ok((status, Html(html)).into_response())
 }
 
 /// Per-request facts that audit entries and throttling need, set by [`middleware::request_context`].

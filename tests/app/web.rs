@@ -218,3 +218,17 @@ async fn the_app_answers_503_while_the_database_refuses_connections_and_recovers
     assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
     assert_eq!(app.get("/gemeenten").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_refused_form_says_fout_in_its_title_and_its_error_summary_takes_the_focus() {
+    let app = TestApp::new().await;
+    app.sign_in_as(regie::identity::Role::Admin).await;
+    let refused = app.post_form("/admin/gebruikers/nieuw", &[]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    refused.assert_contains("<title>Fout: ");
+    refused.assert_contains(r#"<div class="error-summary" role="alert" tabindex="-1" autofocus"#);
+    // A page that is fine has no such prefix.
+    let fine = app.get("/admin/gebruikers/nieuw").await;
+    assert_eq!(fine.status, StatusCode::OK);
+    assert!(!fine.body.contains("<title>Fout: "));
+}

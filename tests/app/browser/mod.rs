@@ -8,6 +8,7 @@
 //! are in its submodules.
 
 mod flows;
+mod forms;
 mod reports;
 mod small_screens;
 
