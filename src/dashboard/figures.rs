@@ -119,7 +119,10 @@ pub async fn unanswered(db: impl PgExecutor<'_>, year: i16, today: NaiveDate) ->
                     "bericht wacht op antwoord van {waits_for} sinds {}",
                     format::date(r.answer_by)
                 ),
-                href: format!("/jaarrapporten/{}/{year}#berichten", r.partnership_id),
+                href: format!(
+                    "{}#berichten",
+                    crate::reports::db::path(r.partnership_id, year.into())
+                ),
             }
         })
         .collect())

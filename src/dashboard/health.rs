@@ -156,7 +156,7 @@ impl HealthRow {
 
     /// The report page of this werkingsgebied for `year`.
     pub fn report_path(&self, year: i16) -> String {
-        format!("/jaarrapporten/{}/{year}", self.partnership_id)
+        crate::reports::db::path(self.partnership_id, year.into())
     }
 
     /// The agreement to look at, or the agreements overview of this werkingsgebied.

@@ -127,12 +127,7 @@ impl DashboardPage {
             ),
             None => (Vec::new(), None),
         };
-        let due_on = sqlx::query_scalar!(
-            r#"select due_on as "due_on: NaiveDate" from report_deadlines where year = $1"#,
-            year
-        )
-        .fetch_optional(&state.db)
-        .await?;
+        let due_on = crate::reports::show_review::due_on(&state.db, year.into()).await?;
         let mut overdue = figures::late_reports(&rows, year);
         overdue.extend(figures::unanswered(&state.db, year, today).await?);
         let total_rows = rows.len();

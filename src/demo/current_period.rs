@@ -364,15 +364,7 @@ pub async fn generate(conn: &mut PgConnection) -> anyhow::Result<Option<Summary>
 
 /// A demo loaded before this part existed gets it now, once.
 pub async fn add_missing(conn: &mut PgConnection) -> anyhow::Result<Option<Summary>> {
-    let missing = sqlx::query_scalar!(
-        r#"select exists(select 1 from seed_runs where name = $1)
-              and not exists(select 1 from seed_runs where name = $2) as "missing!""#,
-        super::SEED_NAME,
-        SEED_NAME
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    if !missing {
+    if !super::part_missing(conn, SEED_NAME).await? {
         return Ok(None);
     }
     generate(conn).await

@@ -90,6 +90,17 @@ pub async fn lock(
     .await?)
 }
 
+impl From<&Report> for super::assemble::Narrative {
+    fn from(r: &Report) -> Self {
+        Self {
+            context: r.context.clone(),
+            worked: r.worked.clone(),
+            not_worked: r.not_worked.clone(),
+            plans: r.plans.clone(),
+        }
+    }
+}
+
 /// The path of the report page.
 pub fn path(partnership_id: i64, year: i32) -> String {
     format!("/jaarrapporten/{partnership_id}/{year}")

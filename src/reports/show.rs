@@ -246,7 +246,7 @@ pub async fn render(
         }
         None => (
             assemble::assemble(&mut conn, partnership_id, year).await?,
-            report.as_ref().map(narrative_of).unwrap_or_default(),
+            report.as_ref().map(Narrative::from).unwrap_or_default(),
             String::new(),
         ),
     };
@@ -320,13 +320,4 @@ pub async fn render(
         year,
     };
     render_with_status(status, &page)
-}
-
-fn narrative_of(r: &Report) -> Narrative {
-    Narrative {
-        context: r.context.clone(),
-        worked: r.worked.clone(),
-        not_worked: r.not_worked.clone(),
-        plans: r.plans.clone(),
-    }
 }

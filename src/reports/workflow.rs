@@ -268,12 +268,7 @@ async fn freeze(conn: &mut PgConnection, report: &Report, user_id: i64) -> Resul
     let snapshot = Snapshot {
         assembled_at: chrono::Utc::now(),
         data: assemble::assemble(conn, report.partnership_id, report.year).await?,
-        narrative: Narrative {
-            context: report.context.clone(),
-            worked: report.worked.clone(),
-            not_worked: report.not_worked.clone(),
-            plans: report.plans.clone(),
-        },
+        narrative: Narrative::from(report),
     };
     let snapshot = serde_json::to_value(&snapshot).map_err(anyhow::Error::from)?;
     // The report row is locked, so the next number cannot be taken twice.

@@ -111,7 +111,7 @@ async fn own_reports(state: &AppState, user_id: i64) -> Result<Vec<OwnReport>> {
                 year: r.year,
                 state,
                 late,
-                href: format!("/jaarrapporten/{}/{}", r.partnership_id, r.year),
+                href: crate::reports::db::path(r.partnership_id, r.year.into()),
             }
         })
         .collect())
