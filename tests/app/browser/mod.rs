@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
-use crate::helpers::TestApp;
+use crate::helpers::{PASSWORD, TestApp};
 
 fn find_program(names: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
@@ -181,4 +181,19 @@ async fn serve(app: &TestApp) -> String {
         .unwrap();
     });
     format!("http://{addr}")
+}
+
+/// Signs in through the form; returns when the start page (or the dashboard) is shown.
+async fn sign_in(browser: &Browser, base: &str, email: &str, lands_on: &str) {
+    browser
+        .client()
+        .goto(&format!("{base}/login"))
+        .await
+        .unwrap();
+    browser.fill("#email", email).await;
+    browser.fill("#password", PASSWORD).await;
+    browser
+        .click("form[action='/login'] button[type=submit]")
+        .await;
+    browser.wait_for_text("h1", lands_on).await;
 }

@@ -4,23 +4,8 @@
 
 use regie::identity::Role;
 
-use super::{Browser, serve};
-use crate::helpers::{PASSWORD, TestApp};
-
-/// Signs in through the form; returns when the start page (or the dashboard) is shown.
-async fn sign_in(browser: &Browser, base: &str, email: &str, lands_on: &str) {
-    browser
-        .client()
-        .goto(&format!("{base}/login"))
-        .await
-        .unwrap();
-    browser.fill("#email", email).await;
-    browser.fill("#password", PASSWORD).await;
-    browser
-        .click("form[action='/login'] button[type=submit]")
-        .await;
-    browser.wait_for_text("h1", lands_on).await;
-}
+use super::{Browser, serve, sign_in};
+use crate::helpers::TestApp;
 
 /// Opens `path` and presses the button of the form that posts to `action_suffix` there.
 async fn press(browser: &Browser, base: &str, path: &str, action_suffix: &str) {

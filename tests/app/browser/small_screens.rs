@@ -3,8 +3,8 @@
 
 use regie::identity::Role;
 
-use super::{Browser, serve};
-use crate::helpers::{PASSWORD, TestApp};
+use super::{Browser, serve, sign_in};
+use crate::helpers::TestApp;
 
 /// How far the page is wider than the window, in CSS pixels (0: it fits).
 async fn overflow(browser: &Browser) -> i64 {
@@ -40,20 +40,6 @@ async fn widest(browser: &Browser) -> String {
         .to_string()
 }
 
-async fn sign_in(browser: &Browser, base: &str, email: &str) {
-    browser
-        .client()
-        .goto(&format!("{base}/login"))
-        .await
-        .unwrap();
-    browser.fill("#email", email).await;
-    browser.fill("#password", PASSWORD).await;
-    browser
-        .click("form[action='/login'] button[type=submit]")
-        .await;
-    browser.wait_for_text("h1", "").await;
-}
-
 #[tokio::test]
 async fn no_page_is_wider_than_a_phone() {
     let Some(browser) = Browser::start().await else {
@@ -76,7 +62,7 @@ async fn no_page_is_wider_than_a_phone() {
         .unwrap();
     assert!(width <= 420, "the window is {width} px wide");
 
-    sign_in(&browser, &base, "klein@vlaanderen.be").await;
+    sign_in(&browser, &base, "klein@vlaanderen.be", "Welkom").await;
     let first = |sql: &'static str| {
         let db = app.db.clone();
         async move {
