@@ -1,6 +1,6 @@
 //! The envelope of one year (the programme's total) and the history of every change to it,
 //! with the change as its source states it next to the real difference: a press release that
-//! says "+750.000" for 2.225.000 -> 3.000.000 shows up as € 25.000 nobody explained.
+//! says "+750.000" for 2.225.000 -> 3.000.000 shows up as € 25.000,00 nobody explained.
 //!
 //! Routes: `GET /budget/enveloppen/{year}` (staff), `POST /budget/enveloppen/{year}` (admins).
 //! The year must fall in a policy period.
@@ -130,8 +130,8 @@ impl EnvelopePage {
             layout: signed_in.layout(format!("Budget {year}")).await?,
             year,
             period: period.name.clone(),
-            current: current.map(|e| format::euro(e.amount_cents)),
-            allocated: format::euro(allocated),
+            current: current.map(|e| format::euro_cents(e.amount_cents)),
+            allocated: format::euro_cents(allocated),
             history,
             may_edit: signed_in.user.role == Role::Admin,
             form,
@@ -171,10 +171,12 @@ async fn history(conn: &mut PgConnection, year: i16) -> Result<Vec<ChangeRow>> {
             let difference = r.previous_cents.map(|p| r.amount_cents - p);
             ChangeRow {
                 decided_on: r.decided_on.map_or("onbekend".into(), format::date),
-                previous: r.previous_cents.map_or("—".into(), format::euro),
-                amount: format::euro(r.amount_cents),
-                difference: difference.map_or("—".into(), signed_euro),
-                stated: r.stated_change_cents.map_or("—".into(), signed_euro),
+                previous: r.previous_cents.map_or("—".into(), format::euro_cents),
+                amount: format::euro_cents(r.amount_cents),
+                difference: difference.map_or("—".into(), format::euro_change),
+                stated: r
+                    .stated_change_cents
+                    .map_or("—".into(), format::euro_change),
                 discrepancy: discrepancy(r.stated_change_cents, difference),
                 reason: r.reason,
                 source: r.source,
@@ -185,32 +187,18 @@ async fn history(conn: &mut PgConnection, year: i16) -> Result<Vec<ChangeRow>> {
         .collect())
 }
 
-/// `+€ 750.000,00`, `-€ 100.000,50`: a change with its sign in front.
-fn signed_euro(cents: i64) -> String {
-    format!("{}{}", sign(cents), format::euro(cents.abs()))
-}
-
-/// `+€ 750.000`, compact, for the sentence about a discrepancy.
-fn signed_compact(cents: i64) -> String {
-    format!("{}{}", sign(cents), format::euro_cents(cents.abs()))
-}
-
-fn sign(cents: i64) -> &'static str {
-    if cents < 0 { "-" } else { "+" }
-}
-
 /// The sentence that shows a source not adding up, or `None` when it does (or states nothing).
 fn discrepancy(stated: Option<i64>, real: Option<i64>) -> Option<String> {
     match (stated, real) {
         (Some(stated), Some(real)) if stated != real => Some(format!(
             "Bron vermeldt {}, werkelijk verschil {}: {} niet verklaard",
-            signed_compact(stated),
-            signed_compact(real),
+            format::euro_change(stated),
+            format::euro_change(real),
             format::euro_cents((real - stated).abs())
         )),
         (Some(stated), None) => Some(format!(
             "Bron vermeldt {}, maar er was geen vorig bedrag om het mee te vergelijken",
-            signed_compact(stated)
+            format::euro_change(stated)
         )),
         _ => None,
     }
@@ -396,63 +384,64 @@ async fn update(
     };
     let mut tx = state.db.begin().await?;
     let mut errors = FieldErrors::new();
-    let status = match store(&mut tx, year, &valid, admin.user.user_id).await? {
-        Saved::Stored(previous) => {
-            audit::Entry::new(Action::EnvelopeSet)
-                .actor(&admin.user)
-                .object("budget_envelope", year)
-                .details(serde_json::json!({
-                    "year": year,
-                    "previous_cents": previous,
-                    "amount_cents": valid.amount_cents,
-                    "stated_change_cents": valid.stated_change_cents,
-                }))
-                .record(&mut *tx, &admin.ctx)
-                .await?;
-            tx.commit().await?;
-            return flash::redirect(
-                &admin.session,
-                FlashKind::Success,
-                format!(
-                    "Budget {year} bewaard: {}.",
-                    format::euro(valid.amount_cents)
-                ),
-                &format!("/budget/enveloppen/{year}"),
-            )
-            .await;
-        }
-        Saved::Stale => {
-            // The failed transaction gives its connection back before the page renders.
-            drop(tx);
-            let now = db::envelope(&state.db, year).await?;
-            form.version = now.as_ref().map_or(0, |e| e.version).to_string();
-            errors.add(
+    let status =
+        match store(&mut tx, year, &valid, admin.user.user_id).await? {
+            Saved::Stored(previous) => {
+                audit::Entry::new(Action::EnvelopeSet)
+                    .actor(&admin.user)
+                    .object("budget_envelope", year)
+                    .details(serde_json::json!({
+                        "year": year,
+                        "previous_cents": previous,
+                        "amount_cents": valid.amount_cents,
+                        "stated_change_cents": valid.stated_change_cents,
+                    }))
+                    .record(&mut *tx, &admin.ctx)
+                    .await?;
+                tx.commit().await?;
+                return flash::redirect(
+                    &admin.session,
+                    FlashKind::Success,
+                    format!(
+                        "Budget {year} bewaard: {}.",
+                        format::euro_cents(valid.amount_cents)
+                    ),
+                    &format!("/budget/enveloppen/{year}"),
+                )
+                .await;
+            }
+            Saved::Stale => {
+                // The failed transaction gives its connection back before the page renders.
+                drop(tx);
+                let now = db::envelope(&state.db, year).await?;
+                form.version = now.as_ref().map_or(0, |e| e.version).to_string();
+                errors.add(
                 "amount",
                 format!(
                     "Iemand anders bewaarde het budget van {year} terwijl u dit formulier invulde \
                      (het bedrag is nu {}). Uw wijziging is niet bewaard: controleer het bedrag \
                      en bewaar opnieuw om het te vervangen.",
-                    now.map_or("niet ingesteld".into(), |e| format::euro(e.amount_cents))
+                    now.map_or("niet ingesteld".into(), |e| format::euro_cents(e.amount_cents))
                 ),
             );
-            StatusCode::CONFLICT
-        }
-        Saved::BelowAllocations => {
-            drop(tx);
-            let mut conn = state.db.acquire().await?;
-            let allocated = allocated(&mut conn, year).await?;
-            drop(conn);
-            errors.add(
-                "amount",
-                format!(
-                    "Voor {year} is al {} toegekend aan werkingsgebieden. Het budget kan niet \
+                StatusCode::CONFLICT
+            }
+            Saved::BelowAllocations => {
+                drop(tx);
+                let mut conn = state.db.acquire().await?;
+                let allocated = allocated(&mut conn, year).await?;
+                drop(conn);
+                errors.add(
+                    "amount",
+                    format!(
+                        "Voor {year} is al {} toegekend aan werkingsgebieden. Het budget kan niet \
                      lager zijn dan dat bedrag: verlaag eerst de toekenningen.",
-                    format::euro(allocated)
-                ),
-            );
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-    };
+                        format::euro_cents(allocated)
+                    ),
+                );
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+        };
     let page = EnvelopePage::build(&state, &admin, year, &period, form, errors).await?;
     render_with_status(status, &page)
 }
@@ -476,7 +465,7 @@ mod tests {
         assert_eq!(
             discrepancy(Some(75_000_000), Some(77_500_000)).as_deref(),
             Some(
-                "Bron vermeldt +€ 750.000, werkelijk verschil +€ 775.000: € 25.000 niet verklaard"
+                "Bron vermeldt € +750.000,00, werkelijk verschil € +775.000,00: € 25.000,00 niet verklaard"
             )
         );
         assert_eq!(discrepancy(Some(5), Some(5)), None);

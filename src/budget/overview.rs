@@ -120,16 +120,16 @@ impl DemoGap {
         if gap >= 0 {
             format!(
                 "{years}: de regel verdeelt voor {who} {} van {}; {} blijft onverdeeld.",
-                format::euro(self.proposed_cents),
-                format::euro(self.envelope_cents),
-                format::euro(gap)
+                format::euro_cents(self.proposed_cents),
+                format::euro_cents(self.envelope_cents),
+                format::euro_cents(gap)
             )
         } else {
             format!(
                 "{years}: de regel vraagt voor {who} {}, {} meer dan het budget van {}.",
-                format::euro(self.proposed_cents),
-                format::euro(-gap),
-                format::euro(self.envelope_cents)
+                format::euro_cents(self.proposed_cents),
+                format::euro_cents(-gap),
+                format::euro_cents(self.envelope_cents)
             )
         }
     }
@@ -256,7 +256,7 @@ async fn year_rows(
                     );
                 }
                 RuleCell {
-                    total: format::euro(distribution.proposed_cents),
+                    total: format::euro_cents(distribution.proposed_cents),
                     unknown: distribution
                         .lines
                         .iter()
@@ -273,11 +273,12 @@ async fn year_rows(
                 gap: None,
             },
         };
-        let amount =
-            |per_year: &BTreeMap<i16, i64>| format::euro(per_year.get(&year).copied().unwrap_or(0));
+        let amount = |per_year: &BTreeMap<i16, i64>| {
+            format::euro_cents(per_year.get(&year).copied().unwrap_or(0))
+        };
         rows.push(YearRow {
             year,
-            envelope: envelope.map(format::euro),
+            envelope: envelope.map(format::euro_cents),
             allocated: amount(allocated),
             rule,
             paid: amount(&money.paid),
@@ -291,9 +292,9 @@ async fn year_rows(
 /// Envelope minus the rule's total: the amount, and in words what it is.
 fn gap_words(gap: i64) -> (String, &'static str) {
     match gap {
-        0 => (format::euro(0), "volledig verdeeld"),
-        g if g > 0 => (format::euro(g), "door de regel niet verdeeld"),
-        g => (format::euro(-g), "tekort"),
+        0 => (format::euro_cents(0), "volledig verdeeld"),
+        g if g > 0 => (format::euro_cents(g), "door de regel niet verdeeld"),
+        g => (format::euro_cents(-g), "tekort"),
     }
 }
 
@@ -412,7 +413,7 @@ async fn allocation_table(
             .map(|y| {
                 envelopes
                     .get(y)
-                    .map_or("niet ingesteld".into(), |&e| format::euro(e))
+                    .map_or("niet ingesteld".into(), |&e| format::euro_cents(e))
             })
             .collect(),
         differences: years
@@ -421,10 +422,10 @@ async fn allocation_table(
             .map(|(y, total)| {
                 envelopes
                     .get(y)
-                    .map_or("—".into(), |e| format::euro(e - total))
+                    .map_or("—".into(), |e| format::euro_cents(e - total))
             })
             .collect(),
-        totals: totals.iter().map(|&t| format::euro(t)).collect(),
+        totals: totals.iter().map(|&t| format::euro_cents(t)).collect(),
         any_demo: rows.iter().any(|r| r.2),
         rows: rows
             .into_iter()
@@ -434,7 +435,11 @@ async fn allocation_table(
                 demo,
                 cells: years
                     .iter()
-                    .map(|y| amounts.get(y).map_or("—".into(), |&a| format::euro(a)))
+                    .map(|y| {
+                        amounts
+                            .get(y)
+                            .map_or("—".into(), |&a| format::euro_cents(a))
+                    })
                     .collect(),
             })
             .collect(),

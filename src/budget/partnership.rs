@@ -266,7 +266,7 @@ async fn proposals(state: &AppState, target: &Target) -> Result<Vec<(i16, Propos
             year,
             ProposalView {
                 amount: match proposal.amount_cents {
-                    Some(cents) => format::euro(cents),
+                    Some(cents) => format::euro_cents(cents),
                     None if !proposal.eligible => "komt niet in aanmerking".into(),
                     None => "niet te berekenen".into(),
                 },
@@ -294,10 +294,10 @@ fn who_when(who: Option<String>, when: Timestamp) -> String {
 fn allocation_line(a: StoredAllocation) -> AllocationLine {
     AllocationLine {
         version: a.version,
-        amount: format::euro(a.amount_cents),
+        amount: format::euro_cents(a.amount_cents),
         computed: a
             .computed_cents
-            .map_or_else(|| "niet berekend".into(), format::euro),
+            .map_or_else(|| "niet berekend".into(), format::euro_cents),
         overridden: a.computed_cents != Some(a.amount_cents),
         motivation: a.motivation,
         decided: who_when(a.decided_by, a.decided_at),
@@ -327,7 +327,7 @@ fn logged_actions(with_cost: i64, without_cost: i64) -> String {
 /// `a - b` as money, or `-` when a side is missing.
 fn difference(a: Option<i64>, b: Option<i64>) -> String {
     match (a, b) {
-        (Some(a), Some(b)) => format::euro(a - b),
+        (Some(a), Some(b)) => format::euro_cents(a - b),
         _ => "-".into(),
     }
 }
@@ -405,7 +405,7 @@ pub(super) async fn page(
                 PaymentLine {
                     date: format::date(p.paid_on),
                     kind: p.kind.label(),
-                    amount: format::euro(signed),
+                    amount: format::euro_cents(signed),
                     note: p.note,
                     recorded: who_when(p.recorded_by, p.recorded_at),
                 }
@@ -448,13 +448,13 @@ pub(super) async fn page(
                 logged.map_or(0, |l| l.with_cost),
                 logged.map_or(0, |l| l.actions - l.with_cost),
             ),
-            allocated: allocated.map_or_else(|| "geen toekenning".into(), format::euro),
-            net_paid: format::euro(net_paid),
+            allocated: allocated.map_or_else(|| "geen toekenning".into(), format::euro_cents),
+            net_paid: format::euro_cents(net_paid),
             reported: report.as_ref().map_or_else(
                 || "niet gerapporteerd".into(),
-                |r| format::euro(r.total_cents()),
+                |r| format::euro_cents(r.total_cents()),
             ),
-            logged: format::euro(logged_cents),
+            logged: format::euro_cents(logged_cents),
             allocated_minus_paid: difference(allocated, Some(net_paid)),
             allocated_minus_reported: difference(
                 allocated,
@@ -465,10 +465,10 @@ pub(super) async fn page(
                 Some(logged_cents),
             ),
             report: report.map(|r| ReportLine {
-                staff: format::euro(r.staff_cents),
-                operating: format::euro(r.operating_cents),
-                actions: format::euro(r.actions_cents),
-                total: format::euro(r.total_cents()),
+                staff: format::euro_cents(r.staff_cents),
+                operating: format::euro_cents(r.operating_cents),
+                actions: format::euro_cents(r.actions_cents),
+                total: format::euro_cents(r.total_cents()),
                 reported: who_when(r.reported_by, r.reported_at),
                 note: r.note,
                 version: r.version,
@@ -500,7 +500,7 @@ fn spending_form_view(
 ) -> SpendingFormView {
     let suggestion = format!(
         "Gelogde actiekosten {year}: {} (wordt voorgesteld zolang er geen rapport is).",
-        format::euro(logged_cents)
+        format::euro_cents(logged_cents)
     );
     let stored_version = report.map_or(0, |r| r.version).to_string();
     match submitted {

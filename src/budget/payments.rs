@@ -130,7 +130,7 @@ pub(super) fn amount(
                 format!(
                     "{} is te groot (hoogstens {}).",
                     capitalised(label),
-                    format::euro(MAX_CENTS)
+                    format::euro_cents(MAX_CENTS)
                 )
             }
             Some(0) if positive => format!("{} moet groter dan nul zijn.", capitalised(label)),
@@ -267,7 +267,7 @@ async fn create(
                     format!(
                         "Betaling geregistreerd: {} {} voor {}.",
                         v.kind.label(),
-                        format::euro(v.amount_cents),
+                        format::euro_cents(v.amount_cents),
                         v.year
                     ),
                     &format!("{}#betalingen", partnership::path(id)),

@@ -212,8 +212,8 @@ pub struct Proposal {
 }
 
 impl Proposal {
-    /// The steps as one line: `241.322 inwoners (2020) → schijf 220.000-290.000 → € 100.000;
-    /// zonder centrumstad: plafond € 50.000`.
+    /// The steps as one line: `241.322 inwoners (2020) → schijf 220.000-290.000 → € 100.000,00;
+    /// zonder centrumstad: plafond € 50.000,00`.
     pub fn explanation(&self) -> String {
         self.steps.join("; ")
     }

@@ -97,11 +97,11 @@ fn view(version: &RuleVersion, all: &[RuleVersion]) -> VersionView {
             .enumerate()
             .map(|(i, band)| BandRow {
                 range: rule.band_label(i),
-                amount: format::euro(band.amount_cents),
+                amount: format::euro_cents(band.amount_cents),
             })
             .collect(),
-        cap_without: format::euro(rule.cap_without_centre_city_cents),
-        cap_extra: format::euro(rule.cap_centre_city_extra_cents),
+        cap_without: format::euro_cents(rule.cap_without_centre_city_cents),
+        cap_extra: format::euro_cents(rule.cap_centre_city_extra_cents),
         minimum: format::thousands(rule.min_population_partnership),
         population_year: rule.population_year,
         unemployment_year: rule.unemployment_year,

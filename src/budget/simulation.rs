@@ -62,15 +62,6 @@ fn choose_year(years: &[i16], asked: Option<&str>, today: i16) -> Option<(i16, O
     }
 }
 
-/// `€ +25.000,00`, `€ -25.000,00`, `€ 0,00`.
-fn signed(cents: i64) -> String {
-    if cents > 0 {
-        format!("€ +{}", format::euro(cents).trim_start_matches("€ "))
-    } else {
-        format::euro(cents)
-    }
-}
-
 /// What a werkingsgebied receives: its amount when funded, nothing otherwise; `None` when no
 /// amount can be computed.
 fn received(line: Option<&Line>) -> Option<i64> {
@@ -92,9 +83,9 @@ impl Cell {
         let (amount, note) = match line {
             None => ("—".to_string(), absent.to_string()),
             Some(l) => match &l.funding {
-                Funding::Funded => (format::euro(l.funded_cents()), String::new()),
+                Funding::Funded => (format::euro_cents(l.funded_cents()), String::new()),
                 Funding::Outside(_) => (
-                    format::euro(0),
+                    format::euro_cents(0),
                     format!(
                         "buiten het budget (berekend {})",
                         format::euro_cents(l.proposal.amount_cents.unwrap_or(0))
@@ -136,7 +127,7 @@ fn rows(
         let imagined = area.id < 0;
         let taking_part = sim_line.is_some();
         let (difference, moved) = match (received(sim_line), received(real_line)) {
-            (Some(s), Some(r)) => (signed(s - r), s != r),
+            (Some(s), Some(r)) => (format::euro_change(s - r), s != r),
             _ => ("onbekend".to_string(), false),
         };
         let explanation = match (sim_line, real_line) {
@@ -190,10 +181,10 @@ fn totals(real: &Distribution, sim: &Distribution) -> Vec<TotalRow> {
     let money = |id, label, r: Option<i64>, s: Option<i64>, none: &str| TotalRow {
         id,
         label,
-        real: r.map_or_else(|| none.to_string(), format::euro),
-        simulated: s.map_or_else(|| none.to_string(), format::euro),
+        real: r.map_or_else(|| none.to_string(), format::euro_cents),
+        simulated: s.map_or_else(|| none.to_string(), format::euro_cents),
         change: match (r, s) {
-            (Some(r), Some(s)) => signed(s - r),
+            (Some(r), Some(s)) => format::euro_change(s - r),
             _ => "—".into(),
         },
     };

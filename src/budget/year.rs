@@ -333,7 +333,7 @@ impl YearPage {
                     -1 => "tekort: de rangorde bepaalt wie buiten het budget valt",
                     _ => "de regel vraagt precies het budget",
                 };
-                format!("{} ({word})", format::euro(gap))
+                format!("{} ({word})", format::euro_cents(gap))
             }
             _ => "-".into(),
         };
@@ -343,7 +343,7 @@ impl YearPage {
             year,
             years: data.years.clone(),
             period_name: data.period.name.clone(),
-            envelope: envelope_cents.map(format::euro),
+            envelope: envelope_cents.map(format::euro_cents),
             rule: data.rule().map(|r| RuleSummary {
                 rule_id: r.rule_id,
                 name: r.name.clone(),
@@ -355,10 +355,10 @@ impl YearPage {
             rows,
             short: d.short,
             ranked_without_rate: d.ranked_without_rate.join(", "),
-            rule_total: format::euro(d.proposed_cents),
-            funded_total: format::euro(d.funded_cents),
+            rule_total: format::euro_cents(d.proposed_cents),
+            funded_total: format::euro_cents(d.funded_cents),
             difference,
-            allocated_total: format::euro(allocated),
+            allocated_total: format::euro_cents(allocated),
             allocated_count: data.current.len(),
             earlier: earlier(db, year).await?,
             form,
@@ -421,7 +421,7 @@ fn proposal_row(
             } else {
                 String::new()
             };
-            (format::euro(a.amount_cents), note, motivation)
+            (format::euro_cents(a.amount_cents), note, motivation)
         }
     };
     ProposalRow {
@@ -434,7 +434,7 @@ fn proposal_row(
         computed: line
             .proposal
             .amount_cents
-            .map_or_else(|| "-".into(), format::euro),
+            .map_or_else(|| "-".into(), format::euro_cents),
         explanation: line.proposal.explanation(),
         rank: line.rank.map(|r| r.to_string()).unwrap_or_default(),
         funding,
@@ -476,10 +476,16 @@ fn form_row(
         id,
         name: line.area.name.clone(),
         demo: line.area.demo,
-        computed: computed(line).map_or_else(|| "-".into(), format::euro),
+        computed: computed(line).map_or_else(|| "-".into(), format::euro_cents),
         in_force: current.map_or_else(
             || "-".into(),
-            |a| format!("{} (versie {})", format::euro(a.amount_cents), a.version),
+            |a| {
+                format!(
+                    "{} (versie {})",
+                    format::euro_cents(a.amount_cents),
+                    a.version
+                )
+            },
         ),
         amount: typed.amount,
         motivation: typed.motivation,
@@ -509,8 +515,10 @@ async fn earlier(db: &PgPool, year: i16) -> Result<Vec<EarlierRow>> {
         name: r.name,
         demo: r.is_demo,
         version: r.version,
-        amount: format::euro(r.amount_cents),
-        computed: r.computed_cents.map_or_else(|| "-".into(), format::euro),
+        amount: format::euro_cents(r.amount_cents),
+        computed: r
+            .computed_cents
+            .map_or_else(|| "-".into(), format::euro_cents),
         motivation: r.motivation,
         decided_by: r.decided_by.unwrap_or_else(|| "onbekend".into()),
         decided_at: format::datetime(r.decided_at),

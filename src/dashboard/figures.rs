@@ -168,9 +168,9 @@ pub struct BudgetUse {
 
 pub fn budget_use(rows: &[HealthRow], year: i16) -> BudgetUse {
     BudgetUse {
-        allocated: format::euro(rows.iter().filter_map(|r| r.allocated).sum()),
-        paid: format::euro(rows.iter().map(|r| r.paid).sum()),
-        reported: format::euro(rows.iter().filter_map(|r| r.reported).sum()),
+        allocated: format::euro_cents(rows.iter().filter_map(|r| r.allocated).sum()),
+        paid: format::euro_cents(rows.iter().map(|r| r.paid).sum()),
+        reported: format::euro_cents(rows.iter().filter_map(|r| r.reported).sum()),
         reporting: rows.iter().filter(|r| r.reported.is_some()).count(),
         areas: rows.len(),
         href: format!("/budget/{year}"),

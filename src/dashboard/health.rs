@@ -238,21 +238,21 @@ pub fn spending(allocated: Option<i64>, reported: Option<i64>) -> (Signal, Strin
         (None, _) => (Signal::Grey, "nog geen uitgaven gemeld".into()),
         (Some(r), Some(a)) if r <= a => (
             Signal::Green,
-            format!("{} van {}", format::euro(r), format::euro(a)),
+            format!("{} van {}", format::euro_cents(r), format::euro_cents(a)),
         ),
         (Some(r), Some(a)) => (
             Signal::Red,
             format!(
                 "{} van {}: {} te veel",
-                format::euro(r),
-                format::euro(a),
-                format::euro(r - a)
+                format::euro_cents(r),
+                format::euro_cents(a),
+                format::euro_cents(r - a)
             ),
         ),
         (Some(0), None) => (Signal::Green, "€ 0,00, geen toekenning".into()),
         (Some(r), None) => (
             Signal::Red,
-            format!("{} zonder toekenning", format::euro(r)),
+            format!("{} zonder toekenning", format::euro_cents(r)),
         ),
     }
 }

@@ -35,22 +35,22 @@ pub fn percent(part: i64, whole: i64) -> String {
     )
 }
 
-/// Money in cents: `€ 3.000.000` for whole euros, `€ 1.234,50` otherwise.
+/// Money in cents, the one way every page writes an amount: always with its cents, so a
+/// column lines up and "€ 120" and "€ 120,00" never stand side by side: `€ 3.000.000,00`,
+/// `€ 1.234,50`, `€ -25.000,00`.
 pub fn euro_cents(cents: i64) -> String {
     let (sign, abs) = split_sign(cents);
-    let rest = abs % 100;
-    if rest == 0 {
-        format!("€ {sign}{}", thousands((abs / 100) as i64))
-    } else {
-        format!("€ {sign}{},{rest:02}", thousands((abs / 100) as i64))
-    }
+    format!("€ {sign}{},{:02}", thousands((abs / 100) as i64), abs % 100)
 }
 
-/// Budget amounts, always with their cents so columns line up: `€ 3.000.000,00`,
-/// `€ -25.000,00`.
-pub fn euro(cents: i64) -> String {
-    let (sign, abs) = split_sign(cents);
-    format!("€ {sign}{},{:02}", thousands((abs / 100) as i64), abs % 100)
+/// A change of an amount with its sign, written like [`euro_cents`]: `€ +750.000,00`,
+/// `€ -100.000,50`, `€ 0,00`.
+pub fn euro_change(cents: i64) -> String {
+    if cents > 0 {
+        format!("€ +{}", euro_cents(cents).trim_start_matches("€ "))
+    } else {
+        euro_cents(cents)
+    }
 }
 
 fn split_sign(cents: i64) -> (&'static str, u64) {
@@ -107,12 +107,15 @@ mod tests {
 
     #[test]
     fn money_is_written_the_belgian_way() {
-        assert_eq!(euro_cents(300_000_000), "€ 3.000.000");
+        assert_eq!(euro_cents(300_000_000), "€ 3.000.000,00");
+        assert_eq!(euro_cents(12_000), "€ 120,00");
         assert_eq!(euro_cents(123_450), "€ 1.234,50");
         assert_eq!(euro_cents(-50), "€ -0,50");
-        assert_eq!(euro(300_000_000), "€ 3.000.000,00");
-        assert_eq!(euro(-2_500_005), "€ -25.000,05");
-        assert_eq!(euro(7), "€ 0,07");
+        assert_eq!(euro_cents(-2_500_005), "€ -25.000,05");
+        assert_eq!(euro_cents(7), "€ 0,07");
+        assert_eq!(euro_change(75_000_000), "€ +750.000,00");
+        assert_eq!(euro_change(-10_000_050), "€ -100.000,50");
+        assert_eq!(euro_change(0), "€ 0,00");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Money as people type it and as forms and exports show it again. Amounts are whole cents in
 //! `i64` everywhere; nothing here goes through floating point, where 0,10 + 0,20 is not 0,30.
-//! How pages show an amount is [`crate::web::format::euro`].
+//! How pages show an amount is [`crate::web::format::euro_cents`].
 
 use crate::web::format;
 

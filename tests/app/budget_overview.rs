@@ -88,7 +88,7 @@ async fn an_admin_sets_an_envelope_and_changes_it_with_history_and_audit() {
     page.assert_contains("<td>13/03/2020</td>");
     page.assert_contains("<td>onbekend</td>");
     page.assert_contains("Oproep van het departement, maart 2020");
-    page.assert_contains("+€ 75.000,50");
+    page.assert_contains("€ +75.000,50");
     page.assert_contains("<td>Test Beheerder<br><small>");
     // The stated change equals the real difference: no discrepancy line.
     assert!(!page.body.contains("niet verklaard"), "{}", page.body);
@@ -135,10 +135,10 @@ async fn the_published_increase_of_750000_shows_25000_nobody_explained() {
 
     let page = app.get("/budget/enveloppen/2023").await;
     page.assert_contains(
-        "Bron vermeldt +€ 750.000, werkelijk verschil +€ 775.000: € 25.000 niet verklaard",
+        "Bron vermeldt € +750.000,00, werkelijk verschil € +775.000,00: € 25.000,00 niet verklaard",
     );
-    page.assert_contains("+€ 775.000,00");
-    page.assert_contains("+€ 750.000,00");
+    page.assert_contains("€ +775.000,00");
+    page.assert_contains("€ +750.000,00");
     page.assert_contains("Persbericht: het budget stijgt met 750.000 euro");
     assert_eq!(
         changes(&app, 2023).await.last(),
@@ -365,8 +365,8 @@ async fn the_ministry_reads_an_envelope_but_may_not_change_it() {
     assert_eq!(stored(&app, 2023).await, Some((300_000_000, 1)));
 }
 
-/// Gent (a centrumstad of 263.927 inhabitants in 2020: € 100.000 by the rule) and Leuven
-/// (102.275: € 50.000) in 2023-2025.
+/// Gent (a centrumstad of 263.927 inhabitants in 2020: € 100.000,00 by the rule) and Leuven
+/// (102.275: € 50.000,00) in 2023-2025.
 async fn two_areas(app: &TestApp) -> (i64, i64) {
     let gent = app.with_partnership("Gent").members(&["44021"]).await;
     let leuven = app.with_partnership("Leuven").members(&["24062"]).await;
@@ -422,7 +422,7 @@ async fn the_overview_shows_envelopes_allocations_money_and_the_chart() {
     page.assert_contains("niet ingesteld");
     // Allocated in force: 90.000 + 50.000.
     page.assert_contains("€ 140.000,00");
-    // The rule: Gent € 100.000 + Leuven € 50.000 against € 3.000.000.
+    // The rule: Gent € 100.000,00 + Leuven € 50.000,00 against € 3.000.000.
     page.assert_contains("€ 150.000,00");
     page.assert_contains("€ 2.850.000,00<br><small>door de regel niet verdeeld</small>");
     // Paid: 60.000 - 10.000,50; reported 45.123,45; the deleted action's cost does not count.
@@ -436,7 +436,7 @@ async fn the_overview_shows_envelopes_allocations_money_and_the_chart() {
     // The chart: two bars per year, accessible, the same numbers as the table.
     page.assert_contains(r#"role="img""#);
     page.assert_contains(r#"<title id="grafiek-titel">"#);
-    page.assert_contains("2023: budget € 3.000.000, toegekend € 140.000");
+    page.assert_contains("2023: budget € 3.000.000,00, toegekend € 140.000,00");
     assert_eq!(page.body.matches("<svg viewBox").count(), 1);
     assert_eq!(
         page.body.matches(r#"<rect class="bar-envelope""#).count(),

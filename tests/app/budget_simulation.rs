@@ -85,7 +85,7 @@ async fn the_start_state_is_the_real_computation() {
     assert_eq!(page.body.matches(r#"name="wg""#).count(), 3);
     assert_eq!(page.body.matches(" checked>").count(), 3);
     page.assert_contains(
-        "263.927 inwoners (2020) → schijf 220.000-290.000 → € 100.000; centrumstad alleen",
+        "263.927 inwoners (2020) → schijf 220.000-290.000 → € 100.000,00; centrumstad alleen",
     );
     page.assert_contains("Bevolkingsjaar 2020");
     page.assert_contains(r#"value="300.000""#);
@@ -101,9 +101,11 @@ async fn a_short_envelope_shows_the_ranking_and_who_falls_outside() {
     let page = simulate(&app, "jaar=2023&envelop=120.000").await;
     page.assert_contains("Het gesimuleerde budget volstaat niet");
     // Centrumsteden first (Gent, then Regio Kortrijk), then the others.
-    page.assert_contains("rang 2: na de vorige blijft € 20.000 over, te weinig voor € 50.000");
+    page.assert_contains(
+        "rang 2: na de vorige blijft € 20.000,00 over, te weinig voor € 50.000,00",
+    );
     page.assert_contains("rang 3: het budget is op vanaf rang 2");
-    page.assert_contains("buiten het budget (berekend € 50.000)");
+    page.assert_contains("buiten het budget (berekend € 50.000,00)");
     assert_eq!(cell(&page, "envelop-simulatie"), "€ 120.000,00");
     assert_eq!(cell(&page, "envelop-verschil"), "€ -180.000,00");
     assert_eq!(cell(&page, "regel-simulatie"), "€ 200.000,00");
@@ -132,7 +134,7 @@ async fn the_unemployment_rate_ranks_those_without_a_centrumstad() {
         "jaar=2023&envelop=200000&nieuw_naam_1=Aaa+verband&nieuw_inwoners_1=70000",
     )
     .await;
-    page.assert_contains("rang 4: na de vorige blijft € 0 over, te weinig voor € 25.000");
+    page.assert_contains("rang 4: na de vorige blijft € 0,00 over, te weinig voor € 25.000,00");
     page.assert_contains("Zonder werkloosheidsgraad, daarom achteraan gerangschikt: Aaa verband.");
     assert_eq!(cell(&page, "gefinancierd-simulatie"), "€ 200.000,00");
     assert_eq!(cell(&page, "buiten-simulatie"), "1");
@@ -145,9 +147,9 @@ async fn changing_the_caps_changes_the_amounts_and_totals() {
     app.sign_in_as(Role::Ministry).await;
     let page = simulate(&app, "jaar=2023&plafond_zonder=40000&plafond_extra=10.000").await;
     // Leie: 50.000 capped at 40.000; Regio Kortrijk: 25.000 alone + 10.000 = 35.000.
-    page.assert_contains("zonder centrumstad: plafond € 40.000");
+    page.assert_contains("zonder centrumstad: plafond € 40.000,00");
     page.assert_contains(
-        "centrumstad Kortrijk alleen (77.109 inwoners) kreeg € 25.000: plafond € 25.000 + € 10.000 = € 35.000",
+        "centrumstad Kortrijk alleen (77.109 inwoners) kreeg € 25.000,00: plafond € 25.000,00 + € 10.000,00 = € 35.000,00",
     );
     page.assert_contains("€ 40.000,00");
     page.assert_contains("€ -10.000,00");
@@ -163,7 +165,7 @@ async fn changing_the_caps_changes_the_amounts_and_totals() {
     )
     .await;
     assert_eq!(cell(&flat, "regel-simulatie"), "€ 90.000,00");
-    flat.assert_contains("139.151 inwoners (2020) → schijf 0 of meer → € 30.000");
+    flat.assert_contains("139.151 inwoners (2020) → schijf 0 of meer → € 30.000,00");
 }
 
 #[tokio::test]
@@ -189,7 +191,7 @@ async fn dropping_a_werkingsgebied_and_imagining_one_change_the_total() {
     imagined.assert_contains("Nieuwstad");
     imagined.assert_contains("verzonnen");
     imagined.assert_contains(
-        "300.000 inwoners (2020) → schijf 290.000-360.000 → € 125.000; centrumstad alleen",
+        "300.000 inwoners (2020) → schijf 290.000-360.000 → € 125.000,00; centrumstad alleen",
     );
     assert_eq!(cell(&imagined, "regel-simulatie"), "€ 300.000,00");
     assert_eq!(cell(&imagined, "regel-verschil"), "€ +100.000,00");
@@ -266,7 +268,7 @@ async fn the_regisseur_and_vdab_may_not_simulate() {
         app.sign_in_as(role).await;
         let page = app.get("/budget/simulatie?jaar=2023").await;
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{role:?}");
-        assert!(!page.body.contains("€ 200.000"));
+        assert!(!page.body.contains("€ 200.000,00"));
     }
     let anonymous = TestApp::new().await;
     let page = anonymous.get("/budget/simulatie").await;
@@ -366,7 +368,7 @@ async fn the_demo_has_the_real_envelopes_and_allocations_by_the_rule_once() {
     .await;
     assert_eq!(
         cell(&page, "gefinancierd-werkelijk"),
-        regie::web::format::euro(allocated)
+        regie::web::format::euro_cents(allocated)
     );
 
     // Loading again adds nothing.

@@ -5,11 +5,11 @@
 //!
 //! The werkingsgebieden are real municipalities of the 2019-2024 list with their 2020
 //! populations, the population year of the seeded rule "Oproep 2020-2025":
-//! - Regio Antwerpen: Antwerpen (centrumstad) alone, 529.247 -> € 200.000;
-//! - Regio Gent: Gent (centrumstad) alone, 263.927 -> € 100.000;
+//! - Regio Antwerpen: Antwerpen (centrumstad) alone, 529.247 -> € 200.000,00;
+//! - Regio Gent: Gent (centrumstad) alone, 263.927 -> € 100.000,00;
 //! - Noorderkempen: eight municipalities without centrumstad, 165.030 -> € 75.000, capped at
-//!   € 50.000;
-//! - Voorkempen: four municipalities, 64.355 -> € 25.000;
+//!   € 50.000,00;
+//! - Voorkempen: four municipalities, 64.355 -> € 25.000,00;
 //! - Zuidrand: three municipalities, 56.695, under the minimum of 60.000: not eligible.
 
 use axum::http::StatusCode;
@@ -131,12 +131,12 @@ async fn the_year_page_explains_every_amount_with_the_rule_and_its_settings() {
     page.assert_contains("Oproep 2020-2025</a> (2020-2025): bevolking 2020; een grenswaarde telt bij de lagere schijf; werkloosheidsgraad 2020");
     // The explanation in words, per werkingsgebied.
     page.assert_contains(
-        "165.030 inwoners (2020) → schijf 150.000-220.000 → € 75.000; zonder centrumstad: plafond € 50.000",
+        "165.030 inwoners (2020) → schijf 150.000-220.000 → € 75.000,00; zonder centrumstad: plafond € 50.000,00",
     );
     page.assert_contains(
-        "529.247 inwoners (2020) → schijf meer dan 500.000 → € 200.000; centrumstad alleen",
+        "529.247 inwoners (2020) → schijf meer dan 500.000 → € 200.000,00; centrumstad alleen",
     );
-    page.assert_contains("64.355 inwoners (2020) → schijf tot en met 80.000 → € 25.000");
+    page.assert_contains("64.355 inwoners (2020) → schijf tot en met 80.000 → € 25.000,00");
     page.assert_contains(
         "56.695 inwoners (2020) → minder dan 60.000 inwoners voor een samenwerkingsverband → komt niet in aanmerking",
     );
@@ -195,7 +195,7 @@ async fn a_short_envelope_ranks_centre_cities_first_then_the_highest_unemploymen
     assert!(row(a.voorkempen).contains("binnen het budget"));
     assert!(row(a.voorkempen).contains("9,00%"));
     assert!(row(a.noorderkempen).contains(
-        "valt buiten het budget: rang 4: na de vorige blijft € 5.000 over, te weinig voor € 50.000"
+        "valt buiten het budget: rang 4: na de vorige blijft € 5.000,00 over, te weinig voor € 50.000,00"
     ));
     assert!(row(a.noorderkempen).contains(r#"class="outside""#));
     assert!(row(a.zuidrand).contains("komt niet in aanmerking"));
@@ -602,10 +602,10 @@ async fn an_admin_adds_a_rule_version_that_the_year_pages_then_use() {
     let y2023 = app.get("/budget/2023").await;
     y2023.assert_contains("Herziening 2023</a> (2023-2025): bevolking 2020; een grenswaarde telt bij de hogere schijf; werkloosheidsgraad 2022");
     y2023.assert_contains(
-        "263.927 inwoners (2020) → schijf 220.000-290.000 → € 120.000; centrumstad alleen",
+        "263.927 inwoners (2020) → schijf 220.000-290.000 → € 120.000,00; centrumstad alleen",
     );
     y2023.assert_contains(
-        "165.030 inwoners (2020) → schijf 150.000-220.000 → € 90.000; zonder centrumstad: plafond € 60.000",
+        "165.030 inwoners (2020) → schijf 150.000-220.000 → € 90.000,00; zonder centrumstad: plafond € 60.000,00",
     );
     let gent_2022 = app
         .with_partnership("Gent 2020")
@@ -615,7 +615,7 @@ async fn an_admin_adds_a_rule_version_that_the_year_pages_then_use() {
     let y2022 = app.get("/budget/2022").await;
     y2022.assert_contains("Oproep 2020-2025</a>");
     y2022.assert_contains(
-        "263.927 inwoners (2020) → schijf 220.000-290.000 → € 100.000; centrumstad alleen",
+        "263.927 inwoners (2020) → schijf 220.000-290.000 → € 100.000,00; centrumstad alleen",
     );
     assert!(y2022.body.contains(&format!("werkingsgebied-{gent_2022}")));
     assert!(!y2022.body.contains(&format!("werkingsgebied-{}", a.gent)));

@@ -69,7 +69,7 @@ async fn the_own_regisseur_sees_the_figures_and_the_narrative_form() {
         .assert_contains(&format!("href=\"{}\">Jaarrapport 2024", path(p, 2024)));
     let page = app.get(&path(p, 2024)).await;
     page.assert_contains("<dt>Toegekend</dt><dd>€");
-    page.assert_contains("50.000</dd>");
+    page.assert_contains("50.000,00</dd>");
     assert_eq!(page.status, StatusCode::OK);
     page.assert_contains("Jaarrapport 2024 · Regio Noord");
     page.assert_contains("Niet begonnen");

@@ -191,7 +191,7 @@ mod tests {
         assert!(
             chart
                 .description
-                .starts_with("2022: budget € 2.225.000, toegekend € 1.000.000;")
+                .starts_with("2022: budget € 2.225.000,00, toegekend € 1.000.000,00;")
         );
     }
 

@@ -59,6 +59,9 @@ const HEADER: [&str; 12] = [
 /// Columns the workbook writes as numbers: year, amount, computed amount (in euros), version.
 const NUMERIC: [usize; 4] = [0, 4, 5, 8];
 
+/// Columns the workbook writes as dates with their time: decided, superseded.
+const DATES: [usize; 2] = [10, 11];
+
 type Line = [String; 12];
 
 /// The export lines by year, werkingsgebied and version. One statement; a few hundred rows.
@@ -138,7 +141,7 @@ async fn export_xlsx(
         return Ok(spreadsheet::busy());
     };
     let lines = lines(&mut tx, query.all_versions()).await?;
-    let body = spreadsheet::workbook("Toekenningen", &HEADER, &NUMERIC, lines).await?;
+    let body = spreadsheet::workbook("Toekenningen", &HEADER, &NUMERIC, &DATES, lines).await?;
     // Ends the transaction and frees the export slot.
     tx.commit().await?;
     Ok(download(

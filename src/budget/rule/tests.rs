@@ -118,8 +118,8 @@ fn without_a_centre_city_the_cap_is_50_000() {
     assert_eq!(proposal.amount_cents, Some(5_000_000));
     assert_eq!(
         proposal.explanation(),
-        "241.322 inwoners (2020) → schijf 220.000-290.000 → € 100.000; \
-         zonder centrumstad: plafond € 50.000"
+        "241.322 inwoners (2020) → schijf 220.000-290.000 → € 100.000,00; \
+         zonder centrumstad: plafond € 50.000,00"
     );
     // Below the cap nothing is capped.
     assert_eq!(euros(&plain("Klein", 60_000, None), &rule), Some(25_000));
@@ -153,7 +153,7 @@ fn a_centre_city_inside_a_partnership_brings_at_most_50_000_more_than_alone() {
     assert!(
         capped
             .explanation()
-            .contains("plafond € 50.000 + € 50.000 = € 100.000")
+            .contains("plafond € 50.000,00 + € 50.000,00 = € 100.000,00")
     );
     // City of 86.000 with 50.000 more: 136.000 -> 50.000, under the cap of 100.000.
     assert_eq!(
@@ -255,7 +255,9 @@ fn a_short_envelope_serves_centre_cities_first_then_the_highest_unemployment() {
     assert_eq!(d.lines[1].funding, Funding::Funded);
     assert_eq!(
         d.lines[2].funding,
-        Funding::Outside("rang 3: na de vorige blijft € 0 over, te weinig voor € 50.000".into())
+        Funding::Outside(
+            "rang 3: na de vorige blijft € 0,00 over, te weinig voor € 50.000,00".into()
+        )
     );
     assert_eq!(
         d.lines[3].funding,

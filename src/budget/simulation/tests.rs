@@ -37,9 +37,9 @@ fn the_form_shows_amounts_it_reads_back() {
     assert_eq!(forms::parse_inhabitants("60 000"), Some(60_000));
     assert_eq!(forms::parse_inhabitants("-5"), None);
     assert_eq!(forms::parse_inhabitants("6e4"), None);
-    assert_eq!(signed(2_500_000), "€ +25.000,00");
-    assert_eq!(signed(-2_500_000), "€ -25.000,00");
-    assert_eq!(signed(0), "€ 0,00");
+    assert_eq!(crate::web::format::euro_change(2_500_000), "€ +25.000,00");
+    assert_eq!(crate::web::format::euro_change(-2_500_000), "€ -25.000,00");
+    assert_eq!(crate::web::format::euro_change(0), "€ 0,00");
 }
 
 #[test]

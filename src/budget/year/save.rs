@@ -92,8 +92,8 @@ fn changes(data: &Year, typed: &BTreeMap<i64, Typed>, errors: &mut FormErrors) -
             let why = match computed_cents {
                 Some(c) => format!(
                     "{} wijkt af van wat de regel geeft ({})",
-                    format::euro(amount),
-                    format::euro(c)
+                    format::euro_cents(amount),
+                    format::euro_cents(c)
                 ),
                 None => "de regel geeft hier geen bedrag".to_string(),
             };
@@ -139,7 +139,7 @@ fn stale_message(data: &Year, changes: &[Change]) -> Option<String> {
                 a.decided_by.as_deref().unwrap_or("Iemand anders"),
                 format::datetime(a.decided_at),
                 c.name,
-                format::euro(a.amount_cents),
+                format::euro_cents(a.amount_cents),
                 a.version
             ),
             None => format!("De toekenning van {} veranderde intussen.", c.name),
@@ -234,14 +234,14 @@ async fn over_envelope(db: &PgPool, data: &Year, changes: &[Change]) -> Result<S
         format!(
             "De toekenningen voor {year} komen samen op {}, meer dan het budget van {}. Er is \
              niets opgeslagen.",
-            format::euro(total),
-            format::euro(envelope)
+            format::euro_cents(total),
+            format::euro_cents(envelope)
         )
     } else {
         format!(
             "Op het moment van bewaren kwamen de toekenningen voor {year} boven het budget van \
              {} uit. Er is niets opgeslagen; bewaar opnieuw.",
-            format::euro(envelope)
+            format::euro_cents(envelope)
         )
     };
     let others: Vec<String> = now

@@ -393,7 +393,7 @@ async fn an_admin_overrides_an_allocation_and_cannot_exceed_the_envelope() {
         return;
     };
     let app = TestApp::new().await;
-    // Antwerpen alone: € 200.000 by the rule; Gent alone: € 100.000.
+    // Antwerpen alone: € 200.000,00 by the rule; Gent alone: € 100.000.
     let antwerpen = app
         .with_partnership("Regio Antwerpen")
         .members(&["11002"])
