@@ -182,7 +182,8 @@ async fn export_xlsx(
     let parsed = filters.parse();
     let rows: Vec<[String; 18]> = export_rows(&mut tx, &parsed).try_collect().await?;
     // Columns that hold numbers: id, cost, participants planned and reached.
-    let body = spreadsheet::workbook("Acties", &EXPORT_HEADER, &[0, 10, 11, 12], rows).await?;
+    let body =
+        spreadsheet::workbook("Acties", &EXPORT_HEADER, &[0, 10, 11, 12], &[8, 9], rows).await?;
     // Ends the transaction and frees the export slot.
     tx.commit().await?;
     Ok(download(

@@ -55,6 +55,9 @@ const HEADER: [&str; 14] = [
 /// Columns the workbook writes as numbers: id, bound municipalities, commitments, overdue.
 const NUMERIC: [usize; 4] = [0, 9, 10, 11];
 
+/// Columns the workbook writes as dates: start, end, signed, last meeting.
+const DATES: [usize; 4] = [5, 6, 7, 12];
+
 type Line = [String; 14];
 
 /// The export lines: the overview's werkingsgebieden (same filters, same visibility) in its
@@ -195,7 +198,7 @@ async fn export_xlsx(
         return Ok(spreadsheet::busy());
     };
     let lines = lines(&mut tx, &signed_in, &filters).await?;
-    let body = spreadsheet::workbook("Overeenkomsten", &HEADER, &NUMERIC, lines).await?;
+    let body = spreadsheet::workbook("Overeenkomsten", &HEADER, &NUMERIC, &DATES, lines).await?;
     // Ends the transaction and frees the export slot.
     tx.commit().await?;
     Ok(download(

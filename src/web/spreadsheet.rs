@@ -16,11 +16,16 @@ pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadshee
 
 /// An Excel workbook of one sheet: the header in bold, every cell as text except in the
 /// `numeric` columns, where a value that reads as a number (decimal comma or point) is written
-/// as one; a filter on the header and the header frozen. Built on the blocking pool.
+/// as one, and in the `dates` columns, where a `27/11/2026` or `27/11/2026 21:05` (as
+/// [`crate::web::format`] writes them) becomes an Excel date shown as `dd/mm/yyyy` (with
+/// `hh:mm` for an instant), so a spreadsheet sorts and filters it as a date. Text is never a
+/// formula: it is written as a string cell. A filter on the header and the header frozen.
+/// Built on the blocking pool.
 pub async fn workbook<R>(
     sheet_name: &'static str,
     header: &'static [&'static str],
     numeric: &'static [usize],
+    dates: &'static [usize],
     rows: Vec<R>,
 ) -> Result<Vec<u8>>
 where
@@ -32,19 +37,33 @@ where
             let sheet = workbook.add_worksheet();
             sheet.set_name(sheet_name)?;
             let bold = rust_xlsxwriter::Format::new().set_bold();
+            let day = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy");
+            let instant = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy hh:mm");
             for (col, title) in header.iter().enumerate() {
                 sheet.write_string_with_format(0, col as u16, *title, &bold)?;
+            }
+            for col in dates {
+                // Wide enough for `27/11/2026 21:05`; a narrower column shows ####.
+                sheet.set_column_width(*col as u16, 16)?;
             }
             for (i, row) in rows.iter().enumerate() {
                 let r = i as u32 + 1;
                 for (col, value) in row.as_ref().iter().enumerate() {
+                    let c = col as u16;
+                    if let Some((when, has_time)) =
+                        dates.contains(&col).then(|| excel_date(value)).flatten()
+                    {
+                        let format = if has_time { &instant } else { &day };
+                        sheet.write_datetime_with_format(r, c, &when, format)?;
+                        continue;
+                    }
                     let number = numeric
                         .contains(&col)
                         .then(|| value.replace(',', ".").parse::<f64>().ok())
                         .flatten();
                     match number {
-                        Some(n) => sheet.write_number(r, col as u16, n)?,
-                        None => sheet.write_string(r, col as u16, value)?,
+                        Some(n) => sheet.write_number(r, c, n)?,
+                        None => sheet.write_string(r, c, value)?,
                     };
                 }
             }
@@ -57,6 +76,28 @@ where
     .context("xlsx task")?
     .context("xlsx")?;
     Ok(body)
+}
+
+/// `27/11/2026` or `27/11/2026 21:05` as an Excel date, and whether it has a time of day.
+fn excel_date(value: &str) -> Option<(rust_xlsxwriter::ExcelDateTime, bool)> {
+    use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+    let (date, time) = match NaiveDateTime::parse_from_str(value, "%d/%m/%Y %H:%M") {
+        Ok(t) => (t.date(), Some(t.time())),
+        Err(_) => (NaiveDate::parse_from_str(value, "%d/%m/%Y").ok()?, None),
+    };
+    let day = rust_xlsxwriter::ExcelDateTime::from_ymd(
+        u16::try_from(date.year()).ok()?,
+        date.month() as u8,
+        date.day() as u8,
+    )
+    .ok()?;
+    match time {
+        None => Some((day, false)),
+        Some(t) => Some((
+            day.and_hms(t.hour() as u16, t.minute() as u8, 0).ok()?,
+            true,
+        )),
+    }
 }
 
 /// How many exports one user may run at the same time (across instances: the slots are
@@ -172,6 +213,20 @@ mod tests {
         }
         for plain in ["Jobbeurs", "12,50", "-12,50", "2024-05-01", "", "a=b"] {
             assert_eq!(neutralise(plain), plain);
+        }
+    }
+
+    #[test]
+    fn belgian_dates_and_instants_become_excel_dates() {
+        let (day, has_time) = excel_date("27/11/2026").unwrap();
+        assert!(!has_time);
+        // Excel's serial number of 27 November 2026.
+        assert_eq!(day.to_excel(), 46_353.0);
+        let (instant, has_time) = excel_date("27/11/2026 18:00").unwrap();
+        assert!(has_time);
+        assert_eq!(instant.to_excel(), 46_353.75);
+        for not_a_date in ["", "31/02/2026", "2026-11-27", "=1+1"] {
+            assert!(excel_date(not_a_date).is_none(), "{not_a_date}");
         }
     }
 
