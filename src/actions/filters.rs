@@ -151,6 +151,15 @@ impl Sort {
         }
     }
 
+    /// The order in words, as the result count says it: `gesorteerd op relevantie`.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Self::Newest => "datum, nieuwste eerst",
+            Self::Oldest => "datum, oudste eerst",
+            Self::Relevance => "relevantie",
+        }
+    }
+
     /// The order a `sortering` value asks for. Relevance needs a search, and is what a search
     /// gets when no order is given; anything else is newest first.
     pub fn parse(value: &str, searching: bool) -> Self {

@@ -13,7 +13,7 @@ use axum::routing::get;
 use super::export::EXPORT_LIMIT;
 use super::filters::{Cursor, Filters, Sort};
 use super::list_queries::{
-    COUNT_LIMIT, HIT_END, HIT_START, ListRow, count, fetch_by_date, fetch_sorted,
+    COUNT_LIMIT, FRAGMENT, HIT_END, HIT_START, ListRow, count, fetch_by_date, fetch_sorted,
 };
 use super::model::{Kind, PRIORITIES, Status, TARGET_GROUPS, dates_label, priorities_label};
 use crate::auth::SignedIn;
@@ -69,6 +69,50 @@ fn segments(marked: &str) -> Vec<Segment> {
     out
 }
 
+/// A `ts_headline` snippet with `…` where it was cut from `source`: between its fragments,
+/// before a first fragment that does not open the text and after a last one that does not end
+/// it. Without the marks a reader takes a fragment for the whole description.
+fn snippet(headline: &str, source: &str) -> String {
+    let fragments: Vec<&str> = headline
+        .split(FRAGMENT)
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .collect();
+    let (Some(first), Some(last)) = (fragments.first(), fragments.last()) else {
+        return String::new();
+    };
+    let plain = |f: &str| f.replace([HIT_START, HIT_END], "");
+    let source = source.trim();
+    let mut out = String::new();
+    if !source.starts_with(plain(first).as_str()) {
+        out.push_str("… ");
+    }
+    out.push_str(&fragments.join(" … "));
+    if !source.ends_with(plain(last).as_str()) {
+        out.push_str(" …");
+    }
+    out
+}
+
+/// Which page of how many, as the pager says it; `total` as [`count`] gives it (capped).
+fn position(page: i64, total: i64) -> String {
+    if total > COUNT_LIMIT {
+        let known = COUNT_LIMIT / PAGE_SIZE;
+        if page <= known {
+            format!("Pagina {page} van meer dan {known}")
+        } else {
+            format!("Pagina {page}")
+        }
+    } else {
+        format!("Pagina {page} van {}", pages(total))
+    }
+}
+
+/// How many pages `total` results fill (at least one, for "no results").
+fn pages(total: i64) -> i64 {
+    ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1)
+}
+
 /// One action in a list, as a person reads it.
 pub struct Row {
     pub action_id: i64,
@@ -95,7 +139,7 @@ impl From<ListRow> for Row {
             } else {
                 segments(&r.title_marked)
             },
-            snippet: segments(&r.snippet),
+            snippet: segments(&snippet(&r.snippet, &r.snippet_source)),
             partnership_id: r.partnership_id,
             partnership: r.partnership,
             priorities: priorities_label(&r.priorities),
@@ -144,10 +188,12 @@ struct ActionsPage {
     statuses: Vec<Choice>,
     provinces: Vec<Choice>,
     sorts: Vec<Choice>,
+    /// The order in force, in words ("relevantie" when searching without a choice).
+    sort_summary: &'static str,
     rows: Vec<Row>,
     total: String,
-    page: i64,
-    pages: i64,
+    /// "Pagina 2 van 4", in agreement with `total`.
+    position: String,
     keyset: bool,
     previous: Option<String>,
     next: Option<String>,
@@ -168,9 +214,18 @@ async fn page(
         base,
         partnership,
     } = scope;
-    let parsed = filters.parse();
+    let mut parsed = filters.parse();
     let keyset = parsed.keyset();
     let after = Cursor::parse(filters.na.trim()).filter(|_| keyset);
+    let total = count(state, &parsed).await?;
+    // The page number must agree with the count: a keyset page without its cursor is the first
+    // page, and a numbered page past the last known one shows the last.
+    parsed.page = match (keyset, after) {
+        (true, None) => 1,
+        (true, Some(_)) => parsed.page,
+        (false, _) if total <= COUNT_LIMIT => parsed.page.min(pages(total)),
+        (false, _) => parsed.page,
+    };
     let rows: Vec<ListRow> = if keyset {
         fetch_by_date(state, &parsed, after, PAGE_SIZE + 1).await?
     } else {
@@ -186,8 +241,6 @@ async fn page(
         .take(PAGE_SIZE as usize)
         .map(Row::from)
         .collect();
-    let total = count(state, &parsed).await?;
-    let pages = ((total.min(COUNT_LIMIT) + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let link = |page: i64, cursor: Option<Cursor>| {
         let q = filters.query_string(page, cursor);
         if q.is_empty() {
@@ -246,13 +299,13 @@ async fn page(
             .iter()
             .map(|s| Choice::new(s.code(), s.label(), *s == parsed.sort))
             .collect(),
+        sort_summary: parsed.sort.summary(),
         total: if total > COUNT_LIMIT {
             format!("meer dan {}", format::thousands(COUNT_LIMIT))
         } else {
             format::thousands(total)
         },
-        page: parsed.page,
-        pages,
+        position: position(parsed.page, total),
         keyset,
         previous,
         next,
@@ -304,6 +357,33 @@ async fn for_partnership(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_snippet_says_where_it_was_cut() {
+        let source = "Een opleiding voor jongeren. Daarna een stage. Tot slot een jobbeurs.";
+        assert_eq!(snippet("", source), "");
+        assert_eq!(snippet(source, source), source);
+        assert_eq!(
+            snippet("Een \u{1}opleiding\u{2} voor jongeren.", source),
+            "Een \u{1}opleiding\u{2} voor jongeren. …"
+        );
+        assert_eq!(
+            snippet(
+                "Daarna een stage.\u{3}Tot slot een \u{1}jobbeurs\u{2}.",
+                source
+            ),
+            "… Daarna een stage. … Tot slot een \u{1}jobbeurs\u{2}."
+        );
+    }
+
+    #[test]
+    fn the_pager_agrees_with_the_count() {
+        assert_eq!(position(1, 0), "Pagina 1 van 1");
+        assert_eq!(position(2, 30), "Pagina 2 van 2");
+        assert_eq!(position(4, 100), "Pagina 4 van 4");
+        assert_eq!(position(2, 101), "Pagina 2 van meer dan 4");
+        assert_eq!(position(6, 101), "Pagina 6");
+    }
 
     #[test]
     fn headline_markers_become_segments() {

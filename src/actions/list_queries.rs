@@ -11,6 +11,8 @@ use crate::state::AppState;
 /// Marks a search match in `ts_headline` output; control characters cannot come from a form.
 pub const HIT_START: char = '\u{1}';
 pub const HIT_END: char = '\u{2}';
+/// Separates the fragments of a `ts_headline` snippet (shown as `…`, see `list::snippet`).
+pub const FRAGMENT: char = '\u{3}';
 
 /// One row as the list queries return it.
 pub struct ListRow {
@@ -26,6 +28,8 @@ pub struct ListRow {
     pub partnership: String,
     pub title_marked: String,
     pub snippet: String,
+    /// The text the snippet was cut from (empty without a search).
+    pub snippet_source: String,
 }
 
 /// Counting stops here: "meer dan 100 acties". An exact count of a broad filter costs a scan of
@@ -71,7 +75,7 @@ pub async fn fetch_by_date(
                   a.kind as "kind!: Kind", a.status as "status!: Status",
                   a.starts_on as "starts_on!: NaiveDate", a.ends_on as "ends_on: NaiveDate",
                   a.origin as "origin!: Origin", p.partnership_id, p.name as partnership,
-                  '' as "title_marked!", '' as "snippet!"
+                  '' as "title_marked!", '' as "snippet!", '' as "snippet_source!"
            from filtered_actions($1, $2, $3, $4, $5, $6, $7, $8, '') a
            join partnerships p on p.partnership_id = a.partnership_id
            where ($9::date is null or (a.starts_on, a.action_id) < ($9::date, $10::bigint))
@@ -107,7 +111,7 @@ async fn fetch_oldest(
                   a.kind as "kind!: Kind", a.status as "status!: Status",
                   a.starts_on as "starts_on!: NaiveDate", a.ends_on as "ends_on: NaiveDate",
                   a.origin as "origin!: Origin", p.partnership_id, p.name as partnership,
-                  '' as "title_marked!", '' as "snippet!"
+                  '' as "title_marked!", '' as "snippet!", '' as "snippet_source!"
            from filtered_actions($1, $2, $3, $4, $5, $6, $7, $8, '') a
            join partnerships p on p.partnership_id = a.partnership_id
            where ($9::date is null or (a.starts_on, a.action_id) > ($9::date, $10::bigint))
@@ -137,7 +141,7 @@ pub async fn fetch_sorted(
     offset: i64,
 ) -> Result<Vec<ListRow>> {
     let options = format!(
-        "StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \""
+        "StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter={FRAGMENT}"
     );
     let title_options = format!("StartSel={HIT_START}, StopSel={HIT_END}, HighlightAll=true");
     Ok(sqlx::query_as!(
@@ -151,7 +155,9 @@ pub async fn fetch_sorted(
                        as "title_marked!",
                   case when $9 = '' then ''
                        else ts_headline('dutch', a.description || ' ' || a.results,
-                                        websearch_to_tsquery('dutch', $9), $13) end as "snippet!"
+                                        websearch_to_tsquery('dutch', $9), $13) end as "snippet!",
+                  case when $9 = '' then '' else a.description || ' ' || a.results end
+                       as "snippet_source!"
            from filtered_actions($1, $2, $3, $4, $5, $6, $7, $8, $9) a
            join partnerships p on p.partnership_id = a.partnership_id
            order by
