@@ -1,13 +1,16 @@
-//! The conflict page: someone saved the action since this user opened it. Both versions side by
-//! side; the user keeps the stored one or saves theirs over it.
+//! The conflict page: the action was saved since this user opened it, in another tab or by
+//! someone else. Both versions side by side, municipalities by name; the user keeps the stored
+//! one or saves theirs over it.
 //!
 //! No route of its own: `POST /acties/{id}/bewerken` answers with it (409 Conflict).
+
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::db::Action;
+use super::db::{self, Action};
 use super::form::ActionInput;
 use super::history::describe;
 use crate::auth::SignedIn;
@@ -41,12 +44,21 @@ struct ConflictPage {
 
 /// Answers a save that lost the race against `current`; `raw` is the user's form body.
 pub async fn conflict(
+    db: &sqlx::PgPool,
     signed_in: &SignedIn,
     current: &Action,
     mine: &ActionInput,
     raw: Vec<(String, String)>,
 ) -> Result<Response> {
-    let (stored, theirs) = (describe(&current.input), describe(mine));
+    let names: HashMap<String, String> = db::members(db, current.partnership_id)
+        .await?
+        .into_iter()
+        .map(|m| (m.nis_code, m.name))
+        .collect();
+    let (stored, theirs) = (
+        describe(&by_name(&current.input, &names)),
+        describe(&by_name(mine, &names)),
+    );
     let rows = stored
         .into_iter()
         .map(|(field, stored)| {
@@ -72,11 +84,26 @@ pub async fn conflict(
         StatusCode::CONFLICT,
         &ConflictPage {
             layout: signed_in
-                .layout("Iemand anders wijzigde deze actie")
+                .layout("Deze actie werd intussen gewijzigd")
                 .await?,
             action_id: current.action_id,
             rows,
             form_fields,
         },
     )
+}
+
+/// The input with its municipalities named (`Kortrijk` rather than `34022`) and sorted by
+/// name; a code that is no longer a member stays a code.
+fn by_name(input: &ActionInput, names: &HashMap<String, String>) -> ActionInput {
+    let mut named: Vec<String> = input
+        .municipalities
+        .iter()
+        .map(|n| names.get(n).cloned().unwrap_or_else(|| n.clone()))
+        .collect();
+    named.sort();
+    ActionInput {
+        municipalities: named,
+        ..input.clone()
+    }
 }

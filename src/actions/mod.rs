@@ -390,7 +390,7 @@ async fn update(
     let current = db::find(&mut tx, id).await?;
     if !db::update(&mut tx, &current, &input, version, signed_in.user.user_id).await? {
         drop(tx);
-        return conflict::conflict(&signed_in, &current, &input, raw).await;
+        return conflict::conflict(&state.db, &signed_in, &current, &input, raw).await;
     }
     tx.commit().await?;
     Ok(saved(id))

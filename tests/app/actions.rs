@@ -74,7 +74,7 @@ async fn a_regisseur_logs_an_action_that_everyone_can_read() {
     page.assert_contains("WSE-LR4: samenwerking met VDAB en andere actoren");
     page.assert_contains("VDAB Kortrijk (VDAB)");
     page.assert_contains("Kortrijk");
-    page.assert_contains("€ 1.250");
+    page.assert_contains("€ 1.250,00");
     page.assert_contains("01/03/2024 - 30/06/2024");
     page.assert_contains("aangemaakt");
     // The confirmation is shown once, not on the next visit.
@@ -268,7 +268,7 @@ async fn a_stale_edit_does_not_overwrite_and_shows_both_versions() {
         )
         .await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
-    stale.assert_contains("Iemand anders wijzigde deze actie");
+    stale.assert_contains("Deze actie werd intussen gewijzigd");
     stale.assert_contains("Fietslessen voor nieuwkomers");
     stale.assert_contains("Fietslessen voor iedereen");
     let title: String = sqlx::query_scalar("select title from actions where action_id = $1")
