@@ -426,15 +426,15 @@ async fn index(
             when: format::datetime_seconds(r.occurred_at),
             action: Action::from_code(&r.action)
                 .map_or(r.action.clone(), |a| a.label().to_string()),
-            actor: match (r.actor_name, r.actor_email) {
-                (Some(name), Some(email)) => format!(
-                    "{name} <{email}> ({})",
-                    r.actor_role.map_or("", Role::label)
-                ),
-                _ => "-".to_string(),
-            },
+            actor: actor(
+                Action::from_code(&r.action),
+                r.actor_name,
+                r.actor_email,
+                r.actor_role,
+                &r.details,
+            ),
             object: match (r.object_type, r.object_id) {
-                (Some(kind), Some(id)) => format!("{kind} {id}"),
+                (Some(kind), Some(id)) => format!("{} {id}", object_label(&kind)),
                 _ => String::new(),
             },
             details: describe_details(&r.details),
@@ -476,14 +476,103 @@ async fn index(
     })
 }
 
-/// `{"email": "a@b.be", "path": "/x"}` -> `email: a@b.be, path: /x` (escaped by the template).
+/// Who did it, as the "Door" column says it. A failed or blocked sign-in was made by an
+/// anonymous visitor, whoever's account it named: "onbekende bezoeker (aanmelding als
+/// a@b.be mislukt)", even for entries recorded before the account was kept out of the actor.
+fn actor(
+    action: Option<Action>,
+    name: Option<String>,
+    email: Option<String>,
+    role: Option<Role>,
+    details: &serde_json::Value,
+) -> String {
+    let attempted = details
+        .get("email")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("onbekend e-mailadres");
+    match (action, name, email) {
+        (Some(Action::SignInFailed), _, _) => {
+            format!("onbekende bezoeker (aanmelding als {attempted} mislukt)")
+        }
+        (Some(Action::SignInThrottled), _, _) => {
+            format!("onbekende bezoeker (aanmelding als {attempted} geblokkeerd)")
+        }
+        (_, Some(name), Some(email)) => {
+            format!("{name} <{email}> ({})", role.map_or("", Role::label))
+        }
+        _ => "-".to_string(),
+    }
+}
+
+/// The kind of object an entry names, in Dutch: `partnership` -> `werkingsgebied`.
+fn object_label(kind: &str) -> &str {
+    match kind {
+        "agreement" => "samenwerkingsovereenkomst",
+        "allocation_rule" => "verdeelregel",
+        "appointment" => "aanstelling",
+        "budget_envelope" => "budget (envelop)",
+        "budget_year" => "budgetjaar",
+        "commitment" => "engagement",
+        "partnership" => "werkingsgebied",
+        "payment" => "betaling",
+        "policy_period" => "beleidsperiode",
+        "report" => "jaarrapport",
+        "report_deadline" => "indiendatum",
+        "unemployment_year" => "jaar werkloosheidsgraden",
+        "user" => "gebruiker",
+        other => other,
+    }
+}
+
+/// A detail's key in Dutch: `email` -> `e-mailadres`; an unknown key as it is.
+fn detail_label(key: &str) -> &str {
+    match key {
+        "email" | "person_email" => "e-mailadres",
+        "path" => "pagina",
+        "method" => "methode",
+        "role" => "rol",
+        "name" => "naam",
+        "from" => "van",
+        "to" => "naar",
+        "year" => "jaar",
+        "motivation" => "motivering",
+        "nis_code" => "NIS-code",
+        "second_step" => "tweede stap",
+        "previous" => "vorige",
+        "partnership_id" | "partnership" => "werkingsgebied",
+        "agreement_id" => "overeenkomst",
+        "action_id" => "actie",
+        "user_id" => "gebruiker",
+        "reviewer_id" => "beoordelaar",
+        "period" | "periods" => "beleidsperiode",
+        "province" => "provincie",
+        "source" => "bron",
+        "budget" => "budget",
+        "totals" => "totalen",
+        "changes" => "wijzigingen",
+        "due_on" => "indiendatum",
+        "ended_on" => "einddatum",
+        "noted_on" => "datum",
+        "objective" => "doelstelling",
+        "rate_bp" => "werkloosheidsgraad (basispunten)",
+        "email_off" => "e-mails uit",
+        "password_link" => "wachtwoordlink",
+        "comment_id" => "opmerking",
+        "note_id" => "nota",
+        "error" => "fout",
+        other => other,
+    }
+}
+
+/// `{"email": "a@b.be", "path": "/x"}` -> `e-mailadres: a@b.be, pagina: /x` (escaped by the
+/// template).
 fn describe_details(details: &serde_json::Value) -> String {
     match details.as_object() {
         Some(map) => map
             .iter()
             .map(|(k, v)| match v {
-                serde_json::Value::String(s) => format!("{k}: {s}"),
-                other => format!("{k}: {other}"),
+                serde_json::Value::String(s) => format!("{}: {s}", detail_label(k)),
+                other => format!("{}: {other}", detail_label(k)),
             })
             .collect::<Vec<_>>()
             .join(", "),

@@ -130,11 +130,12 @@ async fn create(
     let user = match usable {
         Some(user) if password_ok => user,
         _ => {
-            // The attempt was counted as a failure before the password was checked.
+            // The attempt was counted as a failure before the password was checked. Whoever
+            // tried is unknown: the account they named is the object, not the actor.
             let mut entry =
                 audit::Entry::new(Action::SignInFailed).details(attempted_email(&email_key));
             if let Some(a) = &account {
-                entry = entry.actor_id(a.user_id, a.role);
+                entry = entry.object("user", a.user_id);
             }
             entry.record(&mut *tx, &ctx).await?;
             tx.commit().await?;

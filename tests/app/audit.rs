@@ -64,7 +64,7 @@ async fn the_audit_page_filters_by_event_and_user() {
     all.assert_contains("Aangemeld");
 
     let failed = app.get("/admin/audit?actie=sign_in.failed").await;
-    failed.assert_contains("email: pech@vlaanderen.be");
+    failed.assert_contains("e-mailadres: pech@vlaanderen.be");
     assert!(!failed.body.contains("<td>Aangemeld</td>"));
 
     let by_user = app.get("/admin/audit?gebruiker=admin%40test").await;
@@ -91,6 +91,6 @@ async fn the_audit_page_pages_through_older_entries() {
     let next = first.body[start..start + end].replace("&#38;", "&");
     let second = app.get(&next).await;
     assert_eq!(second.status, StatusCode::OK);
-    second.assert_contains("email: x1@y.be");
+    second.assert_contains("e-mailadres: x1@y.be");
     assert!(!second.body.contains("Oudere gebeurtenissen"));
 }
