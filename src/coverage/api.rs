@@ -1,7 +1,8 @@
 //! The coverage figures as open data: public, read-only JSON that anyone may cache for five
 //! minutes. A bad parameter gets a JSON error, not an HTML page.
 //!
-//! Routes: `GET /api/v1/periods`, `GET /api/v1/coverage?period=&year=`.
+//! Routes: `GET /api/v1/periods`, `GET /api/v1/coverage?period=&year=` (`period` an id or a
+//! name such as `2023-2025`).
 
 use std::collections::HashMap;
 
@@ -132,18 +133,23 @@ impl ApiQuery {
 async fn coverage(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response> {
     // Parsed by hand so that a bad parameter gets a JSON answer, not an HTML page.
     let query = ApiQuery::parse(raw.as_deref().unwrap_or_default());
-    let Some(period_id) = query
+    let Some(wanted) = query
         .period
         .as_deref()
-        .and_then(|p| p.trim().parse::<i64>().ok())
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
     else {
         return Ok(api_error(
             StatusCode::BAD_REQUEST,
-            "parameter 'period' (a period id from /api/v1/periods) is required",
+            "parameter 'period' (a period id or name from /api/v1/periods) is required",
         ));
     };
     let all = periods::list(&state.db).await?;
-    let Some(period) = all.iter().find(|p| p.policy_period_id == period_id) else {
+    // An id (`2`) or a name (`2023-2025`); a name is never a bare number.
+    let Some(period) = all.iter().find(|p| match wanted.parse::<i64>() {
+        Ok(id) => p.policy_period_id == id,
+        Err(_) => p.name == wanted,
+    }) else {
         return Ok(api_error(StatusCode::NOT_FOUND, "no such period"));
     };
     let years = db::population_years(&state.db, &period.vintage).await?;

@@ -244,7 +244,8 @@ async fn the_open_data_api_is_public_cacheable_and_answers_errors_in_json() {
 
     for (query, status) in [
         ("", StatusCode::BAD_REQUEST),
-        ("?period=abc", StatusCode::BAD_REQUEST),
+        ("?period=", StatusCode::BAD_REQUEST),
+        ("?period=abc", StatusCode::NOT_FOUND),
         ("?period=999999", StatusCode::NOT_FOUND),
         (
             &format!("?period={period}&year=1900") as &str,
