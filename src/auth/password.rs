@@ -136,6 +136,10 @@ const COMMON: &[&str] = &[
     "zomer2026zomer",
 ];
 
+/// Every rule of [`check_policy`], for the hint under each field that sets a password, so a
+/// person meets them before the first try (a test keeps the numbers equal to the constants).
+pub const RULES_HINT: &str = "Minstens 12 en hoogstens 128 tekens. Geen veelgebruikt wachtwoord, en het mag uw naam of e-mailadres niet bevatten. Een zin van enkele woorden is sterk en makkelijk te onthouden.";
+
 /// Checks a new password against the policy: 12 to 128 characters, no composition rules, not
 /// a common password, and not containing the user's email or name. Returns a Dutch message.
 pub fn check_policy(password: &str, email: &str, full_name: &str) -> Result<(), String> {
@@ -176,6 +180,18 @@ pub fn check_policy(password: &str, email: &str, full_name: &str) -> Result<(), 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_hint_states_the_rules_the_policy_checks() {
+        assert!(RULES_HINT.contains(&format!(
+            "Minstens {MIN_LENGTH} en hoogstens {MAX_LENGTH} tekens"
+        )));
+        assert!(RULES_HINT.contains("veelgebruikt"));
+        assert!(RULES_HINT.contains("mag uw naam of e-mailadres niet bevatten"));
+        let long_enough = "a".repeat(MIN_LENGTH);
+        assert!(check_policy(&long_enough[1..], "a@b.be", "An Peeters").is_err());
+        assert!(check_policy(&"a".repeat(MAX_LENGTH + 1), "a@b.be", "An Peeters").is_err());
+    }
 
     #[test]
     fn short_and_overlong_passwords_are_refused() {
