@@ -30,6 +30,7 @@ mod privileges;
 mod reports_page;
 mod reports_workflow;
 mod security;
+mod small_things;
 mod smtp;
 mod two_step;
 mod users;
