@@ -31,6 +31,7 @@ mod reports_page;
 mod reports_workflow;
 mod security;
 mod smtp;
+mod start;
 mod two_step;
 mod users;
 mod vdab;
