@@ -2,8 +2,8 @@
 //! priorities. The regisseur of a werkingsgebied writes its actions; ministry staff and admins
 //! read all of them; admins restore deleted ones.
 //!
-//! Routes: `GET/POST /acties/nieuw`, `GET/POST /acties/{id}/bewerken`,
-//! `POST /acties/{id}/verwijderen`, `POST /acties/{id}/herstellen` (admins); the action page in
+//! Routes: `GET/POST /acties/nieuw` (`?werkingsgebied=&prioriteit=` preselect),
+//! `GET/POST /acties/{id}/bewerken`, `POST /acties/{id}/verwijderen`, `POST /acties/{id}/herstellen` (admins); the action page in
 //! [`show`], a lost race between two saves in [`conflict`], copying another area's action in
 //! [`copy`]; lists and search in [`list`] and [`filters`], exports in [`export`], the priority
 //! check in [`matrix`].
@@ -260,6 +260,8 @@ async fn member_codes(state: &AppState, partnership_id: i64) -> Result<Vec<Strin
 #[serde(default)]
 struct NewQuery {
     werkingsgebied: Option<i64>,
+    /// A priority (1 to 4) to tick, from a gap in the priority check.
+    prioriteit: Option<i16>,
 }
 
 async fn new(
@@ -282,6 +284,12 @@ async fn new(
     let form = ActionForm {
         status: "gepland".into(),
         partnership_id: chosen.map(|c| c.to_string()).unwrap_or_default(),
+        priorities: query
+            .prioriteit
+            .filter(|p| PRIORITIES.iter().any(|(n, _, _)| n == p))
+            .map(|p| p.to_string())
+            .into_iter()
+            .collect(),
         idempotency_key: uuid::Uuid::new_v4().to_string(),
         ..Default::default()
     };

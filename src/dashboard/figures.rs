@@ -128,6 +128,51 @@ pub async fn unanswered(db: impl PgExecutor<'_>, year: i16, today: NaiveDate) ->
         .collect())
 }
 
+/// How many reports to review the dashboard lists; the reports list has the rest.
+const TO_REVIEW: i64 = 10;
+
+/// A report waiting for review: handed in (ingediend) or being reviewed (in behandeling).
+pub struct ToReview {
+    pub name: String,
+    pub year: i16,
+    pub status: &'static str,
+    /// This user is the werkingsgebied's reviewer.
+    pub mine: bool,
+    pub href: String,
+}
+
+/// The reports waiting for review, of any year: the ones this user reviews first, then the
+/// oldest year; at most [`TO_REVIEW`], with how many there are in all. One statement.
+pub async fn to_review(db: impl PgExecutor<'_>, user_id: i64) -> Result<(Vec<ToReview>, i64)> {
+    let rows = sqlx::query!(
+        r#"select r.partnership_id, p.name, r.year, r.status as "status: ReportStatus",
+                  coalesce(pr.reviewer_id = $1, false) as "mine!",
+                  count(*) over () as "total!"
+           from reports r
+           join partnerships p on p.partnership_id = r.partnership_id
+           left join partnership_reviewers pr on pr.partnership_id = r.partnership_id
+           where r.status in ('ingediend', 'in_behandeling')
+           order by coalesce(pr.reviewer_id = $1, false) desc, r.year, lower(p.name)
+           limit $2"#,
+        user_id,
+        TO_REVIEW,
+    )
+    .fetch_all(db)
+    .await?;
+    let total = rows.first().map_or(0, |r| r.total);
+    let items = rows
+        .into_iter()
+        .map(|r| ToReview {
+            href: crate::reports::db::path(r.partnership_id, r.year.into()),
+            name: r.name,
+            year: r.year,
+            status: r.status.label(),
+            mine: r.mine,
+        })
+        .collect();
+    Ok((items, total))
+}
+
 /// Werkingsgebieden without a current regisseur.
 pub fn without_regisseur(rows: &[HealthRow]) -> Vec<Item> {
     rows.iter()

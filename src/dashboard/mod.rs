@@ -1,8 +1,9 @@
-//! The ministry dashboard (`overzicht`), the start page of ministry staff: for a chosen report
-//! year, the key coverage figures of the period, the reports per status, what is overdue, the
-//! werkingsgebieden without a regisseur or a signed agreement, the budget use, and the health
-//! view (one row per werkingsgebied, a signal per dimension; rules in [`health`]). The filters
-//! live in the URL ([`filters`]); a user saves them under a name ([`saved`]).
+//! The ministry dashboard (`overzicht`), the start page of ministry staff: the reports waiting
+//! for review (the user's own first), then, for a chosen report year, the key coverage figures
+//! of the period, the reports per status, what is overdue, the werkingsgebieden without a
+//! regisseur or a signed agreement, the budget use, and the health view (one row per
+//! werkingsgebied, a signal per dimension; rules in [`health`]). The filters live in the URL
+//! ([`filters`]); a user saves them under a name ([`saved`]).
 //!
 //! Routes: `GET /overzicht?jaar=&sorteer=naam|aandacht|<dimensie>&signaal=rood|aandacht&dimensie=&provincie=`
 //! (ministry staff and admins), `POST /overzicht/filters`,
@@ -29,7 +30,7 @@ use crate::web::format::today;
 use crate::web::forms::{Choice, FieldErrors};
 use crate::web::layout::Layout;
 use crate::web::{format, render};
-use figures::{BudgetUse, CoverageFigures, Item, StatusCount};
+use figures::{BudgetUse, CoverageFigures, Item, StatusCount, ToReview};
 use filters::{FilterChoices, Filters};
 use health::{Dimension, HealthRow};
 use saved::{SaveForm, SavedFilter};
@@ -65,6 +66,9 @@ struct ItemList {
 #[template(path = "dashboard/show.html")]
 struct DashboardPage {
     layout: Layout,
+    /// Reports waiting for review, of any year, and how many there are in all.
+    to_review: Vec<ToReview>,
+    to_review_total: i64,
     year: i16,
     years: Vec<Choice>,
     period: Option<Period>,
@@ -135,6 +139,8 @@ impl DashboardPage {
         let without_regisseur = figures::without_regisseur(&rows);
         let not_signed = figures::not_signed(&rows);
         let budget = figures::budget_use(&rows, year);
+        let (to_review, to_review_total) =
+            figures::to_review(&state.db, signed_in.user.user_id).await?;
         rows.retain(|r| parsed.keeps(r));
         parsed.sort(&mut rows);
 
@@ -171,6 +177,8 @@ impl DashboardPage {
                 },
             ],
             budget,
+            to_review,
+            to_review_total,
             dimensions: Dimension::ALL,
             rows,
             total_rows,

@@ -1,8 +1,13 @@
 //! The start page, the about page with the data credits, and the health check.
 //!
-//! Routes: `GET /` (signed in; a VDAB account manager finds their assigned werkingsgebieden
-//! there, a regisseur the yearly report due now; ministry staff go on to their dashboard
-//! `/overzicht`), `GET /over` (public), `GET /healthz` (public).
+//! Routes: `GET /` (signed in; each role finds its main task there: a regisseur "Nieuwe
+//! actie", the gaps in their priority check, their latest actions and the yearly report due
+//! now; an admin the appointments to decide, the current period and the users, see [`start`];
+//! a VDAB account manager their assigned werkingsgebieden; ministry staff go on to their
+//! dashboard `/overzicht`, which lists the reports to review), `GET /over` (public),
+//! `GET /healthz` (public).
+
+mod start;
 
 use std::time::Duration;
 
@@ -26,6 +31,7 @@ use crate::users::vdab::Assignment;
 use crate::web::format::today;
 use crate::web::layout::Layout;
 use crate::web::{format, render};
+use start::{AdminTasks, RegisseurStart};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -45,6 +51,10 @@ struct HomePage {
     own: Vec<OwnPartnership>,
     /// Their yearly reports of the current cycle.
     reports: Vec<OwnReport>,
+    /// A regisseur's priority check and latest actions.
+    regisseur: Option<RegisseurStart>,
+    /// An admin's tasks.
+    admin: Option<AdminTasks>,
     is_vdab: bool,
     /// The werkingsgebieden assigned to this VDAB account manager.
     assigned: Vec<Assignment>,
@@ -143,6 +153,16 @@ async fn home(State(state): State<AppState>, signed_in: SignedIn) -> Result<Resp
     } else {
         Vec::new()
     };
+    let regisseur = if user.role == Role::Regisseur && !own.is_empty() {
+        Some(RegisseurStart::load(&state.db, &own).await?)
+    } else {
+        None
+    };
+    let admin = if user.role == Role::Admin {
+        Some(AdminTasks::load(&state.db, today()).await?)
+    } else {
+        None
+    };
     let assigned = if is_vdab {
         crate::users::vdab::assignments(&state.db, user.user_id).await?
     } else {
@@ -151,6 +171,8 @@ async fn home(State(state): State<AppState>, signed_in: SignedIn) -> Result<Resp
     render(&HomePage {
         own,
         reports,
+        regisseur,
+        admin,
         is_vdab,
         assigned,
         is_regisseur: user.role == Role::Regisseur,

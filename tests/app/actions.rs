@@ -439,8 +439,12 @@ async fn the_priority_matrix_counts_per_year_and_lists_gaps_first() {
     let half = page.body.find("Regio Half").unwrap();
     let whole = page.body.find("Regio Volledig").unwrap();
     assert!(half < whole, "gaps first");
-    page.assert_contains("10 lege cellen");
-    page.assert_contains(r#"<td class="num">2</td>"#);
+    page.assert_contains(
+        r#"<td class="gap"><span class="visually-hidden">geen actie voor </span>LR3, LR4</td>"#,
+    );
+    app.get(&format!("/werkingsgebieden/{full}"))
+        .await
+        .assert_contains(r#"<td class="num">2</td>"#);
 
     let own = app.get(&format!("/werkingsgebieden/{partial}")).await;
     own.assert_contains("10 lege cellen");

@@ -977,3 +977,17 @@ impl<'a> IntoFuture for NewReport<'a> {
         Box::pin(self.insert())
     }
 }
+
+impl TestApp {
+    /// A policy period that runs from 1 January of the current year for six years (so this
+    /// year has begun and the five after it have not), on the 2025 municipality list. Returns
+    /// its id.
+    pub async fn with_current_period(&self) -> i64 {
+        sqlx::query_scalar(
+            "insert into policy_periods (name, starts_on, ends_on, vintage, population_year) select y || '-' || (y + 5), make_date(y, 1, 1), make_date(y + 5, 12, 31), '2025', 2020 from (select extract(year from current_date)::int as y) t returning policy_period_id",
+        )
+        .fetch_one(&self.db)
+        .await
+        .unwrap()
+    }
+}

@@ -32,6 +32,7 @@ mod reports_workflow;
 mod security;
 mod small_things;
 mod smtp;
+mod start;
 mod two_step;
 mod users;
 mod vdab;

@@ -11,6 +11,7 @@ mod flows;
 mod forms;
 mod reports;
 mod small_screens;
+mod start;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
