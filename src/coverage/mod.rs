@@ -4,7 +4,7 @@
 //! arithmetic in [`compute`], the SVG map in [`map`].
 //!
 //! Routes: `GET /dekking?periode=&jaar=&vergelijk=` (signed in),
-//! `GET /dekking/simulatie?periode=&sim=1&gedekt=..` (ministry staff and admins),
+//! `GET /dekking/simulatie?periode=&sim=1&gedekt=..&zoek=` (ministry staff and admins),
 //! `GET /api/v1/periods`, `GET /api/v1/coverage?period=&year=` (public, read-only, cacheable).
 
 pub(crate) mod api;
