@@ -94,7 +94,11 @@ pub struct Comparison {
     /// Covered earlier, not later (as in the later list; a merged municipality counts as its
     /// 2025 municipality).
     pub left: Vec<Municipality>,
-    /// Later covered count minus earlier covered count, each in its own list.
+    /// The municipalities covered earlier, counted in the later list (merged ones once).
+    pub earlier_covered: i64,
+    /// Joined minus left: the change in covered municipalities, in the later list. (Not the
+    /// two periods' own counts subtracted: after the 2025 mergers the earlier list is longer,
+    /// which once showed "0 joined, 243 left, net -256".)
     pub net: i64,
     pub municipality_share_change: i64,
     pub population_share_change: i64,
@@ -116,9 +120,11 @@ pub fn compare(
         .collect();
     let mut joined = Vec::new();
     let mut left = Vec::new();
+    let mut before_count = 0;
     for m in later {
         let now = m.partnership_id.is_some();
         let before = earlier_covered.contains(m.nis_code.as_str());
+        before_count += i64::from(before);
         if now && !before {
             joined.push(m.clone());
         } else if before && !now {
@@ -126,9 +132,10 @@ pub fn compare(
         }
     }
     Comparison {
+        net: joined.len() as i64 - left.len() as i64,
+        earlier_covered: before_count,
         joined,
         left,
-        net: later_totals.covered_municipalities - earlier_totals.covered_municipalities,
         municipality_share_change: later_totals.municipality_basis_points()
             - earlier_totals.municipality_basis_points(),
         population_share_change: later_totals.population_basis_points()
@@ -212,7 +219,9 @@ mod tests {
         };
         assert_eq!(codes(&c.joined), ["12"]);
         assert_eq!(codes(&c.left), ["13"]);
-        assert_eq!(c.net, -1);
+        // Earlier 3 covered (10, 11, 13), which are 2 in the later list (20, 13); later 2.
+        assert_eq!(c.earlier_covered, 2);
+        assert_eq!(c.net, 0, "one joined, one left");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! A map of Flanders as server-rendered SVG, from the seeds' GeoJSON boundaries: no tiles, no
 //! scripts, no internet. Shapes are projected once per municipality list and cached.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write;
 use std::sync::{Arc, Mutex};
 
@@ -24,6 +24,10 @@ pub struct MapGeometry {
     pub width: i64,
     pub height: i64,
     pub shapes: Vec<Shape>,
+    /// Municipalities that touch (share a boundary point), as pairs of indices into `shapes`,
+    /// lower first, each once. The seeds' boundaries were simplified with their topology kept,
+    /// so neighbours share their border's points exactly.
+    pub borders: Vec<(usize, usize)>,
 }
 
 /// Projected maps per municipality list, built on first use.
@@ -105,11 +109,13 @@ pub fn project(features: Vec<(String, String, serde_json::Value)>) -> MapGeometr
             width: WIDTH as i64,
             height: 1,
             shapes: Vec::new(),
+            borders: Vec::new(),
         };
     }
     let x_scale = ((min_lat + max_lat) / 2.0).to_radians().cos();
     let scale = WIDTH / ((max_lon - min_lon) * x_scale);
     let height = ((max_lat - min_lat) * scale).ceil() as i64;
+    let borders = borders(&all);
     let shapes = all
         .into_iter()
         .map(|(nis_code, name, rings)| {
@@ -140,14 +146,35 @@ pub fn project(features: Vec<(String, String, serde_json::Value)>) -> MapGeometr
         width: WIDTH as i64,
         height,
         shapes,
+        borders,
     }
 }
 
-/// Colours for werkingsgebieden (Okabe-Ito and Tableau tones, readable with black text).
-pub const PALETTE: [&str; 12] = [
-    "#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7", "#9c755f",
-    "#56b4e9", "#e69f00", "#009e73", "#cc79a7",
-];
+/// The pairs of features that share a point (to the seeds' 5 decimals): one pass over the
+/// points, so cheap enough to do with the projection.
+fn borders(features: &[(String, String, Vec<Ring>)]) -> Vec<(usize, usize)> {
+    let mut at: HashMap<(i64, i64), Vec<usize>> = HashMap::new();
+    for (i, (_, _, rings)) in features.iter().enumerate() {
+        for &(lon, lat) in rings.iter().flatten() {
+            let key = ((lon * 1e5).round() as i64, (lat * 1e5).round() as i64);
+            let here = at.entry(key).or_default();
+            // A feature's points come one after the other, so a repeat is always the last.
+            if here.last() != Some(&i) {
+                here.push(i);
+            }
+        }
+    }
+    let mut pairs = BTreeSet::new();
+    for here in at.values() {
+        for (n, &a) in here.iter().enumerate() {
+            for &b in &here[n + 1..] {
+                pairs.insert((a.min(b), a.max(b)));
+            }
+        }
+    }
+    pairs.into_iter().collect()
+}
+
 pub const UNCOVERED: &str = "#e5e7eb";
 
 /// The map as a page shows it (`coverage/map.html`): one filled, titled shape per municipality
@@ -255,6 +282,22 @@ mod tests {
         assert_eq!(view.shapes[0].label, "Antwerpen (11002): Regio");
         assert_eq!(view.shapes[1].fill, UNCOVERED);
         assert_eq!(view.shapes[1].label, "Gent (44021): niet gedekt");
+    }
+
+    #[test]
+    fn shapes_that_share_a_point_are_neighbours_and_others_not() {
+        let square = |x: f64| {
+            serde_json::json!({
+                "type": "Polygon",
+                "coordinates": [[[x, 51.0], [x + 1.0, 51.0], [x + 1.0, 50.0], [x, 50.0], [x, 51.0]]]
+            })
+        };
+        let map = project(vec![
+            ("1".into(), "A".into(), square(4.0)),
+            ("2".into(), "B".into(), square(5.0)),
+            ("3".into(), "C".into(), square(7.0)),
+        ]);
+        assert_eq!(map.borders, [(0, 1)]);
     }
 
     #[test]

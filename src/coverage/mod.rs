@@ -4,14 +4,17 @@
 //! arithmetic in [`compute`], the SVG map in [`map`].
 //!
 //! Routes: `GET /dekking?periode=&jaar=&vergelijk=` (signed in),
-//! `GET /dekking/simulatie?periode=&sim=1&gedekt=..` (ministry staff and admins),
+//! `GET /dekking/simulatie?periode=&sim=1&gedekt=..&zoek=` (ministry staff and admins),
 //! `GET /api/v1/periods`, `GET /api/v1/coverage?period=&year=` (public, read-only, cacheable).
 
 pub(crate) mod api;
+mod comparison;
 pub mod compute;
 pub(crate) mod db;
 pub mod map;
+pub mod palette;
 mod simulation;
+pub mod words;
 
 use std::collections::HashMap;
 
@@ -21,21 +24,20 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
-use sqlx::PgPool;
 
 use crate::auth::SignedIn;
 use crate::error::{AppError, Result};
 use crate::identity::Role;
-use crate::partnerships::db::Summary;
 use crate::periods::{self, Period};
 use crate::state::AppState;
 use crate::web::extract::Query;
 use crate::web::forms::Choice;
 use crate::web::layout::Layout;
 use crate::web::{format, render};
+use comparison::{ComparisonView, compare};
 use compute::{Municipality, ProvinceTotals, Totals};
 use db::Snapshot;
-use map::{LegendItem, MapView};
+use map::{LegendItem, MapGeometry, MapView};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -96,65 +98,6 @@ struct MunicipalityRow {
     partnership: String,
 }
 
-/// Which way a municipality's coverage changed from the earlier period to this one.
-#[derive(Clone, Copy, Debug)]
-enum MembershipChange {
-    Joined,
-    Left,
-}
-
-impl MembershipChange {
-    /// The id of the count on the page.
-    fn id(self) -> &'static str {
-        match self {
-            Self::Joined => "nieuw",
-            Self::Left => "vertrokken",
-        }
-    }
-
-    /// The words after the count.
-    fn label(self) -> &'static str {
-        match self {
-            Self::Joined => "gemeenten kwamen erbij",
-            Self::Left => "gemeenten vielen weg",
-        }
-    }
-}
-
-/// The municipalities whose coverage changed one way, each linked to its page.
-struct ChangeList<'a> {
-    change: MembershipChange,
-    municipalities: &'a [Municipality],
-}
-
-struct ComparisonView {
-    earlier: String,
-    joined: Vec<Municipality>,
-    left: Vec<Municipality>,
-    net: String,
-    municipality_change: String,
-    population_change: String,
-    earlier_covered: String,
-    earlier_municipality_share: String,
-    earlier_population_share: String,
-}
-
-impl ComparisonView {
-    /// Those that joined, then those that left.
-    fn changes(&self) -> [ChangeList<'_>; 2] {
-        [
-            ChangeList {
-                change: MembershipChange::Joined,
-                municipalities: &self.joined,
-            },
-            ChangeList {
-                change: MembershipChange::Left,
-                municipalities: &self.left,
-            },
-        ]
-    }
-}
-
 #[derive(Template)]
 #[template(path = "coverage/show.html")]
 struct CoveragePage {
@@ -165,7 +108,10 @@ struct CoveragePage {
     years: Vec<Choice>,
     comparisons: Vec<Choice>,
     partnerships_count: usize,
+    /// "werkingsgebied" or "werkingsgebieden", after the count.
+    partnerships_noun: &'static str,
     regisseurs: i64,
+    regisseurs_noun: &'static str,
     totals: Totals,
     covered_municipalities: String,
     total_municipalities: String,
@@ -181,23 +127,42 @@ struct CoveragePage {
     is_staff: bool,
 }
 
-fn colour_of(partnerships: &[Summary]) -> HashMap<i64, &'static str> {
-    partnerships
+/// Each werkingsgebied's fill: werkingsgebieden that border each other on the map differ.
+fn colours(s: &Snapshot, geometry: &MapGeometry) -> HashMap<i64, &'static str> {
+    let member: HashMap<&str, i64> = s
+        .municipalities
         .iter()
-        .enumerate()
-        .map(|(i, p)| (p.partnership_id, map::PALETTE[i % map::PALETTE.len()]))
-        .collect()
+        .filter_map(|m| Some((m.nis_code.as_str(), m.partnership_id?)))
+        .collect();
+    let of = |i: usize| {
+        let shape = geometry.shapes.get(i)?;
+        member.get(shape.nis_code.as_str()).copied()
+    };
+    let ids: Vec<i64> = s.partnerships.iter().map(|p| p.partnership_id).collect();
+    let borders = geometry
+        .borders
+        .iter()
+        .filter_map(|&(a, b)| Some((of(a)?, of(b)?)));
+    palette::colours(&ids, borders)
 }
 
 /// The press-release sentence, from the figures.
 fn sentence(s: &Snapshot, comparison: Option<&ComparisonView>) -> String {
     let mut text = format!(
-        "In de beleidsperiode {} zijn er {} werkingsgebieden en {} aangestelde regisseurs. \
-         Zij bereiken {} van de {} Vlaamse gemeenten ({}) en {} van de Vlaamse bevolking \
-         (1/1/{}).",
+        "De beleidsperiode {} telt {} en {} {}. Zij bereiken {} van de {} Vlaamse gemeenten \
+         ({}) en {} van de Vlaamse bevolking (1/1/{}).",
         s.period.name,
-        s.partnerships.len(),
-        s.regisseurs,
+        words::count(
+            s.partnerships.len() as i64,
+            "werkingsgebied",
+            "werkingsgebieden"
+        ),
+        format::thousands(s.regisseurs),
+        words::noun(
+            s.regisseurs,
+            "aangestelde regisseur",
+            "aangestelde regisseurs"
+        ),
         format::thousands(s.totals.covered_municipalities),
         format::thousands(s.totals.municipalities),
         s.totals.municipality_share(),
@@ -205,42 +170,10 @@ fn sentence(s: &Snapshot, comparison: Option<&ComparisonView>) -> String {
         s.year
     );
     if let Some(c) = comparison {
-        text.push_str(&format!(
-            " Ten opzichte van {} kwamen er {} gemeenten bij en vielen er {} weg (netto {}); \
-             het aandeel gemeenten {} en het aandeel inwoners {}.",
-            c.earlier,
-            c.joined.len(),
-            c.left.len(),
-            c.net,
-            c.municipality_change,
-            c.population_change
-        ));
+        text.push(' ');
+        text.push_str(&c.sentence);
     }
     text
-}
-
-/// The period of `s` compared with `earlier`, which counts at its own population year.
-async fn compare(db: &PgPool, earlier: &Period, s: &Snapshot) -> Result<ComparisonView> {
-    let es = db::snapshot(db, earlier, earlier.population_year).await?;
-    let to_later = db::mapping(db, &earlier.vintage, &s.period.vintage).await?;
-    let c = compute::compare(
-        &es.municipalities,
-        &es.totals,
-        &s.municipalities,
-        &s.totals,
-        &to_later,
-    );
-    Ok(ComparisonView {
-        earlier: earlier.name.clone(),
-        joined: c.joined,
-        left: c.left,
-        net: format!("{:+}", c.net),
-        municipality_change: compute::points(c.municipality_share_change),
-        population_change: compute::points(c.population_share_change),
-        earlier_covered: format::thousands(es.totals.covered_municipalities),
-        earlier_municipality_share: es.totals.municipality_share(),
-        earlier_population_share: es.totals.population_share(),
-    })
 }
 
 async fn show(
@@ -278,19 +211,20 @@ async fn show(
         None => None,
     };
 
-    let colours = colour_of(&s.partnerships);
+    let geometry = state.maps.get(&state.db, &period.vintage).await?;
+    let colours = colours(&s, &geometry);
+    let fill_of = |id: i64| colours.get(&id).copied().unwrap_or(palette::PALETTE[0]);
     let names: HashMap<i64, &str> = s
         .partnerships
         .iter()
         .map(|p| (p.partnership_id, p.name.as_str()))
         .collect();
     let name_of = |m: &Municipality| m.partnership_id.and_then(|id| names.get(&id).copied());
-    let geometry = state.maps.get(&state.db, &period.vintage).await?;
     let legend = s
         .partnerships
         .iter()
         .map(|p| LegendItem {
-            fill: colours[&p.partnership_id],
+            fill: fill_of(p.partnership_id),
             label: p.name.clone(),
         })
         .chain(std::iter::once(LegendItem {
@@ -332,7 +266,17 @@ async fn show(
             }))
             .collect(),
         partnerships_count: s.partnerships.len(),
+        partnerships_noun: words::noun(
+            s.partnerships.len() as i64,
+            "werkingsgebied",
+            "werkingsgebieden",
+        ),
         regisseurs: s.regisseurs,
+        regisseurs_noun: words::noun(
+            s.regisseurs,
+            "aangestelde regisseur",
+            "aangestelde regisseurs",
+        ),
         totals: s.totals,
         covered_municipalities: format::thousands(s.totals.covered_municipalities),
         total_municipalities: format::thousands(s.totals.municipalities),
@@ -348,7 +292,7 @@ async fn show(
             .map(|p| PartnershipRow {
                 id: p.partnership_id,
                 name: p.name.clone(),
-                fill: colours[&p.partnership_id],
+                fill: fill_of(p.partnership_id),
                 members: format::thousands(p.members),
                 population: format::thousands(p.population),
                 regisseurs: p.regisseurs.join(", "),

@@ -1,9 +1,11 @@
 //! The what-if simulator (ministry staff and admins): the coverage figures and map for a chosen
 //! set of municipalities, without saving anything.
 //!
-//! Route: `GET /dekking/simulatie?periode=&sim=1&gedekt=..`.
+//! Route: `GET /dekking/simulatie?periode=&sim=1&gedekt=..&zoek=`. The municipalities are
+//! listed per province; `zoek` narrows the list (by name, province or NIS code) while the
+//! municipalities it hides stay chosen as hidden fields, so filtering works without a script.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use askama::Template;
 use axum::Router;
@@ -13,7 +15,7 @@ use axum::routing::get;
 
 use super::compute::{self, Municipality};
 use super::map::{self, LegendItem, MapView};
-use super::{ProvinceRow, db, province_rows};
+use super::{ProvinceRow, db, province_rows, words};
 use crate::auth::StaffOnly;
 use crate::error::{AppError, Result};
 use crate::periods::{self, Period};
@@ -88,10 +90,47 @@ impl Status {
 struct SimulationRow {
     nis_code: String,
     name: String,
-    province: String,
     population: String,
     selected: bool,
     status: Status,
+}
+
+/// A province's municipalities in the list (alphabetical), with how many are ticked.
+struct ProvinceGroup {
+    province: String,
+    rows: Vec<SimulationRow>,
+    ticked: String,
+}
+
+/// Whether `m` matches the (lowercased, trimmed) filter; everything matches an empty one.
+fn matches(m: &Municipality, filter: &str) -> bool {
+    filter.is_empty()
+        || m.name.to_lowercase().contains(filter)
+        || m.province.to_lowercase().contains(filter)
+        || m.nis_code == filter
+}
+
+/// The list grouped by province (alphabetical, as `municipalities`' names are).
+fn groups(
+    municipalities: &[Municipality],
+    filter: &str,
+    row: impl Fn(&Municipality) -> SimulationRow,
+) -> Vec<ProvinceGroup> {
+    let mut by_province: BTreeMap<&str, Vec<SimulationRow>> = BTreeMap::new();
+    for m in municipalities.iter().filter(|m| matches(m, filter)) {
+        by_province.entry(&m.province).or_default().push(row(m));
+    }
+    by_province
+        .into_iter()
+        .map(|(province, rows)| {
+            let ticked = rows.iter().filter(|r| r.selected).count() as i64;
+            ProvinceGroup {
+                province: province.to_string(),
+                ticked: format!("{} van {} aangevinkt", ticked, rows.len()),
+                rows,
+            }
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -112,7 +151,13 @@ struct SimulationPage {
     removed: Vec<String>,
     provinces: Vec<ProvinceRow>,
     map: MapView,
-    rows: Vec<SimulationRow>,
+    /// The filter as typed.
+    filter: String,
+    groups: Vec<ProvinceGroup>,
+    /// "12 van de 300 gemeenten" when a filter hides some.
+    shown: Option<String>,
+    /// Chosen municipalities the filter hides: sent along as hidden fields.
+    hidden: Vec<String>,
 }
 
 /// The form sends every municipality it counts as covered (`gedekt`), so a bookmark reproduces
@@ -151,6 +196,12 @@ async fn simulate(
             .map(|m| m.nis_code.as_str())
             .collect()
     };
+    // "Filter wissen" shows the whole list again, keeping the choice.
+    let filter = match value("wis") {
+        Some(_) => String::new(),
+        None => value("zoek").unwrap_or_default().trim().to_string(),
+    };
+    let needle = filter.to_lowercase();
     let is_chosen = |m: &Municipality| chosen.contains(m.nis_code.as_str());
     let status = |m: &Municipality| Status::of(m.partnership_id.is_some(), is_chosen(m));
     let (actual, _) = compute::totals(&municipalities, |m| m.partnership_id.is_some());
@@ -199,17 +250,30 @@ async fn simulate(
         removed: names_with(Status::Removed),
         provinces: province_rows(&provinces),
         map,
-        rows: municipalities
+        groups: groups(&municipalities, &needle, |m| SimulationRow {
+            nis_code: m.nis_code.clone(),
+            name: m.name.clone(),
+            population: format::thousands(m.population),
+            selected: is_chosen(m),
+            status: status(m),
+        }),
+        shown: (!needle.is_empty()).then(|| {
+            let shown = municipalities
+                .iter()
+                .filter(|m| matches(m, &needle))
+                .count();
+            format!(
+                "{} van de {}",
+                words::count(shown as i64, "gemeente", "gemeenten"),
+                format::thousands(municipalities.len() as i64)
+            )
+        }),
+        hidden: municipalities
             .iter()
-            .map(|m| SimulationRow {
-                nis_code: m.nis_code.clone(),
-                name: m.name.clone(),
-                province: m.province.clone(),
-                population: format::thousands(m.population),
-                selected: is_chosen(m),
-                status: status(m),
-            })
+            .filter(|m| is_chosen(m) && !matches(m, &needle))
+            .map(|m| m.nis_code.clone())
             .collect(),
+        filter,
         period,
         year,
     };
@@ -227,5 +291,21 @@ mod tests {
         assert!(!Status::of(true, true).is_change());
         assert!(!Status::of(false, false).is_change());
         assert!(Status::Added.is_change() && Status::Removed.is_change());
+    }
+
+    #[test]
+    fn the_filter_matches_name_province_or_nis_code() {
+        let gent = Municipality {
+            nis_code: "44021".into(),
+            name: "Gent".into(),
+            province: "Oost-Vlaanderen".into(),
+            population: 1,
+            partnership_id: None,
+        };
+        for filter in ["", "gen", "oost-vl", "44021"] {
+            assert!(matches(&gent, filter), "{filter}");
+        }
+        assert!(!matches(&gent, "kortrijk"));
+        assert!(!matches(&gent, "4402"), "a NIS code matches whole");
     }
 }

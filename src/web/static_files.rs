@@ -37,6 +37,11 @@ const ASSETS: &[Asset] = &[
         content_type: "image/svg+xml",
         bytes: include_bytes!("../../static/favicon.svg"),
     },
+    Asset {
+        name: "coverage-filter.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../static/coverage-filter.js"),
+    },
 ];
 
 pub fn router() -> Router<AppState> {

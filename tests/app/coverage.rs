@@ -123,6 +123,10 @@ async fn the_demo_produces_the_press_release_figures_from_data() {
     page.assert_contains(r#"<span id="nieuw">43</span> gemeenten kwamen erbij"#);
     page.assert_contains(r#"<span id="vertrokken">20</span> gemeenten vielen weg"#);
     page.assert_contains(r#"<td id="netto">+23</td>"#);
+    page.assert_contains(
+        "Ten opzichte van 2020-2022: 43 gemeenten erbij, 20 gemeenten niet meer \
+         (netto 23 gemeenten meer). Het aandeel gedekte gemeenten steeg met 7,67 procentpunt",
+    );
     page.assert_contains("+7,67 procentpunt");
     page.assert_contains("Zij bereiken 261 van de 300 Vlaamse gemeenten (87,00%)");
 
@@ -173,7 +177,7 @@ async fn the_map_has_one_shape_per_municipality_with_a_title() {
     page.assert_contains("<title>Kortrijk (34022): Regio Leie</title>");
     page.assert_contains("<title>Gent (44021): niet gedekt</title>");
     assert!(
-        page.body.contains(r##"fill="#4e79a7""##),
+        page.body.contains(r##"fill="#0072b2""##),
         "the werkingsgebied has a colour"
     );
 
@@ -261,4 +265,220 @@ async fn the_open_data_api_is_public_cacheable_and_answers_errors_in_json() {
         app.cookie("regie_sessie").is_none(),
         "the API needs no session"
     );
+}
+
+/// (fill, NIS code, title) of each shape of the page's map.
+fn shapes(body: &str) -> Vec<(String, String, String)> {
+    body.split("<path d=\"")
+        .skip(1)
+        .map(|piece| {
+            let fill = piece.split("fill=\"").nth(1).unwrap();
+            let fill = &fill[..fill.find('"').unwrap()];
+            let title = piece.split("<title>").nth(1).unwrap();
+            let title = &title[..title.find("</title>").unwrap()];
+            let nis = title.split(" (").nth(1).unwrap();
+            (fill.into(), nis[..5].into(), title.into())
+        })
+        .collect()
+}
+
+/// Pairs of NIS codes whose boundaries share a point, straight from the seed GeoJSON.
+fn seed_neighbours() -> HashSet<(String, String)> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/seeds/municipalities_2019_2024.geojson"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut at: HashMap<String, HashSet<String>> = HashMap::new();
+    for f in json["features"].as_array().unwrap() {
+        let nis = f["properties"]["nis_code"].as_str().unwrap();
+        let g = &f["geometry"];
+        let polygons: Vec<&serde_json::Value> = if g["type"] == "Polygon" {
+            vec![&g["coordinates"]]
+        } else {
+            g["coordinates"].as_array().unwrap().iter().collect()
+        };
+        for ring in polygons.iter().flat_map(|p| p.as_array().unwrap()) {
+            for point in ring.as_array().unwrap() {
+                at.entry(point.to_string()).or_default().insert(nis.into());
+            }
+        }
+    }
+    let mut pairs = HashSet::new();
+    for codes in at.values() {
+        for a in codes {
+            for b in codes {
+                if a < b {
+                    pairs.insert((a.clone(), b.clone()));
+                }
+            }
+        }
+    }
+    pairs
+}
+
+#[tokio::test]
+async fn neighbouring_werkingsgebieden_get_different_colours_and_each_shape_names_its_own() {
+    let app = TestApp::new().await;
+    app.sign_in_as(Role::Ministry).await;
+    let period = app.period_id("2023-2025").await;
+    // Gent, De Pinte and Sint-Martens-Latem all border each other.
+    app.with_partnership("Regio Gent").members(&["44021"]).await;
+    app.with_partnership("Regio De Pinte")
+        .members(&["44012"])
+        .await;
+    app.with_partnership("Regio Latem")
+        .members(&["44064"])
+        .await;
+    let page = app.get(&format!("/dekking?periode={period}")).await;
+    let fills: HashMap<String, String> = shapes(&page.body)
+        .into_iter()
+        .map(|(fill, nis, _)| (nis, fill))
+        .collect();
+    let three: HashSet<&String> = ["44021", "44012", "44064"]
+        .iter()
+        .map(|n| &fills[*n])
+        .collect();
+    assert_eq!(three.len(), 3, "three neighbours, three colours: {three:?}");
+    page.assert_contains("<title>Gent (44021): Regio Gent</title>");
+    page.assert_contains("<title>De Pinte (44012): Regio De Pinte</title>");
+    page.assert_contains("<title>Sint-Martens-Latem (44064): Regio Latem</title>");
+    // The legend names each werkingsgebied beside its swatch.
+    page.assert_contains(&format!(
+        r##"<rect width="14" height="14" fill="{}" stroke="#6b7280"/></svg> Regio Gent</li>"##,
+        fills["44021"]
+    ));
+    page.assert_contains(r#"<p class="figure" id="werkingsgebieden">3</p><p>werkingsgebieden</p>"#);
+    assert!(!page.body.contains("style="), "no inline styles (CSP)");
+}
+
+#[tokio::test]
+async fn no_two_bordering_werkingsgebieden_of_the_demo_share_a_colour() {
+    let app = TestApp::new().await;
+    assert!(regie::demo::load(&app.db).await.unwrap());
+    app.sign_in_as(Role::Ministry).await;
+    let period = app.period_id("2023-2025").await;
+    let page = app.get(&format!("/dekking?periode={period}")).await;
+    let shapes: HashMap<String, (String, String)> = shapes(&page.body)
+        .into_iter()
+        .map(|(fill, nis, title)| {
+            let area = title.split("): ").nth(1).unwrap().to_string();
+            (nis, (fill, area))
+        })
+        .collect();
+    assert_eq!(shapes.len(), 300);
+    let mut checked = 0;
+    for (a, b) in seed_neighbours() {
+        let ((fill_a, area_a), (fill_b, area_b)) = (&shapes[&a], &shapes[&b]);
+        if area_a != area_b && area_a != "niet gedekt" && area_b != "niet gedekt" {
+            assert_ne!(fill_a, fill_b, "{a} ({area_a}) and {b} ({area_b})");
+            checked += 1;
+        }
+    }
+    assert!(
+        checked > 50,
+        "the demo has many bordering werkingsgebieden: {checked}"
+    );
+}
+
+#[tokio::test]
+async fn the_comparison_counts_merged_municipalities_once_and_says_so_in_words() {
+    let app = TestApp::new().await;
+    app.sign_in_as(Role::Admin).await;
+    // 2023-2025: Antwerpen and Borsbeek, which merged into Antwerpen in 2025.
+    app.with_partnership("Regio Antwerpen")
+        .members(&["11002", "11007"])
+        .await;
+    app.post_form(
+        "/admin/beleidsperiodes/nieuw",
+        &[
+            ("name", "2026-2031"),
+            ("starts_on", "2026-01-01"),
+            ("ends_on", "2031-12-31"),
+            ("vintage", "2025"),
+            ("population_year", "2020"),
+        ],
+    )
+    .await;
+    let next = app.period_id("2026-2031").await;
+    app.with_partnership("Regio Gent")
+        .members(&["44021"])
+        .in_period(next)
+        .await;
+
+    let page = app.get(&format!("/dekking?periode={next}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    // Gent joined, (the merged) Antwerpen left: net nothing, not 1 - 2.
+    page.assert_contains(
+        "Ten opzichte van 2023-2025: 1 gemeente erbij, 1 gemeente niet meer \
+         (netto evenveel gemeenten).",
+    );
+    page.assert_contains(r#"<span id="nieuw">1</span> gemeente kwam erbij"#);
+    page.assert_contains(r#"<span id="vertrokken">1</span> gemeente viel weg"#);
+    page.assert_contains(r#"<td id="netto">0</td>"#);
+    page.assert_contains("<td>1 <small>(2 in de gemeentelijst van toen)</small></td>");
+    page.assert_contains(r#"<p class="figure" id="werkingsgebieden">1</p><p>werkingsgebied</p>"#);
+    page.assert_contains(
+        "De beleidsperiode 2026-2031 telt 1 werkingsgebied en 0 aangestelde regisseurs.",
+    );
+}
+
+#[tokio::test]
+async fn the_simulator_lists_municipalities_per_province_and_filtering_keeps_the_choice() {
+    let app = TestApp::new().await;
+    app.sign_in_as(Role::Ministry).await;
+    let period = app.period_id("2023-2025").await;
+    let all = app
+        .get(&format!(
+            "/dekking/simulatie?periode={period}&sim=1&gedekt=11002"
+        ))
+        .await;
+    let legends: Vec<&str> = all
+        .body
+        .split("<legend>")
+        .skip(1)
+        .map(|l| l.split(" <small>").next().unwrap())
+        .collect();
+    assert_eq!(
+        legends,
+        [
+            "Antwerpen",
+            "Limburg",
+            "Oost-Vlaanderen",
+            "Vlaams-Brabant",
+            "West-Vlaanderen"
+        ]
+    );
+    all.assert_contains("<legend>Antwerpen <small>(1 van 69 aangevinkt)</small></legend>");
+    let aartselaar = all.body.find(r#"value="11001""#).unwrap();
+    let antwerpen = all.body.find(r#"value="11002""#).unwrap();
+    assert!(aartselaar < antwerpen, "alphabetical within a province");
+
+    // Filtering shows Gent only, and Antwerpen stays chosen as a hidden field.
+    let filtered = app
+        .get(&format!(
+            "/dekking/simulatie?periode={period}&sim=1&gedekt=11002&gedekt=44021&zoek=gent"
+        ))
+        .await;
+    filtered.assert_contains("1 gemeente van de 300 getoond voor ‘gent’.");
+    filtered.assert_contains(r#"<input type="hidden" name="gedekt" value="11002">"#);
+    filtered.assert_contains(r#"value="44021" checked>"#);
+    assert!(
+        !filtered
+            .body
+            .contains(r#"type="checkbox" name="gedekt" value="11002""#)
+    );
+    filtered.assert_contains(r#"<p class="figure" id="sim-gemeenten">2 / 300</p>"#);
+    filtered.assert_contains(r#"<input type="search" id="zoek" name="zoek" value="gent""#);
+
+    // Clearing the filter shows all again, still with both chosen.
+    let cleared = app
+        .get(&format!(
+            "/dekking/simulatie?periode={period}&sim=1&gedekt=11002&gedekt=44021&zoek=gent&wis=1"
+        ))
+        .await;
+    cleared.assert_contains(r#"value="11002" checked>"#);
+    cleared.assert_contains(r#"value="44021" checked>"#);
+    assert!(!cleared.body.contains("getoond voor"));
 }
