@@ -45,6 +45,8 @@ struct HomePage {
     own: Vec<OwnPartnership>,
     /// Their yearly reports of the current cycle.
     reports: Vec<OwnReport>,
+    /// Their approved appointments that start later.
+    upcoming: Vec<crate::appointments::db::Upcoming>,
     is_vdab: bool,
     /// The werkingsgebieden assigned to this VDAB account manager.
     assigned: Vec<Assignment>,
@@ -138,10 +140,13 @@ async fn home(State(state): State<AppState>, signed_in: SignedIn) -> Result<Resp
     let user = &signed_in.user;
     let own = crate::actions::db::own_partnerships(&state.db, user).await?;
     let is_vdab = user.role == Role::Vdab;
-    let reports = if user.role == Role::Regisseur {
-        own_reports(&state, user.user_id).await?
+    let (reports, upcoming) = if user.role == Role::Regisseur {
+        (
+            own_reports(&state, user.user_id).await?,
+            crate::appointments::db::upcoming(&state.db, user.user_id, today()).await?,
+        )
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     let assigned = if is_vdab {
         crate::users::vdab::assignments(&state.db, user.user_id).await?
@@ -151,6 +156,7 @@ async fn home(State(state): State<AppState>, signed_in: SignedIn) -> Result<Resp
     render(&HomePage {
         own,
         reports,
+        upcoming,
         is_vdab,
         assigned,
         is_regisseur: user.role == Role::Regisseur,
