@@ -1,80 +1,78 @@
-//! "Overnemen": a regisseur copies another area's action into their own werkingsgebied as a new
-//! planned action that links back to its source. Municipalities, results and counts stay
-//! behind: they belong to the other area.
+//! "Overnemen": a regisseur starts a new action in their own werkingsgebied from another
+//! area's action. The new-action form opens prefilled with what travels (title, description,
+//! priorities, kind, target groups, partners); dates, municipalities, counts, cost and results
+//! stay behind, as they belong to the other area. Nothing is stored until the form is sent; the
+//! stored action links back to its source.
 //!
-//! Route: `POST /acties/{id}/overnemen` (regisseurs, into one of their own werkingsgebieden).
+//! Routes: `GET /acties/{id}/overnemen` (the prefilled form), `POST /acties/{id}/overnemen`
+//! (regisseurs, into one of their own werkingsgebieden).
 
-use anyhow::anyhow;
 use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::post;
-use serde::Deserialize;
+use axum::routing::get;
 
-use super::db::{self, Inserted};
-use super::form::ActionInput;
-use super::model::Status;
-use super::readable;
+use super::form::ActionForm;
+use super::{ActionFormPage, db, readable, save_new};
 use crate::auth::{SignedIn, deny};
 use crate::error::Result;
 use crate::state::AppState;
-use crate::web::extract::{Form, Path};
-use crate::web::flash::{self, FlashKind};
+use crate::web::extract::{Path, RawForm};
+use crate::web::forms::FieldErrors;
+use crate::web::render;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/acties/{id}/overnemen", post(copy))
+    Router::new().route("/acties/{id}/overnemen", get(new).post(create))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct CopyForm {
-    partnership_id: String,
-}
-
-async fn copy(
+async fn new(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<CopyForm>,
 ) -> Result<Response> {
     let source = readable(&state, &signed_in, id).await?;
     let own = db::own_partnerships(&state.db, &signed_in.user).await?;
-    let target = form
-        .partnership_id
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .or(own.first().map(|o| o.partnership_id))
-        .filter(|t| own.iter().any(|p| p.partnership_id == *t));
-    let Some(target) = target else {
+    // Their current werkingsgebied: the newest one that is not the source's own, if any.
+    let Some(chosen) = own
+        .iter()
+        .find(|p| p.partnership_id != source.partnership_id)
+        .or(own.first())
+        .map(|p| p.partnership_id)
+    else {
         return Err(deny(&state, &signed_in).await);
     };
-    let input = ActionInput {
-        municipalities: Vec::new(),
-        participants: Vec::new(),
-        results: String::new(),
-        cost_cents: None,
-        status: Status::Gepland,
-        ..source.input.clone()
+    let copied = ActionForm::of(&source);
+    let form = ActionForm {
+        partnership_id: chosen.to_string(),
+        title: copied.title,
+        description: copied.description,
+        priorities: copied.priorities,
+        kind: copied.kind,
+        target_groups: copied.target_groups,
+        partners: copied.partners,
+        status: "gepland".into(),
+        idempotency_key: uuid::Uuid::new_v4().to_string(),
+        ..Default::default()
     };
-    let mut conn = state.db.acquire().await?;
-    let Inserted::New(new_id) = db::insert(
-        &mut conn,
-        target,
-        &input,
-        signed_in.user.user_id,
-        None,
-        Some(id),
+    let page = ActionFormPage::for_new(
+        &state,
+        &signed_in,
+        &own,
+        Some(chosen),
+        Some(&source),
+        form,
+        FieldErrors::new(),
     )
-    .await?
-    else {
-        return Err(anyhow!("copy without key reported a duplicate").into());
-    };
-    flash::redirect(
-        &signed_in.session,
-        FlashKind::Success,
-        "Actie overgenomen als geplande actie in uw werkingsgebied. Pas ze nu aan.",
-        &format!("/acties/{new_id}/bewerken"),
-    )
-    .await
+    .await?;
+    render(&page)
+}
+
+async fn create(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+    RawForm(body): RawForm,
+) -> Result<Response> {
+    let source = readable(&state, &signed_in, id).await?;
+    save_new(&state, &signed_in, &body, Some(&source)).await
 }

@@ -3,14 +3,16 @@
 //! read all of them; admins restore deleted ones.
 //!
 //! Routes: `GET/POST /acties/nieuw` (`?werkingsgebied=&prioriteit=` preselect),
-//! `GET/POST /acties/{id}/bewerken`, `POST /acties/{id}/verwijderen`, `POST /acties/{id}/herstellen` (admins); the action page in
-//! [`show`], a lost race between two saves in [`conflict`], copying another area's action in
-//! [`copy`]; lists and search in [`list`] and [`filters`], exports in [`export`], the priority
+//! `GET/POST /acties/{id}/bewerken`; deleting (after a confirmation) and restoring (admins) in
+//! [`delete`]; the action page in [`show`], a lost race between two saves in [`conflict`],
+//! copying another area's action into a prefilled new form in [`copy`]; lists and search in
+//! [`list`] and [`filters`], exports in [`export`], the priority
 //! check in [`matrix`].
 
 mod conflict;
 mod copy;
 pub mod db;
+mod delete;
 mod export;
 mod filters;
 pub mod form;
@@ -26,28 +28,26 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use serde::Deserialize;
 
-use crate::auth::{AdminOnly, SignedIn, deny};
+use crate::auth::{SignedIn, deny};
 use crate::error::{AppError, Result};
 use crate::identity::Role;
 use crate::state::AppState;
 use crate::web::extract::{Path, Query, RawForm};
-use crate::web::flash::{self, FlashKind};
 use crate::web::forms::{Choice, FieldErrors};
 use crate::web::layout::Layout;
 use crate::web::{render, render_with_status};
 use db::{Action, Inserted, OwnPartnership};
 use form::ActionForm;
-use model::{Change, Kind, PRIORITIES, PartnerKind, Status, TARGET_GROUPS, target_group_label};
+use model::{Kind, PRIORITIES, PartnerKind, Status, TARGET_GROUPS, target_group_label};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/acties/nieuw", get(new).post(create))
         .route("/acties/{id}/bewerken", get(edit).post(update))
-        .route("/acties/{id}/verwijderen", post(delete))
-        .route("/acties/{id}/herstellen", post(restore))
+        .merge(delete::router())
         .merge(show::router())
         .merge(copy::router())
         .merge(list::router())
@@ -94,6 +94,7 @@ struct ActionFormPage {
     recent_partners: Vec<String>,
     participants: Vec<ParticipantRow>,
     back: String,
+    copied_from: Option<CopySource>,
 }
 
 /// What differs between the new and the edit form.
@@ -105,6 +106,14 @@ struct Frame {
     partnerships: Vec<Choice>,
     fixed_partnership: Option<String>,
     partnership_id: Option<i64>,
+    copied_from: Option<CopySource>,
+}
+
+/// The action a new one is copied from, as the copy form names it.
+struct CopySource {
+    action_id: i64,
+    title: String,
+    partnership_name: String,
 }
 
 fn choices(
@@ -122,18 +131,38 @@ fn choices(
 impl ActionFormPage {
     /// The form for a new action in one of the user's own werkingsgebieden; `chosen` is the one
     /// selected, if any.
+    /// `source` is the action being copied ("Overnemen"): the form then posts to its copy route
+    /// and says where it comes from.
     async fn for_new(
         state: &AppState,
         signed_in: &SignedIn,
         own: &[OwnPartnership],
         chosen: Option<i64>,
+        source: Option<&Action>,
         form: ActionForm,
         errors: FieldErrors,
     ) -> Result<Self> {
+        let (heading, action_url, back) = match source {
+            Some(s) => (
+                format!("Actie overnemen: {}", s.input.title),
+                format!("/acties/{}/overnemen", s.action_id),
+                format!("/acties/{}", s.action_id),
+            ),
+            None => (
+                "Nieuwe actie".into(),
+                "/acties/nieuw".into(),
+                "/acties".into(),
+            ),
+        };
         let frame = Frame {
-            heading: "Nieuwe actie".into(),
-            action_url: "/acties/nieuw".into(),
-            back: "/acties".into(),
+            heading,
+            action_url,
+            back,
+            copied_from: source.map(|s| CopySource {
+                action_id: s.action_id,
+                title: s.input.title.clone(),
+                partnership_name: s.partnership_name.clone(),
+            }),
             partnerships: own
                 .iter()
                 .map(|p| {
@@ -166,6 +195,7 @@ impl ActionFormPage {
             partnerships: Vec::new(),
             fixed_partnership: Some(action.partnership_name.clone()),
             partnership_id: Some(action.partnership_id),
+            copied_from: None,
         };
         Self::build(state, signed_in, frame, form, errors).await
     }
@@ -243,6 +273,7 @@ impl ActionFormPage {
             form,
             errors,
             back: frame.back,
+            copied_from: frame.copied_from,
         })
     }
 }
@@ -293,8 +324,16 @@ async fn new(
         idempotency_key: uuid::Uuid::new_v4().to_string(),
         ..Default::default()
     };
-    let page =
-        ActionFormPage::for_new(&state, &signed_in, &own, chosen, form, FieldErrors::new()).await?;
+    let page = ActionFormPage::for_new(
+        &state,
+        &signed_in,
+        &own,
+        chosen,
+        None,
+        form,
+        FieldErrors::new(),
+    )
+    .await?;
     render(&page)
 }
 
@@ -303,20 +342,31 @@ async fn create(
     signed_in: SignedIn,
     RawForm(body): RawForm,
 ) -> Result<Response> {
-    let form = ActionForm::from_pairs(&pairs(&body));
+    save_new(&state, &signed_in, &body, None).await
+}
+
+/// Stores a new action from the form, in one of the user's own werkingsgebieden; `source` is
+/// the action it copies ("Overnemen"), which the new one links back to.
+async fn save_new(
+    state: &AppState,
+    signed_in: &SignedIn,
+    body: &[u8],
+    source: Option<&Action>,
+) -> Result<Response> {
+    let form = ActionForm::from_pairs(&pairs(body));
     let own = db::own_partnerships(&state.db, &signed_in.user).await?;
     if own.is_empty() {
-        return Err(deny(&state, &signed_in).await);
+        return Err(deny(state, signed_in).await);
     }
     let partnership_id: Option<i64> = form.partnership_id.trim().parse().ok();
     // Only the regisseur's own werkingsgebieden; anything else in the form is an attempt.
     if let Some(id) = partnership_id
         && !own.iter().any(|p| p.partnership_id == id)
     {
-        return Err(deny(&state, &signed_in).await);
+        return Err(deny(state, signed_in).await);
     }
     let members = match partnership_id {
-        Some(id) => member_codes(&state, id).await?,
+        Some(id) => member_codes(state, id).await?,
         None => Vec::new(),
     };
     let (input, mut errors) = form::validate(&form, &members);
@@ -326,13 +376,22 @@ async fn create(
     if let (Some(input), Some(pid)) = (input.filter(|_| errors.is_empty()), partnership_id) {
         let key = uuid::Uuid::parse_str(form.idempotency_key.trim()).ok();
         let mut conn = state.db.acquire().await?;
-        let inserted =
-            db::insert(&mut conn, pid, &input, signed_in.user.user_id, key, None).await?;
+        let copied_from = source.map(|s| s.action_id);
+        let inserted = db::insert(
+            &mut conn,
+            pid,
+            &input,
+            signed_in.user.user_id,
+            key,
+            copied_from,
+        )
+        .await?;
         let (Inserted::New(id) | Inserted::Duplicate(id)) = inserted;
         return Ok(saved(id));
     }
     let page =
-        ActionFormPage::for_new(&state, &signed_in, &own, partnership_id, form, errors).await?;
+        ActionFormPage::for_new(state, signed_in, &own, partnership_id, source, form, errors)
+            .await?;
     render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
@@ -409,70 +468,4 @@ async fn update(
 /// row would be written too); saving is the busiest write in regie.
 fn saved(id: i64) -> Response {
     Redirect::to(&format!("/acties/{id}?bewaard=1")).into_response()
-}
-
-async fn delete(
-    State(state): State<AppState>,
-    signed_in: SignedIn,
-    Path(id): Path<i64>,
-) -> Result<Response> {
-    let a = writable(&state, &signed_in, id).await?;
-    let mut tx = state.db.begin().await?;
-    sqlx::query!(
-        "update actions set deleted_at = now(), deleted_by = $2, version = version + 1 where action_id = $1 and deleted_at is null",
-        id,
-        signed_in.user.user_id
-    )
-    .execute(&mut *tx)
-    .await?;
-    history::record_change(
-        &mut tx,
-        id,
-        signed_in.user.user_id,
-        Change::Deleted,
-        serde_json::json!({}),
-    )
-    .await?;
-    tx.commit().await?;
-    flash::redirect(
-        &signed_in.session,
-        FlashKind::Success,
-        "Actie verwijderd. Een beheerder kan ze herstellen.",
-        &format!("/werkingsgebieden/{}/acties", a.partnership_id),
-    )
-    .await
-}
-
-async fn restore(
-    State(state): State<AppState>,
-    AdminOnly(admin): AdminOnly,
-    Path(id): Path<i64>,
-) -> Result<Response> {
-    let mut tx = state.db.begin().await?;
-    let restored = sqlx::query!(
-        "update actions set deleted_at = null, deleted_by = null, version = version + 1 where action_id = $1 and deleted_at is not null",
-        id
-    )
-    .execute(&mut *tx)
-    .await?;
-    if restored.rows_affected() == 0 {
-        db::find(&mut tx, id).await?;
-    } else {
-        history::record_change(
-            &mut tx,
-            id,
-            admin.user.user_id,
-            Change::Restored,
-            serde_json::json!({}),
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    flash::redirect(
-        &admin.session,
-        FlashKind::Success,
-        "Actie hersteld.",
-        &format!("/acties/{id}"),
-    )
-    .await
 }

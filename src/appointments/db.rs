@@ -7,6 +7,7 @@ use sqlx::PgExecutor;
 use super::Status;
 use crate::database::Timestamp;
 use crate::error::{AppError, Result};
+use crate::identity::Role;
 use crate::web::format;
 
 /// An appointment with the names of who asked and who decided, for pages.
@@ -159,5 +160,151 @@ pub async fn partnership_exists(db: impl PgExecutor<'_>, partnership_id: i64) ->
         partnership_id
     )
     .fetch_one(db)
+    .await?)
+}
+
+/// Another appointment of a werkingsgebied, asked for or approved, whose dates overlap.
+pub struct Overlap {
+    pub appointment_id: i64,
+    pub person_name: String,
+    pub person_email: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub status: Status,
+}
+
+impl Overlap {
+    /// `Rita Regisseur, 01/01/2024 - 31/12/2025 (goedgekeurd)`.
+    pub fn label(&self) -> String {
+        format!(
+            "{}, {} - {} ({})",
+            self.person_name,
+            format::date(self.starts_on),
+            format::date(self.ends_on),
+            self.status.label()
+        )
+    }
+}
+
+/// The appointments of `partnership_id` still asked for or approved whose dates overlap
+/// `starts_on..=ends_on`, other than `except`; by start date.
+pub async fn overlapping(
+    db: impl PgExecutor<'_>,
+    partnership_id: i64,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    except: Option<i64>,
+) -> Result<Vec<Overlap>> {
+    Ok(sqlx::query_as!(
+        Overlap,
+        r#"select appointment_id, person_name, person_email,
+                  starts_on as "starts_on: NaiveDate", ends_on as "ends_on: NaiveDate",
+                  status as "status: Status"
+           from appointments
+           where partnership_id = $1
+             and status in ('aangevraagd', 'goedgekeurd')
+             and daterange(starts_on, ends_on, '[]') && daterange($2, $3, '[]')
+             and ($4::bigint is null or appointment_id <> $4)
+           order by starts_on, appointment_id"#,
+        partnership_id,
+        starts_on as NaiveDate,
+        ends_on as NaiveDate,
+        except
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// The policy period of a werkingsgebied: its name and dates.
+pub struct PeriodOf {
+    pub name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+impl PeriodOf {
+    /// `2023-2025 (01/01/2023 - 31/12/2025)`.
+    pub fn label(&self) -> String {
+        format!(
+            "{} ({} - {})",
+            self.name,
+            format::date(self.starts_on),
+            format::date(self.ends_on)
+        )
+    }
+
+    /// Whether `starts_on..=ends_on` lies within the period.
+    pub fn holds(&self, starts_on: NaiveDate, ends_on: NaiveDate) -> bool {
+        self.starts_on <= starts_on && ends_on <= self.ends_on
+    }
+}
+
+/// The period of `partnership_id`; [`AppError::NotFound`] when there is no such werkingsgebied.
+pub async fn period_of(db: impl PgExecutor<'_>, partnership_id: i64) -> Result<PeriodOf> {
+    sqlx::query_as!(
+        PeriodOf,
+        r#"select pp.name, pp.starts_on as "starts_on: NaiveDate", pp.ends_on as "ends_on: NaiveDate"
+           from partnerships p join policy_periods pp using (policy_period_id)
+           where p.partnership_id = $1"#,
+        partnership_id
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+/// An approved appointment of a regisseur that has not started yet.
+pub struct Upcoming {
+    pub partnership_id: i64,
+    pub partnership_name: String,
+    pub period_name: String,
+    pub starts_on: NaiveDate,
+}
+
+impl Upcoming {
+    /// The start date as Belgians write it.
+    pub fn starts(&self) -> String {
+        format::date(self.starts_on)
+    }
+}
+
+/// The approved appointments of `user_id` that start after `today`, soonest first.
+pub async fn upcoming(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    today: NaiveDate,
+) -> Result<Vec<Upcoming>> {
+    Ok(sqlx::query_as!(
+        Upcoming,
+        r#"select a.partnership_id, p.name as partnership_name, pp.name as period_name,
+                  a.starts_on as "starts_on: NaiveDate"
+           from appointments a
+           join partnerships p on p.partnership_id = a.partnership_id
+           join policy_periods pp on pp.policy_period_id = p.policy_period_id
+           where a.user_id = $1 and a.status = 'goedgekeurd' and a.starts_on > $2
+           order by a.starts_on, p.name"#,
+        user_id,
+        today as NaiveDate
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// The account an approval would use for `email`: its role, whether it is active and has a
+/// password; `None` when there is none yet.
+pub struct ExistingAccount {
+    pub role: Role,
+    pub active: bool,
+    pub has_password: bool,
+}
+
+pub async fn account_for(db: impl PgExecutor<'_>, email: &str) -> Result<Option<ExistingAccount>> {
+    Ok(sqlx::query_as!(
+        ExistingAccount,
+        r#"select role as "role: Role", active, password_hash is not null as "has_password!"
+           from users where lower(email) = lower($1)"#,
+        email
+    )
+    .fetch_optional(db)
     .await?)
 }

@@ -2,17 +2,20 @@
 //! the regisseur's account), rejecting it with a motivation, and ending an approved appointment.
 //!
 //! Routes (admins): `POST /aanstellingen/{id}/goedkeuren`, `POST /aanstellingen/{id}/afwijzen`,
-//! `POST /aanstellingen/{id}/beeindigen`.
+//! `POST /aanstellingen/{id}/beeindigen`, and the confirmation pages before approving and
+//! ending (`GET`, in [`confirm`]). Each decision checks the appointment's state again: the
+//! confirmation page is no safeguard.
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::post;
+use axum::routing::{get, post};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use sqlx::PgConnection;
 
+use super::confirm::{self, EndAppointmentPage};
 use super::{AppointmentPage, ISSUED_LINK_KEY, IssuedLink, Status, db};
 use crate::audit::{self, Action};
 use crate::auth::{AdminOnly, SignedIn, password_link};
@@ -28,9 +31,15 @@ use crate::web::render_with_status;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/aanstellingen/{id}/goedkeuren", post(approve))
+        .route(
+            "/aanstellingen/{id}/goedkeuren",
+            get(confirm::approve).post(approve),
+        )
         .route("/aanstellingen/{id}/afwijzen", post(reject))
-        .route("/aanstellingen/{id}/beeindigen", post(end))
+        .route(
+            "/aanstellingen/{id}/beeindigen",
+            get(confirm::end).post(end),
+        )
 }
 
 /// Back to the appointment with a message why nothing changed.
@@ -330,7 +339,9 @@ async fn end(
     }
     let motivation = motivation(&mut errors, &form);
     let Some(ended_on) = ended_on.filter(|_| errors.is_empty()) else {
-        return invalid(&state, &admin, id, errors, form).await;
+        let page =
+            EndAppointmentPage::build(&admin, a, form.ended_on, form.motivation, errors).await?;
+        return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     let mut tx = state.db.begin().await?;
     // From now on current_appointments no longer lists it: write access ends at once.

@@ -2,10 +2,16 @@
 //! later ended. Approval creates or re-activates the regisseur's account and gives the admin a
 //! one-time link to pass on; ending removes the regisseur's write access at once.
 //!
+//! A request must start within its werkingsgebied's policy period and must not overlap another
+//! request or appointment of the same person for the same werkingsgebied.
+//!
 //! Routes: `GET /aanstellingen`, `GET/POST /aanstellingen/nieuw`, `GET /aanstellingen/{id}`
 //! (ministry staff and admins); `POST /aanstellingen/{id}/goedkeuren`, `.../afwijzen`,
-//! `.../beeindigen` (admins), decided in [`decisions`]; the queries pages share in [`db`].
+//! `.../beeindigen` (admins), decided in [`decisions`] after the confirmation pages
+//! `GET .../goedkeuren` and `GET .../beeindigen` in [`confirm`]; the queries pages share in
+//! [`db`].
 
+mod confirm;
 pub mod db;
 mod decisions;
 
@@ -23,10 +29,12 @@ use crate::audit::{self, Action};
 use crate::auth::{SignedIn, StaffOnly};
 use crate::error::Result;
 use crate::identity::Role;
+use crate::periods;
 use crate::state::AppState;
 use crate::users::is_plausible_email;
 use crate::web::extract::{Form, Path, Query};
 use crate::web::flash::{self, FlashKind};
+use crate::web::format::today;
 use crate::web::forms::{self, Choice, FieldErrors};
 use crate::web::layout::Layout;
 use crate::web::{render, render_with_status};
@@ -136,6 +144,9 @@ struct AppointmentsPage {
     layout: Layout,
     rows: Vec<ListRow>,
     statuses: Vec<Choice>,
+    /// Said when no policy period runs today.
+    period_gap: Option<String>,
+    is_admin: bool,
 }
 
 async fn index(
@@ -160,7 +171,10 @@ async fn index(
             person: a.person_name,
         })
         .collect();
+    let period_gap = periods::gap_on(&periods::list(&state.db).await?, today());
     render(&AppointmentsPage {
+        period_gap,
+        is_admin: staff.user.role == Role::Admin,
         layout: staff.layout("Aanstellingen").await?,
         rows,
         statuses: Status::ALL
@@ -298,10 +312,42 @@ async fn create(
         );
     }
 
+    if let (true, Some(pid), Some(starts_on)) = (errors.is_empty(), partnership_id, starts_on) {
+        let period = db::period_of(&state.db, pid).await?;
+        if let Some(message) = outside(&period, starts_on) {
+            errors.add("starts_on", message);
+        }
+    }
+
     if let (true, Some(pid), Some(fte), Some(starts_on), Some(ends_on)) =
         (errors.is_empty(), partnership_id, fte, starts_on, ends_on)
     {
         let mut tx = state.db.begin().await?;
+        // One request at a time per werkingsgebied, so that two at once cannot both pass the
+        // overlap check below. (Not a constraint: older rows may overlap, and a hand-over
+        // between two people may, deliberately.)
+        sqlx::query!(
+            "select partnership_id from partnerships where partnership_id = $1 for update",
+            pid
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let same_person = db::overlapping(&mut *tx, pid, starts_on, ends_on, None)
+            .await?
+            .into_iter()
+            .find(|o| o.person_email.to_lowercase() == person_email.to_lowercase());
+        if let Some(o) = same_person {
+            drop(tx);
+            errors.add(
+                "starts_on",
+                format!(
+                    "{} heeft voor dit werkingsgebied al een aanstelling die met deze data overlapt: {}.",
+                    person_email,
+                    o.label()
+                ),
+            );
+            return refused(&state, &staff, partnership_id, form, errors).await;
+        }
         let id = sqlx::query_scalar!(
             r#"insert into appointments (partnership_id, person_name, person_email, fte,
                                          starts_on, ends_on, requested_by, request_note)
@@ -333,11 +379,41 @@ async fn create(
         )
         .await;
     }
+    refused(&state, &staff, partnership_id, form, errors).await
+}
+
+/// Why a request's start date does not fit the werkingsgebied's policy period, if it does not.
+/// An end after the period is allowed (the admin is warned when approving): a regisseur may
+/// stay on to finish the last year's report.
+fn outside(period: &db::PeriodOf, starts_on: NaiveDate) -> Option<String> {
+    if starts_on < period.starts_on {
+        Some(format!(
+            "De aanstelling kan niet beginnen vóór de beleidsperiode van dit werkingsgebied: {}.",
+            period.label()
+        ))
+    } else if starts_on > period.ends_on {
+        Some(format!(
+            "De aanstelling moet beginnen binnen de beleidsperiode van dit werkingsgebied: {}. Vraag ze voor een latere periode aan bij het werkingsgebied van die periode.",
+            period.label()
+        ))
+    } else {
+        None
+    }
+}
+
+/// The request form again, with its errors and the input kept (422).
+async fn refused(
+    state: &AppState,
+    staff: &SignedIn,
+    partnership_id: Option<i64>,
+    form: RequestForm,
+    errors: FieldErrors,
+) -> Result<Response> {
     render_with_status(
         StatusCode::UNPROCESSABLE_ENTITY,
         &NewAppointmentPage {
             layout: staff.layout("Aanstelling aanvragen").await?,
-            partnerships: partnership_choices(&state, partnership_id).await?,
+            partnerships: partnership_choices(state, partnership_id).await?,
             form,
             errors,
         },
@@ -366,7 +442,6 @@ struct AppointmentPage {
     link: Option<String>,
     errors: FieldErrors,
     motivation: String,
-    today: String,
 }
 
 impl AppointmentPage {
@@ -393,7 +468,6 @@ impl AppointmentPage {
                 .map(|l| format!("{base}{}", l.path)),
             errors: FieldErrors::new(),
             motivation: String::new(),
-            today: chrono::Utc::now().date_naive().to_string(),
             a,
         })
     }

@@ -1,24 +1,125 @@
 //! Carrying a werkingsgebied over to the next policy period: a copy with its members, re-mapped
-//! to the new municipality list through the 2025 mergers when the list changes.
+//! to the new municipality list through the 2025 mergers when the list changes. A confirmation
+//! page first says which municipalities go along and what stays behind.
 //!
-//! Route (admins): `POST /werkingsgebieden/{id}/overdragen`.
+//! Routes (admins): `GET /werkingsgebieden/{id}/overdragen` (the confirmation),
+//! `POST /werkingsgebieden/{id}/overdragen`.
 
+use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::post;
+use axum::routing::get;
 
-use super::{db::LegalForm, find, period_of};
+use super::{Partnership, db::LegalForm, find, period_of};
 use crate::audit::{self, Action};
 use crate::auth::AdminOnly;
 use crate::error::{Result, ResultExt};
-use crate::periods;
+use crate::periods::{self, Period};
 use crate::state::AppState;
 use crate::web::extract::Path;
 use crate::web::flash::{self, FlashKind};
+use crate::web::layout::Layout;
+use crate::web::render;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/werkingsgebieden/{id}/overdragen", post(create))
+    Router::new().route(
+        "/werkingsgebieden/{id}/overdragen",
+        get(confirm).post(create),
+    )
+}
+
+/// A municipality of the new werkingsgebied, as the confirmation lists it.
+struct CarriedMember {
+    name: String,
+    /// The old municipalities it comes from, when that is not just itself (a 2025 merger).
+    merged_from: String,
+    /// The werkingsgebied of the next period that has it already (it then stays there).
+    taken_by: Option<String>,
+}
+
+/// "Carry this werkingsgebied over?": into which period, with which municipalities.
+#[derive(Template)]
+#[template(path = "partnerships/carry_over.html")]
+struct CarryOverPage {
+    layout: Layout,
+    p: Partnership,
+    period: Period,
+    next: Period,
+    members: Vec<CarriedMember>,
+    /// How many of them go along.
+    carried: usize,
+    actions: i64,
+}
+
+async fn confirm(
+    State(state): State<AppState>,
+    AdminOnly(admin): AdminOnly,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let p = find(&state.db, id).await?;
+    let period = period_of(&state.db, &p).await?;
+    let all = periods::list(&state.db).await?;
+    let Some(next) = periods::next_after(&all, &period).cloned() else {
+        return flash::redirect(
+            &admin.session,
+            FlashKind::Error,
+            "Er is nog geen volgende beleidsperiode. Een beheerder maakt die eerst aan.",
+            &format!("/werkingsgebieden/{id}"),
+        )
+        .await;
+    };
+    let members: Vec<CarriedMember> = sqlx::query!(
+        r#"with mapped as (
+               select coalesce(mm.to_nis_code, m.nis_code) as nis_code, old.name_nl as old_name
+               from partnership_members m
+               join municipalities old on old.vintage = m.vintage and old.nis_code = m.nis_code
+               left join municipality_mergers mm
+                      on mm.from_vintage = m.vintage and mm.from_nis_code = m.nis_code
+                     and mm.to_vintage = $2
+               where m.partnership_id = $1
+           )
+           select mu.name_nl, array_agg(mapped.old_name order by mapped.old_name) as "from_names!",
+                  (select p.name from partnership_members pm
+                   join partnerships p on p.partnership_id = pm.partnership_id
+                   where pm.policy_period_id = $3 and pm.nis_code = mapped.nis_code) as taken_by
+           from mapped join municipalities mu on mu.vintage = $2 and mu.nis_code = mapped.nis_code
+           group by mu.name_nl, mapped.nis_code
+           order by mu.name_nl"#,
+        id,
+        next.vintage,
+        next.policy_period_id
+    )
+    .fetch_all(&state.db)
+    .await?
+    .into_iter()
+    .map(|m| CarriedMember {
+        merged_from: if m.from_names == [m.name_nl.clone()] {
+            String::new()
+        } else {
+            m.from_names.join(", ")
+        },
+        name: m.name_nl,
+        taken_by: m.taken_by,
+    })
+    .collect();
+    let actions = sqlx::query_scalar!(
+        r#"select count(*) as "count!" from actions where partnership_id = $1 and deleted_at is null"#,
+        id
+    )
+    .fetch_one(&state.db)
+    .await?;
+    render(&CarryOverPage {
+        layout: admin
+            .layout(format!("{} overdragen naar {}?", p.name, next.name))
+            .await?,
+        carried: members.iter().filter(|m| m.taken_by.is_none()).count(),
+        members,
+        actions,
+        p,
+        period,
+        next,
+    })
 }
 
 async fn create(
@@ -26,6 +127,7 @@ async fn create(
     AdminOnly(admin): AdminOnly,
     Path(id): Path<i64>,
 ) -> Result<Response> {
+    // The same checks as before the confirmation: the periods may have changed since.
     let p = find(&state.db, id).await?;
     let period = period_of(&state.db, &p).await?;
     let all = periods::list(&state.db).await?;

@@ -77,6 +77,45 @@ pub fn next_after<'a>(periods: &'a [Period], period: &Period) -> Option<&'a Peri
         .min_by_key(|p| p.starts_on)
 }
 
+/// What the appointment and period pages say when no period runs on `today`: which one ended
+/// last and which one starts next. `None` when one runs.
+pub fn gap_on(periods: &[Period], today: NaiveDate) -> Option<String> {
+    if periods
+        .iter()
+        .any(|p| p.starts_on <= today && today <= p.ends_on)
+    {
+        return None;
+    }
+    let last = periods
+        .iter()
+        .filter(|p| p.ends_on < today)
+        .max_by_key(|p| p.ends_on);
+    let next = periods
+        .iter()
+        .filter(|p| p.starts_on > today)
+        .min_by_key(|p| p.starts_on);
+    let why = match (last, next) {
+        (Some(l), Some(n)) => format!(
+            "{} eindigde op {} en {} begint pas op {}",
+            l.name,
+            format::date(l.ends_on),
+            n.name,
+            format::date(n.starts_on)
+        ),
+        (Some(l), None) => format!(
+            "{} eindigde op {} en er is nog geen volgende",
+            l.name,
+            format::date(l.ends_on)
+        ),
+        (None, Some(n)) => format!("{} begint pas op {}", n.name, format::date(n.starts_on)),
+        (None, None) => "er is er nog geen enkele".into(),
+    };
+    Some(format!(
+        "Vandaag ({}) loopt er geen beleidsperiode: {why}. Aanstellingen en werkingsgebieden horen bij een beleidsperiode.",
+        format::date(today)
+    ))
+}
+
 /// The two policy periods of the current decree (order of 29 April 2022), on the 2019-2024
 /// municipality list. Inserted when missing; an admin's later edits are kept.
 pub async fn seed(db: &PgPool) -> Result<()> {
@@ -116,6 +155,8 @@ struct PeriodRow {
 struct PeriodsPage {
     layout: Layout,
     periods: Vec<PeriodRow>,
+    /// Said when no period runs today.
+    gap: Option<String>,
 }
 
 async fn index(State(state): State<AppState>, AdminOnly(admin): AdminOnly) -> Result<Response> {
@@ -124,8 +165,9 @@ async fn index(State(state): State<AppState>, AdminOnly(admin): AdminOnly) -> Re
     )
     .fetch_all(&state.db)
     .await?;
-    let periods = list(&state.db)
-        .await?
+    let all = list(&state.db).await?;
+    let gap = gap_on(&all, format::today());
+    let periods = all
         .into_iter()
         .rev()
         .map(|p| PeriodRow {
@@ -143,6 +185,7 @@ async fn index(State(state): State<AppState>, AdminOnly(admin): AdminOnly) -> Re
     render(&PeriodsPage {
         layout: admin.layout("Beleidsperiodes").await?,
         periods,
+        gap,
     })
 }
 
@@ -171,11 +214,14 @@ struct PeriodFormPage {
     action: String,
     form: PeriodForm,
     vintages: Vec<Choice>,
+    /// The years with population figures, for the population year.
+    years: Vec<Choice>,
     errors: FieldErrors,
 }
 
 impl PeriodFormPage {
     async fn build(
+        db: &PgPool,
         admin: &crate::auth::SignedIn,
         title: &str,
         action: String,
@@ -186,11 +232,28 @@ impl PeriodFormPage {
             .into_iter()
             .map(|v| Choice::new(v, vintage_label(v), form.vintage == v))
             .collect();
+        let years = sqlx::query!(
+            r#"select year, array_agg(distinct vintage order by vintage) as "vintages!"
+               from municipality_populations group by year order by year desc"#
+        )
+        .fetch_all(db)
+        .await?
+        .into_iter()
+        .map(|y| {
+            let lists: Vec<&str> = y.vintages.iter().map(|v| vintage_label(v)).collect();
+            Choice::new(
+                y.year,
+                format!("{} ({})", y.year, lists.join(", ")),
+                form.population_year.trim() == y.year.to_string(),
+            )
+        })
+        .collect();
         Ok(Self {
             layout: admin.layout(title).await?,
             action,
             form,
             vintages,
+            years,
             errors,
         })
     }
@@ -269,12 +332,13 @@ const CONSTRAINT_ERRORS: &[(&str, FieldError)] = &[
     ),
 ];
 
-async fn new(AdminOnly(admin): AdminOnly) -> Result<Response> {
+async fn new(State(state): State<AppState>, AdminOnly(admin): AdminOnly) -> Result<Response> {
     let form = PeriodForm {
         vintage: VINTAGE_2025.into(),
         ..Default::default()
     };
     let page = PeriodFormPage::build(
+        &state.db,
         &admin,
         "Nieuwe beleidsperiode",
         "/admin/beleidsperiodes/nieuw".into(),
@@ -330,6 +394,7 @@ async fn create(
         }
     }
     let page = PeriodFormPage::build(
+        &state.db,
         &admin,
         "Nieuwe beleidsperiode",
         "/admin/beleidsperiodes/nieuw".into(),
@@ -362,6 +427,7 @@ async fn edit(
         population_year: period.population_year.to_string(),
     };
     let page = PeriodFormPage::build(
+        &state.db,
         &admin,
         &format!("Beleidsperiode {}", period.name),
         format!("/admin/beleidsperiodes/{id}/bewerken"),
@@ -437,6 +503,7 @@ async fn update(
         }
     }
     let page = PeriodFormPage::build(
+        &state.db,
         &admin,
         &format!("Beleidsperiode {}", period.name),
         format!("/admin/beleidsperiodes/{id}/bewerken"),
@@ -445,4 +512,43 @@ async fn update(
     )
     .await?;
     render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn period(name: &str, from: (i32, u32, u32), to: (i32, u32, u32)) -> Period {
+        let day = |(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        Period {
+            policy_period_id: 1,
+            name: name.into(),
+            starts_on: day(from),
+            ends_on: day(to),
+            vintage: VINTAGE_2019.into(),
+            population_year: 2020,
+        }
+    }
+
+    #[test]
+    fn a_day_between_two_periods_names_the_last_and_the_next() {
+        let periods = [
+            period("2023-2025", (2023, 1, 1), (2025, 12, 31)),
+            period("2027-2032", (2027, 1, 1), (2032, 12, 31)),
+        ];
+        let day = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        assert_eq!(
+            gap_on(&periods, day).as_deref(),
+            Some(
+                "Vandaag (01/06/2026) loopt er geen beleidsperiode: 2023-2025 eindigde op 31/12/2025 en 2027-2032 begint pas op 01/01/2027. Aanstellingen en werkingsgebieden horen bij een beleidsperiode."
+            )
+        );
+        let covered = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
+        assert_eq!(gap_on(&periods, covered), None);
+        assert!(
+            gap_on(&[], day)
+                .unwrap()
+                .contains("er is er nog geen enkele")
+        );
+    }
 }

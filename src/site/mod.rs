@@ -55,6 +55,8 @@ struct HomePage {
     regisseur: Option<RegisseurStart>,
     /// An admin's tasks.
     admin: Option<AdminTasks>,
+    /// Their approved appointments that start later.
+    upcoming: Vec<crate::appointments::db::Upcoming>,
     is_vdab: bool,
     /// The werkingsgebieden assigned to this VDAB account manager.
     assigned: Vec<Assignment>,
@@ -148,10 +150,13 @@ async fn home(State(state): State<AppState>, signed_in: SignedIn) -> Result<Resp
     let user = &signed_in.user;
     let own = crate::actions::db::own_partnerships(&state.db, user).await?;
     let is_vdab = user.role == Role::Vdab;
-    let reports = if user.role == Role::Regisseur {
-        own_reports(&state, user.user_id).await?
+    let (reports, upcoming) = if user.role == Role::Regisseur {
+        (
+            own_reports(&state, user.user_id).await?,
+            crate::appointments::db::upcoming(&state.db, user.user_id, today()).await?,
+        )
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     let regisseur = if user.role == Role::Regisseur && !own.is_empty() {
         Some(RegisseurStart::load(&state.db, &own).await?)
@@ -173,6 +178,7 @@ async fn home(State(state): State<AppState>, signed_in: SignedIn) -> Result<Resp
         reports,
         regisseur,
         admin,
+        upcoming,
         is_vdab,
         assigned,
         is_regisseur: user.role == Role::Regisseur,

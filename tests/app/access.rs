@@ -61,6 +61,8 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect, Expect)] = &[
     ("POST", "/werkingsgebieden/{partnership}/leden/toevoegen", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
     ("POST", "/werkingsgebieden/{partnership}/leden/verwijderen", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
     ("POST", "/werkingsgebieden/{partnership}/overdragen", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
+    // The confirmation before carrying over; without a next period it sends back (Redirect).
+    ("GET", "/werkingsgebieden/{partnership}/overdragen", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
     ("GET", "/aanstellingen", ToLogin, Ok, Ok, Forbidden, Forbidden),
     ("GET", "/aanstellingen/nieuw", ToLogin, Ok, Ok, Forbidden, Forbidden),
     ("POST", "/aanstellingen/nieuw", ToLogin, Unprocessable, Unprocessable, Forbidden, Forbidden),
@@ -68,6 +70,9 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect, Expect)] = &[
     ("POST", "/aanstellingen/{appointment}/goedkeuren", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
     ("POST", "/aanstellingen/{appointment}/afwijzen", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
     ("POST", "/aanstellingen/{appointment}/beeindigen", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    // Confirmations before approving and ending; a pending request cannot be ended (Redirect).
+    ("GET", "/aanstellingen/{appointment}/goedkeuren", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    ("GET", "/aanstellingen/{appointment}/beeindigen", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
     ("GET", "/dekking", ToLogin, Ok, Ok, Ok, Forbidden),
     ("GET", "/dekking/simulatie", ToLogin, Ok, Ok, Forbidden, Forbidden),
     ("GET", "/admin/beleidsperiodes", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
@@ -89,6 +94,8 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect, Expect)] = &[
     ("POST", "/acties/{action}/bewerken", ToLogin, Forbidden, Forbidden, Forbidden, Forbidden),
     ("POST", "/acties/{action}/verwijderen", ToLogin, Forbidden, Forbidden, Forbidden, Forbidden),
     ("POST", "/acties/{action}/overnemen", ToLogin, Forbidden, Forbidden, Forbidden, Forbidden),
+    ("GET", "/acties/{action}/verwijderen", ToLogin, Forbidden, Forbidden, Forbidden, Forbidden),
+    ("GET", "/acties/{action}/overnemen", ToLogin, Forbidden, Forbidden, Forbidden, Forbidden),
     ("POST", "/acties/{action}/herstellen", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
     // Two-step sign-in: setting it up is for everyone signed in; the second step needs a
     // password given just before (else: back to sign-in); clearing it is for admins.

@@ -498,7 +498,7 @@ async fn the_csv_export_follows_the_filters_for_belgian_excel() {
 }
 
 #[tokio::test]
-async fn a_regisseur_copies_another_areas_action_into_their_own() {
+async fn copying_another_areas_action_opens_a_prefilled_form_and_stores_nothing_until_sent() {
     let app = TestApp::new().await;
     let source_area = app.with_partnership("Regio Leie").members(&["34022"]).await;
     let own_area = app
@@ -514,27 +514,73 @@ async fn a_regisseur_copies_another_areas_action_into_their_own() {
         "7f0e0a43-2f1c-4b59-9a5e-000000000010",
     )
     .await;
+    let own_actions = format!("select count(*) from actions where partnership_id = {own_area}");
 
     let other = app.other_browser();
     other
         .sign_in_as_regisseur_of(own_area, "sam@avelgem.be")
         .await;
+    let copy_path = format!("/acties/{source}/overnemen");
     other
         .get(&format!("/acties/{source}"))
         .await
-        .assert_contains("Overnemen in mijn werkingsgebied");
-    let r = other
-        .post_form(&format!("/acties/{source}/overnemen"), &[])
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
+        .assert_contains(&format!(
+            r#"<a href="{copy_path}" role="button" class="outline">Overnemen in mijn werkingsgebied</a>"#
+        ));
+
+    // The form: the source's title, description, priorities and partners; no dates; the
+    // regisseur's own werkingsgebied; it posts to the copy route.
+    let form = other.get(&copy_path).await;
+    assert_eq!(form.status, StatusCode::OK);
+    form.assert_contains("<h1>Actie overnemen: Taalcoaching op de werkvloer</h1>");
+    form.assert_contains(r#"value="Taalcoaching op de werkvloer""#);
+    form.assert_contains("Een opleiding netwerken en samenwerken voor trajectbegeleiders.");
+    form.assert_contains(r#"value="VDAB Kortrijk""#);
+    form.assert_contains(r#"name="prioriteit" value="4" checked"#);
+    form.assert_contains(&format!(r#"<option value="{own_area}" selected>"#));
+    form.assert_contains(r#"name="starts_on" type="date" value="""#);
+    form.assert_contains(r#"name="ends_on" type="date" value="""#);
+    assert!(
+        !form.body.contains("2024-03-01"),
+        "the source's dates stay behind"
+    );
+    form.assert_contains(r#"name="cost" type="text" value="""#);
+    form.assert_contains(&format!(r#"action="{copy_path}""#));
+    form.assert_contains(
+        "Er wordt pas iets bewaard wanneer u op <strong>Actie bewaren</strong> klikt.",
+    );
+    assert_eq!(
+        count(&app, &own_actions).await,
+        0,
+        "opening the form stores nothing"
+    );
+
+    // A refused submit stays on the copy form.
+    let own = own_area.to_string();
+    let mut fields = action_fields(&own, "");
+    fields.retain(|(k, _)| !matches!(*k, "gemeente" | "idempotency_key"));
+    fields.push(("gemeente", "34003"));
+    fields.push(("idempotency_key", "7f0e0a43-2f1c-4b59-9a5e-000000000011"));
+    let refused = other.post_form(&copy_path, &fields).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    refused.assert_contains(&format!(r#"action="{copy_path}""#));
+    assert_eq!(count(&app, &own_actions).await, 0);
+
+    for (k, v) in fields.iter_mut() {
+        if *k == "title" {
+            *v = "Taalcoaching in Avelgem";
+        }
+    }
+    let r = other.post_form(&copy_path, &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let copy: i64 = r
         .location()
         .trim_start_matches("/acties/")
-        .trim_end_matches("/bewerken")
+        .trim_end_matches("?bewaard=1")
         .parse()
         .unwrap();
     let row: (i64, String, String, Option<i64>) = sqlx::query_as(
-        "select partnership_id, title, status::text, copied_from from actions where action_id = $1",
+        "select partnership_id, title, starts_on::text, copied_from from actions where action_id = $1",
     )
     .bind(copy)
     .fetch_one(&app.db)
@@ -544,23 +590,40 @@ async fn a_regisseur_copies_another_areas_action_into_their_own() {
         row,
         (
             own_area,
-            "Taalcoaching op de werkvloer".into(),
-            "gepland".into(),
+            "Taalcoaching in Avelgem".into(),
+            "2024-03-01".into(),
             Some(source)
         )
-    );
-    assert_eq!(
-        count(
-            &app,
-            &format!("select count(*) from action_municipalities where action_id = {copy}")
-        )
-        .await,
-        0
     );
     other
         .get(&format!("/acties/{copy}"))
         .await
         .assert_contains(&format!(r#"<a href="/acties/{source}">"#));
+}
+
+#[tokio::test]
+async fn who_has_no_werkingsgebied_of_their_own_cannot_open_or_send_the_copy_form() {
+    let app = TestApp::new().await;
+    let area = app.with_partnership("Regio Leie").members(&["34022"]).await;
+    let source = app.with_action(area).title("Jobbeurs Kortrijk").await;
+    let copy_path = format!("/acties/{source}/overnemen");
+    for role in [Role::Ministry, Role::Admin, Role::Regisseur] {
+        let who = app.other_browser();
+        who.sign_in_as(role).await;
+        let form = who.get(&copy_path).await;
+        assert_eq!(form.status, StatusCode::FORBIDDEN, "{role:?}");
+        form.assert_contains("Geen toegang");
+        let sent = who
+            .post_form(&copy_path, &action_fields(&area.to_string(), "Kopie"))
+            .await;
+        assert_eq!(sent.status, StatusCode::FORBIDDEN, "{role:?}");
+    }
+    let copies: i64 = sqlx::query_scalar("select count(*) from actions where copied_from = $1")
+        .bind(source)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(copies, 0);
 }
 
 /// "Actie 1" on 2 January 2024 up to "Actie 30" on 31 January, all for WSE-LR2.

@@ -245,6 +245,27 @@ const fn post(path: &'static str, body: Body, rule: Rule) -> Route {
     }
 }
 
+/// The copy form ("Overnemen") as B's regisseur sends it: a new action of B.
+const COPY_INTO_B: &[(&str, &str)] = &[
+    ("partnership_id", "{b}"),
+    ("title", "Jobbeurs Gent"),
+    ("prioriteit", "1"),
+    ("kind", "opleiding"),
+    ("status", "gepland"),
+    ("starts_on", "2027-03-01"),
+];
+
+/// The same, naming another source in the body: the path says what is copied.
+const COPY_INTO_B_FORGED_SOURCE: &[(&str, &str)] = &[
+    ("partnership_id", "{b}"),
+    ("title", "Jobbeurs Gent"),
+    ("prioriteit", "1"),
+    ("kind", "opleiding"),
+    ("status", "gepland"),
+    ("starts_on", "2027-03-01"),
+    ("copied_from", "{b_action}"),
+];
+
 /// Every route with an object id in its path (and the pages that take one in the query),
 /// tried by B's regisseur on an object of A.
 #[rustfmt::skip]
@@ -256,10 +277,13 @@ const ROUTES: &[Route] = &[
     post("/acties/{a_action}/bewerken", ActionForm(&[("version", "1")]), Refused(RegisseurOfA)),
     post("/acties/{a_action}/verwijderen", Empty, Refused(RegisseurOfA)),
     post("/acties/{a_deleted_action}/herstellen", Empty, Refused(Admin)),
-    post("/acties/{a_action}/overnemen", Fields(&[("partnership_id", "{a}")]), Refused(RegisseurOfA)),
-    post("/acties/{a_action}/overnemen", Empty, IntoOwn),
-    post("/acties/{a_action}/overnemen", Fields(&[("partnership_id", "{b}")]), IntoOwn),
-    post("/acties/{a_deleted_action}/overnemen", Empty, Refused(Nobody)),
+    get("/acties/{a_action}/verwijderen", Refused(Nobody)),
+    get("/acties/{a_action}/overnemen", Readable("Jobbeurs Kortrijk", &[])),
+    get("/acties/{a_deleted_action}/overnemen", Refused(Nobody)),
+    post("/acties/{a_action}/overnemen", ActionForm(&[]), Refused(RegisseurOfA)),
+    post("/acties/{a_action}/overnemen", Fields(COPY_INTO_B), IntoOwn),
+    post("/acties/{a_action}/overnemen", Fields(COPY_INTO_B_FORGED_SOURCE), IntoOwn),
+    post("/acties/{a_deleted_action}/overnemen", Fields(COPY_INTO_B), Refused(Nobody)),
     post("/acties/nieuw", ActionForm(&[]), Refused(RegisseurOfA)),
     get("/acties/nieuw?werkingsgebied={a}", Readable("Regio Gent", &["Regio Leie", "Kortrijk"])),
     get("/acties?werkingsgebied={a}", Readable("Jobbeurs Kortrijk", &["Taalcafé Gent"])),
@@ -275,12 +299,15 @@ const ROUTES: &[Route] = &[
     get("/werkingsgebieden/{a}/leden", Refused(Nobody)),
     post("/werkingsgebieden/{a}/leden/toevoegen", Fields(&[("nis_code", "34013")]), Refused(Admin)),
     post("/werkingsgebieden/{a}/leden/verwijderen", Fields(&[("nis_code", "34041")]), Refused(Admin)),
+    get("/werkingsgebieden/{a}/overdragen", Refused(Nobody)),
     post("/werkingsgebieden/{a}/overdragen", Empty, Refused(Admin)),
     get("/gemeenten/34022", Readable("Kortrijk", &[])),
     // Appointments: ministry staff and admins; decisions by admins.
     get("/aanstellingen/{a_request}", Refused(Nobody)),
     get("/aanstellingen/{a_appointment}", Refused(Nobody)),
     get("/aanstellingen/nieuw?werkingsgebied={a}", Refused(Nobody)),
+    get("/aanstellingen/{a_request}/goedkeuren", Refused(Nobody)),
+    get("/aanstellingen/{a_appointment}/beeindigen", Refused(Nobody)),
     post("/aanstellingen/{a_request}/goedkeuren", Empty, Refused(Admin)),
     post("/aanstellingen/{a_request}/afwijzen", Fields(&[("motivation", "Geen budget")]), Refused(Admin)),
     post("/aanstellingen/{a_appointment}/beeindigen", Fields(&[("ended_on", "2099-12-31"), ("motivation", "Vertrek")]), Refused(Admin)),
@@ -674,10 +701,8 @@ async fn a_copy_is_a_planned_real_action_of_the_copiers_own_werkingsgebied() {
     app.sign_in(B_REGISSEUR, PASSWORD)
         .await
         .assert_redirects_to("/");
-    let mut fields = with_forged(&world, &[("status", "afgerond")]);
-    // The copy form's own field, pointing at B; the forged user and source must not count.
-    fields.retain(|(k, _)| k != "partnership_id");
-    fields.insert(0, ("partnership_id".into(), world.b.to_string()));
+    // The copy form's own fields, pointing at B; the forged user and source must not count.
+    let mut fields = with_forged(&world, COPY_INTO_B);
     fields.push(("created_by".into(), world.a_regisseur.to_string()));
 
     let r = post_owned(

@@ -7,6 +7,7 @@
 //! This module is the harness (chromedriver, a WebDriver session, the served app); the flows
 //! are in its submodules.
 
+mod confirmations;
 mod coverage;
 mod flows;
 mod forms;
