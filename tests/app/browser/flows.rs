@@ -18,9 +18,8 @@ async fn an_admin_signs_in_searches_the_municipalities_and_signs_out() {
         .name("Eva Tweede")
         .await;
     let base = serve(&app).await;
-    let c = browser.client();
 
-    c.goto(&format!("{base}/gemeenten")).await.unwrap();
+    browser.visit(&format!("{base}/gemeenten")).await;
     assert_eq!(browser.path().await, "/login?next=%2Fgemeenten");
     browser.fill("#email", "e2e@vlaanderen.be").await;
     browser.fill("#password", PASSWORD).await;
@@ -55,7 +54,7 @@ async fn an_admin_signs_in_searches_the_municipalities_and_signs_out() {
     browser.click("form[action='/logout'] button").await;
     browser.wait_for_text("main", "U bent afgemeld.").await;
     assert_eq!(browser.path().await, "/login");
-    c.goto(&format!("{base}/gemeenten")).await.unwrap();
+    browser.visit(&format!("{base}/gemeenten")).await;
     assert_eq!(browser.path().await, "/login?next=%2Fgemeenten");
     browser.close().await;
 }
@@ -73,11 +72,7 @@ async fn a_new_user_replaces_the_one_time_password_in_the_browser() {
         .await;
     let base = serve(&app).await;
 
-    browser
-        .client()
-        .goto(&format!("{base}/login"))
-        .await
-        .unwrap();
+    browser.visit(&format!("{base}/login")).await;
     browser.fill("#email", "eerste@kortrijk.be").await;
     browser.fill("#password", PASSWORD).await;
     browser
@@ -120,11 +115,7 @@ async fn a_regisseur_logs_an_action_and_finds_it_in_the_catalogue() {
         .await;
     let base = serve(&app).await;
 
-    browser
-        .client()
-        .goto(&format!("{base}/login"))
-        .await
-        .unwrap();
+    browser.visit(&format!("{base}/login")).await;
     browser.fill("#email", "rita@kortrijk.be").await;
     browser.fill("#password", PASSWORD).await;
     browser
@@ -132,11 +123,7 @@ async fn a_regisseur_logs_an_action_and_finds_it_in_the_catalogue() {
         .await;
     browser.wait_for_text("main", "Uw werkingsgebied").await;
 
-    browser
-        .client()
-        .goto(&format!("{base}/acties/nieuw"))
-        .await
-        .unwrap();
+    browser.visit(&format!("{base}/acties/nieuw")).await;
     browser.fill("#title", "Fietslessen voor nieuwkomers").await;
     browser
         .fill(
@@ -179,11 +166,7 @@ async fn a_regisseur_logs_an_action_and_finds_it_in_the_catalogue() {
         .await;
 
     // The catalogue finds it through another form of a word in its description.
-    browser
-        .client()
-        .goto(&format!("{base}/acties?q=opleidingen"))
-        .await
-        .unwrap();
+    browser.visit(&format!("{base}/acties?q=opleidingen")).await;
     let results = browser.wait_for_text("#resultaten", "nieuwkomers").await;
     assert!(results.contains("Regio Leie"), "{results}");
     let marked = browser
@@ -212,7 +195,7 @@ async fn an_admin_sets_up_two_step_sign_in_and_signs_in_with_a_code_and_a_recove
     let c = browser.client();
 
     let sign_in = || async {
-        c.goto(&format!("{base}/login")).await.unwrap();
+        browser.visit(&format!("{base}/login")).await;
         browser.fill("#email", "twee@vlaanderen.be").await;
         browser.fill("#password", PASSWORD).await;
         browser
@@ -227,7 +210,7 @@ async fn an_admin_sets_up_two_step_sign_in_and_signs_in_with_a_code_and_a_recove
     // The sign-in of grace, then set-up from the password page's link.
     sign_in().await;
     browser.wait_for_text("h1", "Welkom").await;
-    c.goto(&format!("{base}/wachtwoord")).await.unwrap();
+    browser.visit(&format!("{base}/wachtwoord")).await;
     browser.click("a[href='/tweestapsverificatie']").await;
     browser.wait_for_text("h1", "Tweestapsverificatie").await;
     let qr = c
@@ -254,7 +237,7 @@ async fn an_admin_sets_up_two_step_sign_in_and_signs_in_with_a_code_and_a_recove
         .find(|w| w.len() == 11 && w.as_bytes()[5] == b'-')
         .expect("a recovery code on the page")
         .to_string();
-    c.goto(&format!("{base}/")).await.unwrap();
+    browser.visit(&format!("{base}/")).await;
     sign_out().await;
 
     // With a code from the app.
@@ -278,7 +261,7 @@ async fn an_admin_sets_up_two_step_sign_in_and_signs_in_with_a_code_and_a_recove
         .click("form[action='/aanmelden/code'] button[type=submit]")
         .await;
     browser.wait_for_text("h1", "Welkom").await;
-    c.goto(&format!("{base}/admin/gebruikers")).await.unwrap();
+    browser.visit(&format!("{base}/admin/gebruikers")).await;
     browser.wait_for_text("h1", "Gebruikers").await;
     browser.close().await;
 }
@@ -316,7 +299,7 @@ async fn a_regisseur_uploads_the_signed_agreement_and_ministry_staff_download_th
     let base = serve(&app).await;
     let c = browser.client();
 
-    c.goto(&format!("{base}/login")).await.unwrap();
+    browser.visit(&format!("{base}/login")).await;
     browser.fill("#email", "rita@kortrijk.be").await;
     browser.fill("#password", PASSWORD).await;
     browser
@@ -324,9 +307,9 @@ async fn a_regisseur_uploads_the_signed_agreement_and_ministry_staff_download_th
         .await;
     browser.wait_for_text("h1", "Welkom").await;
 
-    c.goto(&format!("{base}/samenwerkingsovereenkomsten/{agreement}"))
-        .await
-        .unwrap();
+    browser
+        .visit(&format!("{base}/samenwerkingsovereenkomsten/{agreement}"))
+        .await;
     browser
         .wait_for_text("h1", "Samen sterk voor lokaal werk")
         .await;
@@ -407,7 +390,7 @@ async fn an_admin_overrides_an_allocation_and_cannot_exceed_the_envelope() {
     let base = serve(&app).await;
     let c = browser.client();
 
-    c.goto(&format!("{base}/login")).await.unwrap();
+    browser.visit(&format!("{base}/login")).await;
     browser.fill("#email", "budget@vlaanderen.be").await;
     browser.fill("#password", PASSWORD).await;
     browser
@@ -415,7 +398,7 @@ async fn an_admin_overrides_an_allocation_and_cannot_exceed_the_envelope() {
         .await;
     browser.wait_for_text("h1", "Welkom").await;
 
-    c.goto(&format!("{base}/budget/2023")).await.unwrap();
+    browser.visit(&format!("{base}/budget/2023")).await;
     browser.wait_for_text("h1", "Budget 2023").await;
     browser
         .wait_for_text("#voorstel-tabel", "263.927 inwoners (2020)")

@@ -18,7 +18,7 @@ async fn after_a_refused_submit_the_focus_is_on_the_error_summary() {
         .await;
     let base = serve(&app).await;
     let c = browser.client();
-    c.goto(&format!("{base}/login")).await.unwrap();
+    browser.visit(&format!("{base}/login")).await;
     browser.fill("#email", "fout@vlaanderen.be").await;
     browser.fill("#password", PASSWORD).await;
     browser
@@ -26,9 +26,9 @@ async fn after_a_refused_submit_the_focus_is_on_the_error_summary() {
         .await;
     browser.wait_for_text("h1", "Welkom").await;
 
-    c.goto(&format!("{base}/admin/gebruikers/nieuw"))
-        .await
-        .unwrap();
+    browser
+        .visit(&format!("{base}/admin/gebruikers/nieuw"))
+        .await;
     browser
         .click("form[action='/admin/gebruikers/nieuw'] button[type=submit]")
         .await;

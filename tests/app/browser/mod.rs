@@ -6,12 +6,19 @@
 //!
 //! This module is the harness (chromedriver, a WebDriver session, the served app); the flows
 //! are in its submodules.
+//!
+//! Every page a test shows is checked with axe-core for WCAG 2.1 A/AA (`axe.rs`), by the
+//! harness: open pages with [`Browser::visit`] (never `client().goto(..)`; a test fails on
+//! that), press with [`Browser::click`], wait with [`Browser::wait_for_text`] and end with
+//! [`Browser::close`]. Each of them checks the page it finds or leaves if it is new or changed.
 
+mod axe;
 mod confirmations;
 mod coverage;
 mod flows;
 mod forms;
 mod reports;
+mod screenshots;
 mod small_screens;
 mod start;
 
@@ -89,6 +96,8 @@ impl Browser {
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-quic", "--no-first-run", "--disable-background-networking",
                     "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                    // As on a phone: the page's full width is the layout's (no scroll bar).
+                    "--hide-scrollbars",
                     format!("--user-data-dir={}", profile.display()),
                 ]
             }),
@@ -116,17 +125,31 @@ impl Browser {
         })
     }
 
+    /// The WebDriver session, for reading the page and for what the harness does not offer
+    /// (`execute`, `find(..).select_by_value`, `title`). Never for `goto`: see [`Self::visit`].
     fn client(&self) -> &Client {
         self.client.as_ref().unwrap()
     }
 
+    /// Opens `url` (the full address: `format!("{base}/acties")`) and checks the page with
+    /// axe-core (WCAG 2.1 A/AA); the page being left is checked first if it changed since.
+    /// The only way a browser test opens a page, so that no page escapes the check.
+    async fn visit(&self, url: &str) {
+        self.check_accessibility().await;
+        self.client().goto(url).await.unwrap();
+        self.check_accessibility().await;
+    }
+
+    /// Checks the last page (if new or changed since its check) and ends the session.
     async fn close(mut self) {
+        self.check_accessibility().await;
         if let Some(client) = self.client.take() {
             let _ = client.close().await;
         }
     }
 
-    /// Waits until the page's text contains `text`.
+    /// Waits until the page's text contains `text`, then checks the page with axe-core (if it
+    /// is new or changed since its last check).
     async fn wait_for_text(&self, selector: &str, text: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
@@ -135,6 +158,7 @@ impl Browser {
                 Err(_) => String::new(),
             };
             if found.contains(text) {
+                self.check_accessibility().await;
                 return found;
             }
             if Instant::now() > deadline {
@@ -151,7 +175,11 @@ impl Browser {
         field.send_keys(value).await.unwrap();
     }
 
+    /// Clicks the element, after checking the page as it is before the click with axe-core (if
+    /// new or changed since its last check). What the click leads to is checked by the next
+    /// `wait_for_text`, `click`, `visit` or `close`.
     async fn click(&self, selector: &str) {
+        self.check_accessibility().await;
         self.client()
             .find(Locator::Css(selector))
             .await
@@ -188,11 +216,7 @@ async fn serve(app: &TestApp) -> String {
 
 /// Signs in through the form; returns when the start page (or the dashboard) is shown.
 async fn sign_in(browser: &Browser, base: &str, email: &str, lands_on: &str) {
-    browser
-        .client()
-        .goto(&format!("{base}/login"))
-        .await
-        .unwrap();
+    browser.visit(&format!("{base}/login")).await;
     browser.fill("#email", email).await;
     browser.fill("#password", PASSWORD).await;
     browser

@@ -9,11 +9,7 @@ use crate::helpers::TestApp;
 
 /// Opens `path` and presses the button of the form that posts to `action_suffix` there.
 async fn press(browser: &Browser, base: &str, path: &str, action_suffix: &str) {
-    browser
-        .client()
-        .goto(&format!("{base}{path}"))
-        .await
-        .unwrap();
+    browser.visit(&format!("{base}{path}")).await;
     browser
         .click(&format!(
             "form[action$='{action_suffix}'] button[type=submit]"
@@ -55,11 +51,7 @@ async fn a_report_goes_round_the_whole_loop_and_both_sides_are_told_each_step() 
 
     // The regisseur writes the context and submits.
     sign_in(&regisseur, &base, "rita@kortrijk.be", "Welkom").await;
-    regisseur
-        .client()
-        .goto(&format!("{base}{report}"))
-        .await
-        .unwrap();
+    regisseur.visit(&format!("{base}{report}")).await;
     regisseur
         .wait_for_text("h1", "Jaarrapport 2025 · Regio Kortrijk")
         .await;
@@ -81,11 +73,7 @@ async fn a_report_goes_round_the_whole_loop_and_both_sides_are_told_each_step() 
     // The reviewer starts on the dashboard, is told, takes it up and sends it back.
     sign_in(&reviewer, &base, "mia@vlaanderen.be", "Overzicht").await;
     reviewer.wait_for_text("header", "Meldingen 1").await;
-    reviewer
-        .client()
-        .goto(&format!("{base}/meldingen"))
-        .await
-        .unwrap();
+    reviewer.visit(&format!("{base}/meldingen")).await;
     reviewer
         .wait_for_text("main", "Jaarrapport 2025 van Regio Kortrijk is ingediend")
         .await;
@@ -104,11 +92,7 @@ async fn a_report_goes_round_the_whole_loop_and_both_sides_are_told_each_step() 
         .await;
 
     // The regisseur reads why, answers in the thread, completes the text and resubmits.
-    regisseur
-        .client()
-        .goto(&format!("{base}/meldingen"))
-        .await
-        .unwrap();
+    regisseur.visit(&format!("{base}/meldingen")).await;
     let told = regisseur
         .wait_for_text(
             "main",
@@ -117,11 +101,7 @@ async fn a_report_goes_round_the_whole_loop_and_both_sides_are_told_each_step() 
         .await;
     assert!(told.contains("Vul het bereik per doelgroep aan."), "{told}");
     assert!(told.contains("is in behandeling genomen"), "{told}");
-    regisseur
-        .client()
-        .goto(&format!("{base}{report}"))
-        .await
-        .unwrap();
+    regisseur.visit(&format!("{base}{report}")).await;
     regisseur
         .fill("#body", "Het bereik staat nu bij de context.")
         .await;
@@ -147,11 +127,7 @@ async fn a_report_goes_round_the_whole_loop_and_both_sides_are_told_each_step() 
     regisseur.wait_for_text("main", "Rapport ingediend.").await;
 
     // The reviewer sees the answer and the difference, takes it up again and approves.
-    reviewer
-        .client()
-        .goto(&format!("{base}/meldingen"))
-        .await
-        .unwrap();
+    reviewer.visit(&format!("{base}/meldingen")).await;
     reviewer
         .wait_for_text(
             "main",
@@ -159,10 +135,8 @@ async fn a_report_goes_round_the_whole_loop_and_both_sides_are_told_each_step() 
         )
         .await;
     reviewer
-        .client()
-        .goto(&format!("{base}{report}/verschillen?van=1&naar=2"))
-        .await
-        .unwrap();
+        .visit(&format!("{base}{report}/verschillen?van=1&naar=2"))
+        .await;
     reviewer
         .wait_for_text("main", "40 werkzoekenden bereikt.")
         .await;
@@ -177,11 +151,7 @@ async fn a_report_goes_round_the_whole_loop_and_both_sides_are_told_each_step() 
     reviewer.wait_for_text("main", "Goedgekeurd").await;
 
     // The regisseur's notifications tell the whole story.
-    regisseur
-        .client()
-        .goto(&format!("{base}/meldingen"))
-        .await
-        .unwrap();
+    regisseur.visit(&format!("{base}/meldingen")).await;
     let story = regisseur
         .wait_for_text("main", "Jaarrapport 2025 van Regio Kortrijk is goedgekeurd")
         .await;
