@@ -9,6 +9,7 @@
 
 mod flows;
 mod forms;
+mod layout;
 mod reports;
 mod small_screens;
 
