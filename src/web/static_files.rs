@@ -1,4 +1,4 @@
-//! `/static/*`: the stylesheet, Pico CSS and htmx, compiled into the binary so the server needs
+//! `/static/*`: the stylesheet, Appuniversum (compiled by `scripts/vendor-appuniversum`) and htmx, compiled into the binary so the server needs
 //! no files next to it and no CDN. Vendored files carry their version in the name.
 
 use axum::Router;
@@ -23,9 +23,9 @@ const ASSETS: &[Asset] = &[
         bytes: include_bytes!("../../static/app.css"),
     },
     Asset {
-        name: "vendor/pico-2.1.1.min.css",
+        name: "vendor/appuniversum-4.4.1.css",
         content_type: "text/css; charset=utf-8",
-        bytes: include_bytes!("../../static/vendor/pico-2.1.1.min.css"),
+        bytes: include_bytes!("../../static/vendor/appuniversum-4.4.1.css"),
     },
     Asset {
         name: "vendor/htmx-2.0.11.min.js",

@@ -684,7 +684,7 @@ async fn an_edit_that_names_a_version_that_does_not_exist_is_not_saved() {
         .await;
 
     assert_eq!(r.status, StatusCode::CONFLICT);
-    r.assert_contains("Iemand anders wijzigde deze actie");
+    r.assert_contains("Deze actie werd intussen gewijzigd");
     let (title, version): (String, i32) =
         sqlx::query_as("select title, version from actions where action_id = $1")
             .bind(world.a_action)

@@ -60,7 +60,7 @@ async fn signed_in_pages_are_not_cached_and_static_files_are() {
     let page = app.get("/gemeenten").await;
     assert_eq!(page.headers[header::CACHE_CONTROL], "no-store");
 
-    let css = app.get("/static/vendor/pico-2.1.1.min.css").await;
+    let css = app.get("/static/vendor/appuniversum-4.4.1.css").await;
     assert_eq!(css.status, StatusCode::OK);
     assert_eq!(css.headers[header::CONTENT_TYPE], "text/css; charset=utf-8");
     assert_eq!(css.headers[header::CACHE_CONTROL], "public, max-age=86400");

@@ -17,6 +17,7 @@ mod confirmations;
 mod coverage;
 mod flows;
 mod forms;
+mod layout;
 mod reports;
 mod screenshots;
 mod small_screens;
