@@ -192,6 +192,8 @@ struct ActionsPage {
     sort_summary: &'static str,
     rows: Vec<Row>,
     total: String,
+    /// "actie" after a total of 1, "acties" otherwise.
+    total_noun: &'static str,
     /// "Pagina 2 van 4", in agreement with `total`.
     position: String,
     keyset: bool,
@@ -222,9 +224,8 @@ async fn page(
     // page, and a numbered page past the last known one shows the last.
     parsed.page = match (keyset, after) {
         (true, None) => 1,
-        (true, Some(_)) => parsed.page,
-        (false, _) if total <= COUNT_LIMIT => parsed.page.min(pages(total)),
-        (false, _) => parsed.page,
+        _ if total <= COUNT_LIMIT => parsed.page.min(pages(total)),
+        _ => parsed.page,
     };
     let rows: Vec<ListRow> = if keyset {
         fetch_by_date(state, &parsed, after, PAGE_SIZE + 1).await?
@@ -305,6 +306,7 @@ async fn page(
         } else {
             format::thousands(total)
         },
+        total_noun: format::noun(total, "actie", "acties"),
         position: position(parsed.page, total),
         keyset,
         previous,

@@ -327,7 +327,7 @@ async fn create(
         // overlap check below. (Not a constraint: older rows may overlap, and a hand-over
         // between two people may, deliberately.)
         sqlx::query!(
-            "select partnership_id from partnerships where partnership_id = $1 for update",
+            "select partnership_id from partnerships where partnership_id = $1 for no key update",
             pid
         )
         .fetch_one(&mut *tx)

@@ -191,6 +191,10 @@ mod tests {
         let long_enough = "a".repeat(MIN_LENGTH);
         assert!(check_policy(&long_enough[1..], "a@b.be", "An Peeters").is_err());
         assert!(check_policy(&"a".repeat(MAX_LENGTH + 1), "a@b.be", "An Peeters").is_err());
+        // The bounds the hint names are the policy's own: both ends are allowed.
+        let sentence = "zonnige dagen aan zee ".repeat(6);
+        assert!(check_policy(&sentence[..MIN_LENGTH], "a@b.be", "An Peeters").is_ok());
+        assert!(check_policy(&sentence[..MAX_LENGTH], "a@b.be", "An Peeters").is_ok());
     }
 
     #[test]

@@ -154,7 +154,7 @@ struct SimulationPage {
     /// The filter as typed.
     filter: String,
     groups: Vec<ProvinceGroup>,
-    /// "12 van de 300 gemeenten" when a filter hides some.
+    /// "12 gemeenten van de 300" when a filter hides some.
     shown: Option<String>,
     /// Chosen municipalities the filter hides: sent along as hidden fields.
     hidden: Vec<String>,

@@ -2,18 +2,7 @@
 //! ("1 gemeente", "2 gemeenten") and the comparison in a sentence a person reads.
 
 use super::compute;
-use crate::web::format;
-
-/// `one` for 1 (and -1), `many` otherwise: "0 gemeenten", "1 gemeente".
-pub fn noun(n: i64, one: &'static str, many: &'static str) -> &'static str {
-    if n.abs() == 1 { one } else { many }
-}
-
-/// A count with its noun, thousands separated: `count(1, "gemeente", "gemeenten")` is
-/// "1 gemeente", `count(1200, ..)` "1.200 gemeenten".
-pub fn count(n: i64, one: &'static str, many: &'static str) -> String {
-    format!("{} {}", format::thousands(n), noun(n, one, many))
-}
+pub use crate::web::format::{count, noun};
 
 /// "Ten opzichte van 2020-2022: 3 gemeenten erbij, 1 gemeente niet meer (netto 2 gemeenten
 /// meer)."

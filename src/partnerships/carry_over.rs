@@ -20,7 +20,7 @@ use crate::state::AppState;
 use crate::web::extract::Path;
 use crate::web::flash::{self, FlashKind};
 use crate::web::layout::Layout;
-use crate::web::render;
+use crate::web::{format, render};
 
 pub fn router() -> Router<AppState> {
     Router::new().route(
@@ -69,6 +69,25 @@ async fn confirm(
         )
         .await;
     };
+    // Carried over once already: the page would list every municipality as taken (by the copy).
+    if let Some(copy) = sqlx::query!(
+        "select partnership_id, name from partnerships where carried_over_from = $1 limit 1",
+        id
+    )
+    .fetch_optional(&state.db)
+    .await?
+    {
+        return flash::redirect(
+            &admin.session,
+            FlashKind::Info,
+            &format!(
+                "Dit werkingsgebied werd al overgedragen, als {}.",
+                copy.name
+            ),
+            &format!("/werkingsgebieden/{}", copy.partnership_id),
+        )
+        .await;
+    }
     let members: Vec<CarriedMember> = sqlx::query!(
         r#"with mapped as (
                select coalesce(mm.to_nis_code, m.nis_code) as nis_code, old.name_nl as old_name
@@ -224,7 +243,11 @@ async fn create(
         .await?;
     tx.commit().await?;
 
-    let mut message = format!("Overgedragen naar {} met {count} gemeenten.", next.name);
+    let mut message = format!(
+        "Overgedragen naar {} met {}.",
+        next.name,
+        format::count(count as i64, "gemeente", "gemeenten")
+    );
     if !skipped.is_empty() {
         message.push_str(&format!(
             " Niet overgenomen, want al in een ander werkingsgebied: {}.",

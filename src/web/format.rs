@@ -82,6 +82,17 @@ pub fn today() -> chrono::NaiveDate {
     chrono::Utc::now().with_timezone(&Brussels).date_naive()
 }
 
+/// `one` for 1 (and -1), `many` otherwise: "0 gemeenten", "1 gemeente".
+pub fn noun(n: i64, one: &'static str, many: &'static str) -> &'static str {
+    if n.abs() == 1 { one } else { many }
+}
+
+/// A count with its noun, thousands separated: `count(1, "gemeente", "gemeenten")` is
+/// "1 gemeente", `count(1200, ..)` "1.200 gemeenten".
+pub fn count(n: i64, one: &'static str, many: &'static str) -> String {
+    format!("{} {}", thousands(n), noun(n, one, many))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

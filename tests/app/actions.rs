@@ -389,7 +389,7 @@ async fn dutch_search_finds_word_forms_and_marks_the_matches() {
     r.assert_contains(r#"<strong id="aantal-acties">2</strong> acties"#);
     r.assert_contains("<mark>Opleiding</mark> duurzaam ondernemen");
     let r = app.get("/acties?q=duurzaam").await;
-    r.assert_contains(r#"<strong id="aantal-acties">1</strong> acties"#);
+    r.assert_contains(r#"<strong id="aantal-acties">1</strong> actie,"#);
     let r = app.get("/acties?q=%3Cscript%3E").await;
     assert_eq!(r.status, StatusCode::OK);
     r.assert_contains(r#"value="&#60;script&#62;""#);
@@ -525,7 +525,7 @@ async fn copying_another_areas_action_opens_a_prefilled_form_and_stores_nothing_
         .get(&format!("/acties/{source}"))
         .await
         .assert_contains(&format!(
-            r#"<a href="{copy_path}" role="button" class="outline">Overnemen in mijn werkingsgebied</a>"#
+            r#"<a href="{copy_path}" role="button" class="secondary">Overnemen in mijn werkingsgebied</a>"#
         ));
 
     // The form: the source's title, description, priorities and partners; no dates; the

@@ -17,7 +17,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use http_body_util::BodyExt;
 use regie::config::Config;
 use regie::database::{self, Location};
@@ -984,8 +984,10 @@ impl TestApp {
     /// its id.
     pub async fn with_current_period(&self) -> i64 {
         sqlx::query_scalar(
-            "insert into policy_periods (name, starts_on, ends_on, vintage, population_year) select y || '-' || (y + 5), make_date(y, 1, 1), make_date(y + 5, 12, 31), '2025', 2020 from (select extract(year from current_date)::int as y) t returning policy_period_id",
+            "insert into policy_periods (name, starts_on, ends_on, vintage, population_year) select y || '-' || (y + 5), make_date(y, 1, 1), make_date(y + 5, 12, 31), '2025', 2020 from (select $1::int as y) t returning policy_period_id",
         )
+        // The Belgian year, as the app counts it; the database's current_date is UTC.
+        .bind(regie::web::format::today().year())
         .fetch_one(&self.db)
         .await
         .unwrap()

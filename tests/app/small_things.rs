@@ -253,10 +253,24 @@ async fn the_coverage_api_takes_a_periods_name_as_well_as_its_id() {
 #[tokio::test]
 async fn public_pages_describe_themselves_for_search_engines() {
     let app = TestApp::new().await;
-    for path in ["/login", "/over"] {
+    for (path, says) in [
+        (
+            "/login",
+            r#"<meta name="description" content="Aanmelden bij regie, de toepassing van de Vlaamse overheid"#,
+        ),
+        (
+            "/over",
+            r#"<meta name="description" content="Over regie: de toepassing waarmee de Vlaamse overheid"#,
+        ),
+    ] {
         let page = app.get(path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
-        page.assert_contains(r#"<meta name="description" content="#);
+        page.assert_contains(says);
+        assert_eq!(
+            page.body.matches(r#"name="description""#).count(),
+            1,
+            "{path}"
+        );
     }
 }
 

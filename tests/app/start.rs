@@ -116,7 +116,7 @@ async fn a_regisseur_without_an_appointment_keeps_the_message_and_gets_no_new_ac
 async fn a_year_that_has_not_begun_is_shown_as_not_started_and_not_as_a_gap() {
     let app = TestApp::new().await;
     let period = app.with_current_period().await;
-    let this_year = chrono::Local::now().year();
+    let this_year = regie::web::format::today().year();
     let now = app.with_partnership("Regio Nu").in_period(period).await;
     app.with_action(now)
         .title("Startdag")

@@ -22,8 +22,7 @@ async fn a_regisseur_deletes_an_action_after_confirming() {
     let base = serve(&app).await;
     sign_in(&browser, &base, "rita@kortrijk.be", "Welkom").await;
 
-    let c = browser.client();
-    c.goto(&format!("{base}/acties/{action}")).await.unwrap();
+    browser.visit(&format!("{base}/acties/{action}")).await;
     browser.wait_for_text("h1", "Jobbeurs Kortrijk").await;
     browser
         .click(&format!("a[href='/acties/{action}/verwijderen']"))

@@ -31,10 +31,8 @@ async fn the_coverage_page_prints_on_at_most_two_a4_pages() {
     sign_in(&browser, &base, "kaart@vlaanderen.be", "Welkom").await;
     let period = app.period_id("2023-2025").await;
     browser
-        .client()
-        .goto(&format!("{base}/dekking?periode={period}"))
-        .await
-        .unwrap();
+        .visit(&format!("{base}/dekking?periode={period}"))
+        .await;
     browser.wait_for_text("h1", "Dekkingsgraad 2023-2025").await;
     // A4 portrait with the browser's default margins.
     let pdf = browser
@@ -64,12 +62,10 @@ async fn typing_in_the_simulators_filter_narrows_the_list_and_keeps_the_choice()
     sign_in(&browser, &base, "simulant@vlaanderen.be", "Welkom").await;
     let period = app.period_id("2023-2025").await;
     browser
-        .client()
-        .goto(&format!(
+        .visit(&format!(
             "{base}/dekking/simulatie?periode={period}&sim=1&gedekt=11002"
         ))
-        .await
-        .unwrap();
+        .await;
     browser.wait_for_text("h1", "Simulatie").await;
     let visible = |nis: &'static str| {
         let client = browser.client().clone();

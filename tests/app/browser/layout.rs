@@ -36,11 +36,7 @@ async fn the_admin_menu_is_one_line_wide_and_folds_into_a_disclosure_on_a_phone(
     let base = serve(&app).await;
     browser.client().set_window_size(1280, 900).await.unwrap();
     sign_in(&browser, &base, "menu@vlaanderen.be", "Welkom").await;
-    browser
-        .client()
-        .goto(&format!("{base}/admin/gebruikers"))
-        .await
-        .unwrap();
+    browser.visit(&format!("{base}/admin/gebruikers")).await;
 
     assert_eq!(eval(&browser, MENU_LINES).await, 1, "one line at 1280 px");
     assert_eq!(

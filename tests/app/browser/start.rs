@@ -73,10 +73,8 @@ async fn a_regisseur_on_a_phone_plans_an_action_for_a_gap_from_the_start_page() 
     browser.client().delete_all_cookies().await.unwrap();
     sign_in(&browser, &base, "mia@vlaanderen.be", "Overzicht").await;
     browser
-        .client()
-        .goto(&format!("{base}/prioriteiten?periode={period}"))
-        .await
-        .unwrap();
+        .visit(&format!("{base}/prioriteiten?periode={period}"))
+        .await;
     browser.wait_for_text("h1", "Prioriteiten").await;
     assert!(overflow(&browser).await <= 0, "/prioriteiten is too wide");
     browser.close().await;
