@@ -42,6 +42,11 @@ const ASSETS: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../../static/coverage-filter.js"),
     },
+    Asset {
+        name: "confirm-dialog.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../static/confirm-dialog.js"),
+    },
 ];
 
 pub fn router() -> Router<AppState> {

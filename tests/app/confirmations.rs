@@ -44,7 +44,9 @@ async fn deleting_an_action_first_says_which_action_of_which_werkingsgebied_goes
     page.assert_contains("alleen een beheerder kan de actie herstellen");
     page.assert_contains(&format!(r#"<form method="post" action="{confirm}""#));
     page.assert_contains(r#"<button type="submit" class="danger">Ja, verwijderen</button>"#);
-    page.assert_contains(&format!(r#"<a href="/acties/{action}">Annuleren</a>"#));
+    page.assert_contains(&format!(
+        r#"<a href="/acties/{action}" class="cancel">Annuleren</a>"#
+    ));
     assert!(
         !deleted(&app, action).await,
         "opening the page deletes nothing"
@@ -111,7 +113,7 @@ async fn approving_an_appointment_first_says_who_is_appointed_where_from_when_an
 
     let show = admin.get(&format!("/aanstellingen/{id}")).await;
     show.assert_contains(&format!(
-        r#"<a href="{confirm}" role="button">Goedkeuren</a>"#
+        r#"<a href="{confirm}" role="button" data-confirm>Goedkeuren</a>"#
     ));
 
     let page = admin.get(&confirm).await;
@@ -129,7 +131,9 @@ async fn approving_an_appointment_first_says_who_is_appointed_where_from_when_an
         "De looptijd valt niet helemaal binnen de beleidsperiode van dit werkingsgebied, 2023-2025 (01/01/2023 - 31/12/2025).",
     );
     page.assert_contains(r#"<button type="submit">Ja, goedkeuren</button>"#);
-    page.assert_contains(&format!(r#"<a href="/aanstellingen/{id}">Annuleren</a>"#));
+    page.assert_contains(&format!(
+        r#"<a href="/aanstellingen/{id}" class="cancel">Annuleren</a>"#
+    ));
     assert_eq!(status_of(&admin, id).await, "aangevraagd");
 
     admin

@@ -1,5 +1,6 @@
 //! Deleting an action asks first (issue #12, item 4), in the browser: the button on the action
-//! opens a confirmation page that names the action and its werkingsgebied; confirming deletes it.
+//! opens the confirmation (a page of its own, or with the script a dialog over the action) that
+//! names the action and its werkingsgebied; cancelling keeps it, confirming deletes it.
 
 use regie::identity::Role;
 
@@ -22,27 +23,41 @@ async fn a_regisseur_deletes_an_action_after_confirming() {
     let base = serve(&app).await;
     sign_in(&browser, &base, "rita@kortrijk.be", "Welkom").await;
 
-    browser.visit(&format!("{base}/acties/{action}")).await;
-    browser.wait_for_text("h1", "Jobbeurs Kortrijk").await;
+    // Without the script the link opens the confirmation page, which works on its own.
     browser
-        .click(&format!("a[href='/acties/{action}/verwijderen']"))
+        .visit(&format!("{base}/acties/{action}/verwijderen"))
         .await;
-    browser.wait_for_text("h1", "Actie verwijderen?").await;
-    assert_eq!(
-        browser.path().await,
-        format!("/acties/{action}/verwijderen")
-    );
     let said = browser.wait_for_text("main", "wordt verwijderd").await;
     assert!(
         said.contains("De actie Jobbeurs Kortrijk van werkingsgebied Regio Leie wordt verwijderd."),
         "{said}"
     );
 
+    // With it, the same confirmation opens as a dialog over the action; "Annuleren" closes it.
+    browser.visit(&format!("{base}/acties/{action}")).await;
+    browser.wait_for_text("h1", "Jobbeurs Kortrijk").await;
+    let delete_link = format!("a[href='/acties/{action}/verwijderen']");
+    browser.click(&delete_link).await;
     browser
-        .click(&format!(
-            "form[action='/acties/{action}/verwijderen'] button[type=submit]"
-        ))
+        .wait_for_text("dialog[open] h2", "Actie verwijderen?")
         .await;
+    let said = browser
+        .wait_for_text("dialog[open]", "wordt verwijderd")
+        .await;
+    assert!(
+        said.contains("De actie Jobbeurs Kortrijk van werkingsgebied Regio Leie wordt verwijderd."),
+        "{said}"
+    );
+    assert_eq!(browser.path().await, format!("/acties/{action}"));
+    browser.click("dialog[open] a.cancel").await;
+    wait_until_no_dialog(&browser).await;
+    assert_eq!(browser.path().await, format!("/acties/{action}"));
+
+    browser.click(&delete_link).await;
+    browser
+        .wait_for_text("dialog[open] h2", "Actie verwijderen?")
+        .await;
+    browser.click("dialog[open] form button[type=submit]").await;
     browser
         .wait_for_text("main", "Actie verwijderd. Een beheerder kan ze herstellen.")
         .await;
@@ -58,4 +73,20 @@ async fn a_regisseur_deletes_an_action_after_confirming() {
             .unwrap();
     assert!(deleted);
     browser.close().await;
+}
+
+/// Waits until no dialog is open (after "Annuleren"), for at most ten seconds.
+async fn wait_until_no_dialog(browser: &Browser) {
+    for _ in 0..100 {
+        let open = browser
+            .client()
+            .execute("return document.querySelector('dialog') !== null", vec![])
+            .await
+            .unwrap();
+        if open == serde_json::Value::Bool(false) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the dialog stayed open after Annuleren");
 }
