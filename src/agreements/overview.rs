@@ -321,6 +321,28 @@ async fn writable(db: impl PgExecutor<'_>, user: &CurrentUser) -> Result<Option<
     })
 }
 
+/// The period a VDAB account manager's overview opens on: the usual one (current, else latest)
+/// when it holds one of their werkingsgebieden, else the latest period that does, so the page
+/// never opens empty while their werkingsgebieden sit in another period. Empty: the usual one.
+async fn own_period(conn: &mut sqlx::PgConnection, all: &[Period], own: &[i64]) -> Result<String> {
+    let theirs = sqlx::query_scalar!(
+        "select distinct policy_period_id from partnerships where partnership_id = any($1)",
+        own
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let usual = periods::choose(all, None).map(|p| p.policy_period_id);
+    if usual.is_some_and(|id| theirs.contains(&id)) {
+        return Ok(String::new());
+    }
+    Ok(all
+        .iter()
+        .rev()
+        .find(|p| theirs.contains(&p.policy_period_id))
+        .map(|p| p.policy_period_id.to_string())
+        .unwrap_or_default())
+}
+
 async fn index(
     State(state): State<AppState>,
     signed_in: SignedIn,
@@ -328,8 +350,12 @@ async fn index(
 ) -> Result<Response> {
     let mut conn = state.db.acquire().await?;
     let all_periods = periods::list(&mut *conn).await?;
-    let parsed = filters.parse(&all_periods)?;
     let visible = access::visible_partnerships(&mut *conn, &signed_in.user).await?;
+    let mut filters = filters;
+    if let (true, Some(own)) = (filters.periode.trim().is_empty(), visible.as_deref()) {
+        filters.periode = own_period(&mut conn, &all_periods, own).await?;
+    }
+    let parsed = filters.parse(&all_periods)?;
     let summary = summary(&mut conn, &parsed.period, visible.as_deref()).await?;
     let rows = rows(&mut conn, &parsed, visible.as_deref()).await?;
     let writable = writable(&mut *conn, &signed_in.user).await?;

@@ -158,6 +158,38 @@ async fn a_vdab_account_manager_reads_the_agreements_of_assigned_werkingsgebiede
 }
 
 #[tokio::test]
+async fn the_overview_opens_on_the_period_of_the_account_managers_own_werkingsgebieden() {
+    let app = TestApp::new().await;
+    // A period runs today, but this account manager's werkingsgebied is one of 2023-2025.
+    let current = app.with_current_period().await;
+    app.with_partnership("Regio Nu").in_period(current).await;
+    let own = app.with_partnership("Regio Leie").members(&["44021"]).await;
+    app.with_agreement(own).title("Overeenkomst Leie").await;
+    app.with_user(Role::Vdab)
+        .email(VDAB_EMAIL)
+        .vdab_of(&[own])
+        .await;
+    app.sign_in(VDAB_EMAIL, PASSWORD)
+        .await
+        .assert_redirects_to("/");
+
+    let page = app.get("/samenwerkingsovereenkomsten").await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains("Samenwerkingsovereenkomsten 2023-2025");
+    page.assert_contains("Regio Leie");
+    assert!(
+        !page
+            .body
+            .contains("Geen werkingsgebieden voor deze filters")
+    );
+    // The period stays a choice: asking for the current one shows it, empty for them.
+    let asked = app
+        .get(&format!("/samenwerkingsovereenkomsten?periode={current}"))
+        .await;
+    asked.assert_contains("Geen werkingsgebieden voor deze filters");
+}
+
+#[tokio::test]
 async fn an_admin_assigns_and_revokes_werkingsgebieden_and_the_reach_follows() {
     let app = TestApp::new().await;
     let admin = app.sign_in_as(Role::Admin).await;
