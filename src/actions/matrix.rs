@@ -106,18 +106,18 @@ impl PartnershipMatrix {
     }
 }
 
-/// Counts of actions (not deleted, not cancelled) per werkingsgebied, year and priority, kept
+/// Counts of actions (not deleted, not cancelled) of one werkingsgebied per year and priority, kept
 /// by triggers in `action_priority_counts`. An action that spans several years counts in each.
 async fn counts(
     db: &PgPool,
     period: &Period,
-    partnership: Option<i64>,
+    partnership: i64,
 ) -> Result<HashMap<(i64, i32, i16), i64>> {
     let rows = sqlx::query!(
         r#"select c.partnership_id, c.year, c.priority, c.actions
            from action_priority_counts c
            join partnerships p on p.partnership_id = c.partnership_id
-           where p.policy_period_id = $1 and ($2::bigint is null or c.partnership_id = $2)
+           where p.policy_period_id = $1 and c.partnership_id = $2
              and c.year between $3 and $4 and c.actions > 0"#,
         period.policy_period_id,
         partnership,
@@ -174,7 +174,7 @@ pub async fn for_partnership(
     id: i64,
     name: &str,
 ) -> Result<PartnershipMatrix> {
-    let counts = counts(db, period, Some(id)).await?;
+    let counts = counts(db, period, id).await?;
     Ok(build(
         vec![(id, name.to_string())],
         period,

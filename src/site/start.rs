@@ -34,24 +34,11 @@ impl RegisseurStart {
     /// another area reaches their start page.
     pub async fn load(db: &PgPool, own: &[OwnPartnership]) -> Result<Self> {
         let ids: Vec<i64> = own.iter().map(|p| p.partnership_id).collect();
-        let in_period = sqlx::query!(
-            r#"select partnership_id, policy_period_id from partnerships
-               where partnership_id = any($1)"#,
-            &ids
-        )
-        .fetch_all(db)
-        .await?;
+        // A period's name is unique, and `own` already carries it: no query to find it.
         let all = periods::list(db).await?;
         let mut areas = Vec::with_capacity(own.len());
         for p in own {
-            let period = in_period
-                .iter()
-                .find(|r| r.partnership_id == p.partnership_id)
-                .and_then(|r| {
-                    all.iter()
-                        .find(|x| x.policy_period_id == r.policy_period_id)
-                });
-            if let Some(period) = period {
+            if let Some(period) = all.iter().find(|x| x.name == p.period) {
                 areas.push(matrix::for_partnership(db, period, p.partnership_id, &p.name).await?);
             }
         }
