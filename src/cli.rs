@@ -3,13 +3,10 @@
 
 use std::io::BufRead;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use sqlx::PgPool;
-use tower_sessions::ExpiredDeletion;
-use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::audit::{self, Action};
 use crate::auth::password;
@@ -202,9 +199,7 @@ async fn serve(
     } else {
         database::check_app_login(&db).await?;
     }
-    tokio::spawn(
-        PostgresStore::new(db.clone()).continuously_delete_expired(Duration::from_secs(3600)),
-    );
+    tokio::spawn(crate::auth::PgSessions::new(db.clone()).delete_expired_hourly());
     tokio::spawn(crate::auth::throttle::forget_old_attempts(db.clone()));
     // Reminders are in-app notifications too, so they run with or without a mail server.
     tokio::spawn(reminders::run(db.clone(), config.public_url.clone()));

@@ -71,6 +71,17 @@ pub struct CurrentUser {
     pub two_step: bool,
     /// Notifications not yet read, for the header.
     pub unread_notifications: i64,
+    /// The werkingsgebieden this user is the current regisseur of (an approved appointment
+    /// running today), ascending. Read with the session; a write checks again in its
+    /// transaction.
+    pub own_partnerships: Vec<i64>,
+}
+
+impl CurrentUser {
+    /// Whether this user is the current regisseur of `partnership_id`.
+    pub fn is_regisseur_of(&self, partnership_id: i64) -> bool {
+        self.role == Role::Regisseur && self.own_partnerships.binary_search(&partnership_id).is_ok()
+    }
 }
 
 /// `next` if it is a path on this site, so a link cannot send a user elsewhere after sign-in.

@@ -19,6 +19,7 @@ pub mod municipalities;
 pub mod notifications;
 pub mod partnerships;
 pub mod periods;
+pub mod reference;
 pub mod reports;
 pub mod site;
 pub mod state;

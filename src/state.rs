@@ -7,6 +7,7 @@ use sqlx::PgPool;
 use crate::auth::password::Hasher;
 use crate::config::Config;
 use crate::coverage::map::MapCache;
+use crate::reference::ReferenceCache;
 use crate::web::csrf::CookieKey;
 
 #[derive(Clone)]
@@ -18,6 +19,8 @@ pub struct AppState {
     pub maps: MapCache,
     /// Signs the CSRF cookie of anonymous visitors.
     pub csrf_key: CookieKey,
+    /// Periods, coverage and other reference data by version (`reference`).
+    pub reference: ReferenceCache,
 }
 
 impl AppState {
@@ -28,6 +31,7 @@ impl AppState {
             hasher: Hasher::default(),
             maps: MapCache::default(),
             csrf_key: CookieKey::default(),
+            reference: ReferenceCache::default(),
         }
     }
 }

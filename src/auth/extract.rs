@@ -17,6 +17,8 @@ use crate::state::AppState;
 use crate::web::RequestContext;
 use crate::web::layout::Layout;
 
+use super::session_store::{LOADED_USER, LoadedUser};
+
 /// Where the signed-in user is kept in the session.
 pub(super) const SESSION_KEY: &str = "auth";
 /// Set in a session signed in without two-step sign-in during the user's one sign-in of grace.
@@ -86,7 +88,7 @@ fn session_of(parts: &Parts) -> Result<Session> {
 }
 
 /// Loads the session's user; ends the session if it timed out or the user may no longer use it.
-async fn current_user(session: &Session, state: &AppState) -> Result<Option<CurrentUser>> {
+async fn current_user(session: &Session) -> Result<Option<CurrentUser>> {
     let Some(mut remembered) = session.get::<SessionUser>(SESSION_KEY).await? else {
         return Ok(None);
     };
@@ -96,17 +98,8 @@ async fn current_user(session: &Session, state: &AppState) -> Result<Option<Curr
         return Ok(None);
     }
 
-    let row = sqlx::query!(
-        r#"select user_id, email, full_name, role as "role: Role", active, session_version,
-                  must_change_password, totp_secret is not null as "two_step!",
-                  -- The header's unread count, in the same round trip as the user.
-                  (select count(*) from notifications n
-                    where n.user_id = users.user_id and n.read_at is null) as "unread!"
-           from users where user_id = $1"#,
-        remembered.user_id
-    )
-    .fetch_optional(&state.db)
-    .await?;
+    // Loaded with the session itself, in the same statement (`session_store`).
+    let row: Option<LoadedUser> = session.get(LOADED_USER).await?;
     let Some(row) = row.filter(|r| r.active && r.session_version == remembered.session_version)
     else {
         session.flush().await?;
@@ -125,6 +118,7 @@ async fn current_user(session: &Session, state: &AppState) -> Result<Option<Curr
         must_change_password: row.must_change_password,
         two_step: row.two_step,
         unread_notifications: row.unread,
+        own_partnerships: row.own_partnerships,
     }))
 }
 
@@ -143,9 +137,9 @@ fn return_path(parts: &Parts) -> String {
 impl FromRequestParts<AppState> for SignedInPendingPassword {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self> {
         let session = session_of(parts)?;
-        let Some(user) = current_user(&session, state).await? else {
+        let Some(user) = current_user(&session).await? else {
             return Err(AppError::Unauthorized {
                 next: return_path(parts),
             });
@@ -260,9 +254,9 @@ impl FromRequestParts<AppState> for StaffOnly {
 impl FromRequestParts<AppState> for MaybeSignedIn {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self> {
         let session = session_of(parts)?;
-        let user = current_user(&session, state).await?;
+        let user = current_user(&session).await?;
         Ok(Self {
             user,
             session,

@@ -5,6 +5,9 @@
 //! manager reaches only the routes that `extract::vdab_may_open` lists.
 
 mod extract;
+mod session_store;
+pub use session_store::PgSessions;
+pub use session_store::REFERENCE_VERSION;
 pub mod password;
 pub mod password_link;
 pub mod throttle;

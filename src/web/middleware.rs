@@ -22,7 +22,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::PostgresStore;
+
+use crate::auth::PgSessions;
 use tracing::Level;
 
 use crate::config::Config;
@@ -54,7 +55,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
 
 pub fn stack(router: Router, state: &AppState) -> Router {
     let https = state.config.is_https();
-    let sessions = SessionManagerLayer::new(PostgresStore::new(state.db.clone()))
+    let sessions = SessionManagerLayer::new(PgSessions::new(state.db.clone()))
         .with_name(if https {
             SECURE_SESSION_COOKIE
         } else {

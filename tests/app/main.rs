@@ -35,6 +35,7 @@ mod security;
 mod small_things;
 mod smtp;
 mod start;
+mod statements;
 mod two_step;
 mod users;
 mod vdab;
