@@ -20,7 +20,7 @@ use axum::response::Response;
 use axum::routing::get;
 use chrono::NaiveDate;
 use serde::Deserialize;
-use sqlx::{PgConnection, PgExecutor};
+use sqlx::PgConnection;
 
 use super::access;
 use super::model::AgreementStatus;
@@ -29,6 +29,7 @@ use crate::error::{AppError, Result};
 use crate::identity::{CurrentUser, Role};
 use crate::municipalities::PROVINCES;
 use crate::periods::{self, Period};
+use crate::reference::Reference;
 use crate::state::AppState;
 use crate::web::extract::Query;
 use crate::web::forms::Choice;
@@ -306,19 +307,14 @@ struct OverviewPage {
     any_demo: bool,
 }
 
-/// The werkingsgebieden `user` may add agreements to: `None` for all (admins).
-async fn writable(db: impl PgExecutor<'_>, user: &CurrentUser) -> Result<Option<HashSet<i64>>> {
-    Ok(match user.role {
+/// The werkingsgebieden `user` may add agreements to: `None` for all (admins). Only what the
+/// page offers: the form checks again.
+fn writable(user: &CurrentUser) -> Option<HashSet<i64>> {
+    match user.role {
         Role::Admin => None,
-        Role::Regisseur => Some(
-            crate::actions::db::own_partnerships(db, user)
-                .await?
-                .into_iter()
-                .map(|p| p.partnership_id)
-                .collect(),
-        ),
+        Role::Regisseur => Some(user.own_partnerships.iter().copied().collect()),
         Role::Ministry | Role::Vdab => Some(HashSet::new()),
-    })
+    }
 }
 
 /// The period a VDAB account manager's overview opens on: the usual one (current, else latest)
@@ -346,10 +342,11 @@ async fn own_period(conn: &mut sqlx::PgConnection, all: &[Period], own: &[i64]) 
 async fn index(
     State(state): State<AppState>,
     signed_in: SignedIn,
+    reference: Reference,
     Query(filters): Query<Filters>,
 ) -> Result<Response> {
+    let all_periods = reference.periods(&state.db).await?;
     let mut conn = state.db.acquire().await?;
-    let all_periods = periods::list(&mut *conn).await?;
     let visible = access::visible_partnerships(&mut *conn, &signed_in.user).await?;
     let mut filters = filters;
     if let (true, Some(own)) = (filters.periode.trim().is_empty(), visible.as_deref()) {
@@ -358,7 +355,7 @@ async fn index(
     let parsed = filters.parse(&all_periods)?;
     let summary = summary(&mut conn, &parsed.period, visible.as_deref()).await?;
     let rows = rows(&mut conn, &parsed, visible.as_deref()).await?;
-    let writable = writable(&mut *conn, &signed_in.user).await?;
+    let writable = writable(&signed_in.user);
     drop(conn);
     let map = status_map(&state, &parsed.period, &summary.areas, visible.is_some()).await?;
 

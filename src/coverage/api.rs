@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -14,10 +15,11 @@ use axum::{Json, Router};
 use serde::Serialize;
 
 use super::compute::Totals;
-use super::db;
+use super::db::{self, Snapshot};
 use crate::error::Result;
 use crate::partnerships::db::LegalForm;
-use crate::periods::{self, Period};
+use crate::periods::Period;
+use crate::reference::Reference;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -55,6 +57,18 @@ pub(crate) fn public_json(body: impl Serialize) -> Response {
     ([(header::CACHE_CONTROL, "public, max-age=300")], Json(body)).into_response()
 }
 
+/// [`public_json`] for a body serialised already (and cached).
+fn public_json_bytes(body: Bytes) -> Response {
+    (
+        [
+            (header::CACHE_CONTROL, "public, max-age=300"),
+            (header::CONTENT_TYPE, "application/json"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 /// A JSON error that nobody caches.
 pub(crate) fn api_error(status: StatusCode, message: &str) -> Response {
     (
@@ -65,8 +79,9 @@ pub(crate) fn api_error(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
-async fn periods(State(state): State<AppState>) -> Result<Response> {
-    let all: Vec<ApiPeriod> = periods::list(&state.db)
+async fn periods(State(state): State<AppState>, reference: Reference) -> Result<Response> {
+    let all: Vec<ApiPeriod> = reference
+        .periods(&state.db)
         .await?
         .iter()
         .map(Into::into)
@@ -130,7 +145,11 @@ impl ApiQuery {
     }
 }
 
-async fn coverage(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response> {
+async fn coverage(
+    State(state): State<AppState>,
+    reference: Reference,
+    RawQuery(raw): RawQuery,
+) -> Result<Response> {
     // Parsed by hand so that a bad parameter gets a JSON answer, not an HTML page.
     let query = ApiQuery::parse(raw.as_deref().unwrap_or_default());
     let Some(wanted) = query
@@ -144,7 +163,7 @@ async fn coverage(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
             "parameter 'period' (a period id or name from /api/v1/periods) is required",
         ));
     };
-    let all = periods::list(&state.db).await?;
+    let all = reference.periods(&state.db).await?;
     // An id (`2`) or a name (`2023-2025`); a name is never a bare number.
     let Some(period) = all.iter().find(|p| match wanted.parse::<i64>() {
         Ok(id) => p.policy_period_id == id,
@@ -152,7 +171,7 @@ async fn coverage(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
     }) else {
         return Ok(api_error(StatusCode::NOT_FOUND, "no such period"));
     };
-    let years = db::population_years(&state.db, &period.vintage).await?;
+    let years = db::cached_population_years(&reference, &state.db, &period.vintage).await?;
     let year = match query.year.as_deref().map(|y| y.trim().parse::<i16>()) {
         None => period.population_year,
         Some(Ok(y)) if years.contains(&y) => y,
@@ -163,7 +182,22 @@ async fn coverage(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
             ));
         }
     };
-    let s = db::snapshot(&state.db, period, year).await?;
+    // Anyone may ask, without signing in: the answer is built once per period, year and
+    // reference data version, and then costs one small query (the version).
+    let key = format!("api-coverage:{}:{year}", period.policy_period_id);
+    let body = reference
+        .get_or_load(key, || async {
+            let s = db::cached_snapshot(&reference, &state.db, period, year).await?;
+            let json = serde_json::to_vec(&coverage_json(&s)).map_err(anyhow::Error::from)?;
+            Ok(Bytes::from(json))
+        })
+        .await?;
+    Ok(public_json_bytes((*body).clone()))
+}
+
+/// The answer of `/api/v1/coverage` for one snapshot.
+fn coverage_json(s: &Snapshot) -> serde_json::Value {
+    let (period, year) = (&s.period, s.year);
     let mut members: HashMap<i64, Vec<String>> = HashMap::new();
     for m in &s.municipalities {
         if let Some(id) = m.partnership_id {
@@ -194,7 +228,7 @@ async fn coverage(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
             |p| serde_json::json!({ "province": p.province, "totals": ApiTotals::from(&p.totals) }),
         )
         .collect();
-    Ok(public_json(serde_json::json!({
+    serde_json::json!({
         "period": ApiPeriod::from(period),
         "population_year": year,
         "werkingsgebieden": s.partnerships.len(),
@@ -203,5 +237,5 @@ async fn coverage(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Res
         "provinces": provinces,
         "partnerships": partnerships,
         "source": "computed by regie from partnership membership and Statbel population figures",
-    })))
+    })
 }

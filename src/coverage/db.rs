@@ -3,6 +3,7 @@
 //! API build from them.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use sqlx::PgPool;
 
@@ -10,6 +11,7 @@ use super::compute::{self, Municipality, ProvinceTotals, Totals};
 use crate::error::Result;
 use crate::partnerships::db::{self as partnership_db, Summary};
 use crate::periods::Period;
+use crate::reference::Reference;
 
 /// The municipalities of `period`'s list with population in `year` and their werkingsgebied.
 pub async fn load(db: &PgPool, period: &Period, year: i16) -> Result<Vec<Municipality>> {
@@ -94,6 +96,33 @@ pub struct Snapshot {
     pub provinces: Vec<ProvinceTotals>,
     pub partnerships: Vec<Summary>,
     pub regisseurs: i64,
+}
+
+/// The [`Snapshot`] of `period` at `year` from the reference cache: the figures change only
+/// with reference data (members, appointments, populations).
+pub async fn cached_snapshot(
+    reference: &Reference,
+    db: &PgPool,
+    period: &Period,
+    year: i16,
+) -> Result<Arc<Snapshot>> {
+    let key = format!("coverage:{}:{year}", period.policy_period_id);
+    reference
+        .get_or_load(key, || snapshot(db, period, year))
+        .await
+}
+
+/// [`population_years`] from the reference cache.
+pub async fn cached_population_years(
+    reference: &Reference,
+    db: &PgPool,
+    vintage: &str,
+) -> Result<Arc<Vec<i16>>> {
+    reference
+        .get_or_load(format!("population-years:{vintage}"), || {
+            population_years(db, vintage)
+        })
+        .await
 }
 
 /// Loads the [`Snapshot`] of `period` with the population of `year`.

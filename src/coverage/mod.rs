@@ -29,11 +29,12 @@ use crate::auth::SignedIn;
 use crate::error::{AppError, Result};
 use crate::identity::Role;
 use crate::periods::{self, Period};
+use crate::reference::Reference;
 use crate::state::AppState;
 use crate::web::extract::Query;
 use crate::web::forms::Choice;
 use crate::web::layout::Layout;
-use crate::web::{format, render};
+use crate::web::{Rendered, format, render};
 use comparison::{ComparisonView, compare};
 use compute::{Municipality, ProvinceTotals, Totals};
 use db::Snapshot;
@@ -102,6 +103,13 @@ struct MunicipalityRow {
 #[template(path = "coverage/show.html")]
 struct CoveragePage {
     layout: Layout,
+    body: Rendered,
+}
+
+/// Everything on the page but the layout (see `show`).
+#[derive(Template)]
+#[template(path = "coverage/body.html")]
+struct CoverageBody {
     period: Period,
     year: i16,
     periods: Vec<Choice>,
@@ -179,40 +187,76 @@ fn sentence(s: &Snapshot, comparison: Option<&ComparisonView>) -> String {
 async fn show(
     State(state): State<AppState>,
     signed_in: SignedIn,
+    reference: Reference,
     Query(query): Query<CoverageQuery>,
 ) -> Result<Response> {
-    let all = periods::list(&state.db).await?;
+    let all = reference.periods(&state.db).await?;
     let period = periods::choose(&all, query.periode)
         .ok_or(AppError::NotFound)?
         .clone();
-    let years = db::population_years(&state.db, &period.vintage).await?;
+    let years = db::cached_population_years(&reference, &state.db, &period.vintage).await?;
     let year = query
         .jaar
         .filter(|y| years.contains(y))
         .unwrap_or(period.population_year);
-    let s = db::snapshot(&state.db, &period, year).await?;
-
     // Only earlier periods: "joined" and "left" read forward in time, and the merger mapping
     // runs from the old municipality list to the new one.
-    let earlier_periods: Vec<&Period> = all
+    let earlier_periods: Vec<Period> = all
         .iter()
         .filter(|p| p.ends_on < period.starts_on)
+        .cloned()
         .collect();
     let earlier = match query.vergelijk {
         Some(0) => None,
         Some(id) => earlier_periods
             .iter()
-            .copied()
-            .find(|p| p.policy_period_id == id),
-        None => earlier_periods.iter().copied().max_by_key(|p| p.starts_on),
+            .find(|p| p.policy_period_id == id)
+            .cloned(),
+        None => earlier_periods.iter().max_by_key(|p| p.starts_on).cloned(),
     };
+    let is_staff = signed_in.user.role != Role::Regisseur;
+
+    // Everything below the header is reference data only: rendered once per period, year,
+    // comparison and audience, until the reference data changes. The key holds the values as
+    // chosen, never the raw query string, so no URL can fill the cache.
+    let key = format!(
+        "coverage-page:{}:{year}:{}:{is_staff}",
+        period.policy_period_id,
+        earlier.as_ref().map_or(0, |e| e.policy_period_id)
+    );
+    let title = format!("Dekking {}", period.name);
+    let body = reference
+        .get_or_load(key, || async {
+            let s = db::cached_snapshot(&reference, &state.db, &period, year).await?;
+            let body =
+                build_body(&state, &s, &all, &years, &earlier_periods, earlier.as_ref()).await?;
+            Rendered::of(&CoverageBody { is_staff, ..body })
+        })
+        .await?;
+    render(&CoveragePage {
+        layout: signed_in.layout(title).await?,
+        body: (*body).clone(),
+    })
+}
+
+/// The page's figures, map and tables for `s`, compared with `earlier`.
+async fn build_body(
+    state: &AppState,
+    s: &Snapshot,
+    all: &[Period],
+    years: &[i16],
+    earlier_periods: &[Period],
+    earlier: Option<&Period>,
+) -> Result<CoverageBody> {
+    let period = s.period.clone();
+    let year = s.year;
     let comparison = match earlier {
-        Some(e) => Some(compare(&state.db, e, &s).await?),
+        Some(e) => Some(compare(&state.db, e, s).await?),
         None => None,
     };
 
     let geometry = state.maps.get(&state.db, &period.vintage).await?;
-    let colours = colours(&s, &geometry);
+    let colours = colours(s, &geometry);
     let fill_of = |id: i64| colours.get(&id).copied().unwrap_or(palette::PALETTE[0]);
     let names: HashMap<i64, &str> = s
         .partnerships
@@ -245,8 +289,7 @@ async fn show(
         legend,
     );
 
-    let page = CoveragePage {
-        layout: signed_in.layout(format!("Dekking {}", period.name)).await?,
+    Ok(CoverageBody {
         periods: all
             .iter()
             .rev()
@@ -283,7 +326,7 @@ async fn show(
         covered_population: format::thousands(s.totals.covered_population),
         total_population: format::thousands(s.totals.population),
         provinces: province_rows(&s.provinces),
-        sentence: sentence(&s, comparison.as_ref()),
+        sentence: sentence(s, comparison.as_ref()),
         comparison,
         map,
         partnerships: s
@@ -312,9 +355,8 @@ async fn show(
             })
             .collect(),
         any_demo: s.partnerships.iter().any(|p| p.is_demo),
-        is_staff: signed_in.user.role != Role::Regisseur,
+        is_staff: false,
         period,
         year,
-    };
-    render(&page)
+    })
 }

@@ -2,13 +2,13 @@
 //! items, werkingsgebieden without a regisseur, agreements not signed and budget use. All but
 //! coverage and the messages come from the health view's rows (one statement for the period).
 
-use chrono::NaiveDate;
-use sqlx::{PgExecutor, PgPool};
+use sqlx::PgPool;
 
 use super::health::HealthRow;
-use crate::coverage::{compute, db as coverage_db};
+use crate::coverage::db as coverage_db;
 use crate::error::Result;
 use crate::periods::Period;
+use crate::reference::Reference;
 use crate::reports::model::ReportStatus;
 use crate::web::format;
 
@@ -22,9 +22,14 @@ pub struct CoverageFigures {
     pub href: String,
 }
 
-pub async fn coverage(db: &PgPool, period: &Period) -> Result<CoverageFigures> {
-    let municipalities = coverage_db::load(db, period, period.population_year).await?;
-    let (totals, _) = compute::totals(&municipalities, |m| m.partnership_id.is_some());
+pub async fn coverage(
+    reference: &Reference,
+    db: &PgPool,
+    period: &Period,
+) -> Result<CoverageFigures> {
+    let snapshot =
+        coverage_db::cached_snapshot(reference, db, period, period.population_year).await?;
+    let totals = snapshot.totals;
     Ok(CoverageFigures {
         covered: format::thousands(totals.covered_municipalities),
         total: format::thousands(totals.municipalities),
@@ -84,93 +89,6 @@ pub fn late_reports(rows: &[HealthRow], year: i16) -> Vec<Item> {
             href: r.report_path(year),
         })
         .collect()
-}
-
-/// Messages of the year's reports whose answer date passed without a later message from the
-/// other side, oldest answer date first. One statement.
-pub async fn unanswered(db: impl PgExecutor<'_>, year: i16, today: NaiveDate) -> Result<Vec<Item>> {
-    let rows = sqlx::query!(
-        r#"select r.partnership_id, p.name, m.side::text as "side!", m.answer_by as "answer_by!: NaiveDate"
-           from report_messages m
-           join reports r on r.report_id = m.report_id
-           join partnerships p on p.partnership_id = r.partnership_id
-           where r.year = $1 and m.answer_by < $2
-             and not exists (
-                 select 1 from report_messages l
-                 where l.report_id = m.report_id and l.message_id > m.message_id and l.side <> m.side)
-           order by m.answer_by, m.message_id"#,
-        year,
-        today as NaiveDate,
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            // The side that wrote waits for the other.
-            let waits_for = if r.side == "departement" {
-                "het werkingsgebied"
-            } else {
-                "het departement"
-            };
-            Item {
-                name: r.name,
-                text: format!(
-                    "bericht wacht op antwoord van {waits_for} sinds {}",
-                    format::date(r.answer_by)
-                ),
-                href: format!(
-                    "{}#berichten",
-                    crate::reports::db::path(r.partnership_id, year.into())
-                ),
-            }
-        })
-        .collect())
-}
-
-/// How many reports to review the dashboard lists; the reports list has the rest.
-const TO_REVIEW: i64 = 10;
-
-/// A report waiting for review: handed in (ingediend) or being reviewed (in behandeling).
-pub struct ToReview {
-    pub name: String,
-    pub year: i16,
-    pub status: &'static str,
-    /// This user is the werkingsgebied's reviewer.
-    pub mine: bool,
-    pub href: String,
-}
-
-/// The reports waiting for review, of any year: the ones this user reviews first, then the
-/// oldest year; at most [`TO_REVIEW`], with how many there are in all. One statement.
-pub async fn to_review(db: impl PgExecutor<'_>, user_id: i64) -> Result<(Vec<ToReview>, i64)> {
-    let rows = sqlx::query!(
-        r#"select r.partnership_id, p.name, r.year, r.status as "status: ReportStatus",
-                  coalesce(pr.reviewer_id = $1, false) as "mine!",
-                  count(*) over () as "total!"
-           from reports r
-           join partnerships p on p.partnership_id = r.partnership_id
-           left join partnership_reviewers pr on pr.partnership_id = r.partnership_id
-           where r.status in ('ingediend', 'in_behandeling')
-           order by coalesce(pr.reviewer_id = $1, false) desc, r.year, lower(p.name)
-           limit $2"#,
-        user_id,
-        TO_REVIEW,
-    )
-    .fetch_all(db)
-    .await?;
-    let total = rows.first().map_or(0, |r| r.total);
-    let items = rows
-        .into_iter()
-        .map(|r| ToReview {
-            href: crate::reports::db::path(r.partnership_id, r.year.into()),
-            name: r.name,
-            year: r.year,
-            status: r.status.label(),
-            mine: r.mine,
-        })
-        .collect();
-    Ok((items, total))
 }
 
 /// Werkingsgebieden without a current regisseur.

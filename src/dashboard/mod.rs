@@ -9,6 +9,7 @@
 //! (ministry staff and admins), `POST /overzicht/filters`,
 //! `POST /overzicht/filters/{id}/verwijderen`.
 
+mod beside;
 mod figures;
 mod filters;
 pub(crate) mod health;
@@ -23,14 +24,16 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::auth::{SignedIn, StaffOnly};
 use crate::error::Result;
-use crate::periods::{self, Period};
+use crate::periods::Period;
+use crate::reference::Reference;
 use crate::state::AppState;
 use crate::web::extract::Query;
 use crate::web::format::today;
 use crate::web::forms::{Choice, FieldErrors};
 use crate::web::layout::Layout;
 use crate::web::{format, render};
-use figures::{BudgetUse, CoverageFigures, Item, StatusCount, ToReview};
+use beside::ToReview;
+use figures::{BudgetUse, CoverageFigures, Item, StatusCount};
 use filters::{FilterChoices, Filters};
 use health::{Dimension, HealthRow};
 use saved::{SaveForm, SavedFilter};
@@ -99,17 +102,23 @@ impl DashboardPage {
     async fn build(
         state: &AppState,
         signed_in: &SignedIn,
+        reference: &Reference,
         filters: &Filters,
         form: SaveForm,
         errors: FieldErrors,
     ) -> Result<Self> {
         let parsed = filters.parse();
         let today = today();
-        let all = periods::list(&state.db).await?;
-        let with_areas: Vec<i64> =
-            sqlx::query_scalar!("select distinct policy_period_id from partnerships")
-                .fetch_all(&state.db)
-                .await?;
+        let all = reference.periods(&state.db).await?;
+        let with_areas = reference
+            .get_or_load("periods-with-areas", || async {
+                Ok(
+                    sqlx::query_scalar!("select distinct policy_period_id from partnerships")
+                        .fetch_all(&state.db)
+                        .await?,
+                )
+            })
+            .await?;
         let mut offered: Vec<i16> = crate::budget::db::years(
             &all.iter()
                 .filter(|p| with_areas.contains(&p.policy_period_id))
@@ -127,20 +136,18 @@ impl DashboardPage {
         let (mut rows, coverage) = match &period {
             Some(p) => (
                 health::rows(&state.db, p.policy_period_id, year, today).await?,
-                Some(figures::coverage(&state.db, p).await?),
+                Some(figures::coverage(reference, &state.db, p).await?),
             ),
             None => (Vec::new(), None),
         };
-        let due_on = crate::reports::show_review::due_on(&state.db, year.into()).await?;
+        let beside = beside::load(&state.db, signed_in.user.user_id, year, today).await?;
         let mut overdue = figures::late_reports(&rows, year);
-        overdue.extend(figures::unanswered(&state.db, year, today).await?);
+        overdue.extend(beside.unanswered);
         let total_rows = rows.len();
         let statuses = figures::status_counts(&rows, year);
         let without_regisseur = figures::without_regisseur(&rows);
         let not_signed = figures::not_signed(&rows);
         let budget = figures::budget_use(&rows, year);
-        let (to_review, to_review_total) =
-            figures::to_review(&state.db, signed_in.user.user_id).await?;
         rows.retain(|r| parsed.keeps(r));
         parsed.sort(&mut rows);
 
@@ -151,10 +158,10 @@ impl DashboardPage {
                 .rev()
                 .map(|y| Choice::new(y, y.to_string(), *y == year))
                 .collect(),
-            saved: saved::list(&state.db, signed_in.user.user_id).await?,
+            saved: beside.saved,
             period,
             coverage,
-            due_on: due_on.map(format::date),
+            due_on: beside.due_on.map(format::date),
             statuses,
             lists: [
                 ItemList {
@@ -177,8 +184,8 @@ impl DashboardPage {
                 },
             ],
             budget,
-            to_review,
-            to_review_total,
+            to_review: beside.to_review,
+            to_review_total: beside.to_review_total,
             dimensions: Dimension::ALL,
             rows,
             total_rows,
@@ -196,11 +203,13 @@ impl DashboardPage {
 async fn show(
     State(state): State<AppState>,
     StaffOnly(signed_in): StaffOnly,
+    reference: Reference,
     Query(filters): Query<Filters>,
 ) -> Result<Response> {
     let page = DashboardPage::build(
         &state,
         &signed_in,
+        &reference,
         &filters,
         SaveForm::default(),
         FieldErrors::new(),

@@ -10,12 +10,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::post;
 use serde::Deserialize;
-use sqlx::PgExecutor;
 
 use super::DashboardPage;
 use super::filters::Filters;
 use crate::auth::StaffOnly;
 use crate::error::{AppError, Result, ResultExt};
+use crate::reference::Reference;
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::flash::{self, FlashKind};
@@ -48,28 +48,6 @@ pub struct SavedFilter {
     pub href: String,
 }
 
-/// The user's saved filters, by name.
-pub async fn list(db: impl PgExecutor<'_>, user_id: i64) -> Result<Vec<SavedFilter>> {
-    Ok(sqlx::query!(
-        "select filter_id, name, query from saved_filters
-         where user_id = $1 and page = 'overzicht' order by name, filter_id",
-        user_id
-    )
-    .fetch_all(db)
-    .await?
-    .into_iter()
-    .map(|r| SavedFilter {
-        filter_id: r.filter_id,
-        name: r.name,
-        href: if r.query.is_empty() {
-            "/overzicht".into()
-        } else {
-            format!("/overzicht?{}", r.query)
-        },
-    })
-    .collect())
-}
-
 const NAME_TAKEN: FieldError = FieldError {
     field: "name",
     message: "U hebt al een filter met deze naam. Kies een andere naam.",
@@ -78,6 +56,7 @@ const NAME_TAKEN: FieldError = FieldError {
 async fn create(
     State(state): State<AppState>,
     StaffOnly(signed_in): StaffOnly,
+    reference: Reference,
     Form(form): Form<SaveForm>,
 ) -> Result<Response> {
     let mut errors = FieldErrors::new();
@@ -115,7 +94,7 @@ async fn create(
         }
     }
     let shown = filters.unwrap_or_default();
-    let page = DashboardPage::build(&state, &signed_in, &shown, form, errors).await?;
+    let page = DashboardPage::build(&state, &signed_in, &reference, &shown, form, errors).await?;
     render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 

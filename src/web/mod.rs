@@ -18,6 +18,27 @@ use axum::response::{Html, IntoResponse, Response};
 
 use crate::error::Result;
 
+/// HTML that an askama template rendered, so escaped already, kept to be placed into another
+/// page unchanged: a part that is the same for many requests and is cached (the coverage page's
+/// body). It can be made from a template only, never from a string, so no unescaped text gets in
+/// that way; askama places it without escaping it twice (`HtmlSafe`).
+#[derive(Clone, Debug)]
+pub struct Rendered(std::sync::Arc<str>);
+
+impl Rendered {
+    pub fn of(part: &impl Template) -> Result<Self> {
+        Ok(Self(part.render()?.into()))
+    }
+}
+
+impl std::fmt::Display for Rendered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl askama::filters::HtmlSafe for Rendered {}
+
 /// Renders a page with status 200.
 pub fn render(page: &impl Template) -> Result<Response> {
     render_with_status(StatusCode::OK, page)
