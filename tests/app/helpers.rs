@@ -249,6 +249,21 @@ impl TestApp {
         }
     }
 
+    /// A second instance of the application on the same database: its own pool and its own
+    /// in-process caches, as another `regie serve` behind the same proxy.
+    pub async fn other_instance(&self) -> Self {
+        let state = AppState::new(app_pool(&self.db).await, test_config());
+        Self {
+            db: self.db.clone(),
+            router: regie::app(state.clone()),
+            state,
+            cookies: Mutex::new(HashMap::new()),
+            csrf: Mutex::new(None),
+            ip: self.ip,
+            forwarded_for: self.forwarded_for.clone(),
+        }
+    }
+
     /// A second browser on the same application and database (own cookies).
     pub fn other_browser(&self) -> Self {
         Self {

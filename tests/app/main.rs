@@ -29,6 +29,7 @@ mod municipalities;
 mod notifications;
 mod partnerships;
 mod privileges;
+mod reference_cache;
 mod reports_page;
 mod reports_workflow;
 mod security;
