@@ -12,6 +12,7 @@ mod export;
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
@@ -19,13 +20,14 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
 
 use super::db::{self, RuleVersion};
 use super::rule::{self, Area, Funding};
 use crate::auth::StaffOnly;
 use crate::error::{AppError, Result};
 use crate::periods::{self, Period};
+use crate::reference::Reference;
 use crate::state::AppState;
 use crate::web::extract::Query;
 use crate::web::forms::Choice;
@@ -48,6 +50,7 @@ struct OverviewQuery {
 }
 
 /// One year in the table of years; every amount already formatted.
+#[derive(Clone)]
 struct YearRow {
     year: i16,
     /// `None`: no envelope set.
@@ -60,6 +63,7 @@ struct YearRow {
 }
 
 /// What the rule gives in total for a year, and how that compares with the envelope.
+#[derive(Clone)]
 struct RuleCell {
     /// The total, or that no rule version covers the year.
     total: String,
@@ -157,20 +161,64 @@ struct AllocationRow {
 #[template(path = "budget/overview.html")]
 struct OverviewPage {
     layout: Layout,
+    /// The years with this request's money figures.
+    years: Vec<YearRow>,
+    plan: Arc<Plan>,
+    periods: Vec<Choice>,
+}
+
+/// Everything on the page that comes from reference and budget data only (envelopes, rules,
+/// populations, allocations): computed once per chosen period and reference version. What
+/// actions cost is added per request ([`Money`]).
+struct Plan {
+    /// The years, their money columns still empty.
     years: Vec<YearRow>,
     demo_gaps: Vec<String>,
     chart: BarChart,
-    periods: Vec<Choice>,
     table: Option<AllocationTable>,
+}
+
+impl Plan {
+    async fn load(db: &PgPool, all: &[Period], chosen: Option<&Period>) -> Result<Self> {
+        let mut conn = db.acquire().await?;
+        let years = db::years(all);
+        let envelopes: BTreeMap<i16, i64> = db::envelopes(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|e| (e.year, e.amount_cents))
+            .collect();
+        let allocated = db::allocated_per_year(&mut *conn).await?;
+        let (rows, demo_gaps) = year_rows(&mut conn, all, &envelopes, &allocated).await?;
+        let chart = chart::envelope_vs_allocated(
+            &years
+                .iter()
+                .map(|&year| ChartYear {
+                    year,
+                    envelope_cents: envelopes.get(&year).copied(),
+                    allocated_cents: allocated.get(&year).copied().unwrap_or(0),
+                })
+                .collect::<Vec<_>>(),
+        );
+        let table = match chosen {
+            Some(period) => Some(allocation_table(&mut conn, period, &envelopes).await?),
+            None => None,
+        };
+        Ok(Self {
+            years: rows,
+            demo_gaps: demo_gaps.iter().map(DemoGap::sentence).collect(),
+            chart,
+            table,
+        })
+    }
 }
 
 async fn index(
     State(state): State<AppState>,
     StaffOnly(signed_in): StaffOnly,
+    reference: Reference,
     Query(query): Query<OverviewQuery>,
 ) -> Result<Response> {
-    let mut conn = state.db.acquire().await?;
-    let all = periods::list(&mut *conn).await?;
+    let all = reference.periods(&state.db).await?;
     let chosen = match (all.is_empty(), query.periode.trim().parse::<i64>().ok()) {
         (true, _) => None,
         (false, asked) => Some(
@@ -179,29 +227,29 @@ async fn index(
                 .clone(),
         ),
     };
-    let years = db::years(&all);
-    let envelopes: BTreeMap<i16, i64> = db::envelopes(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|e| (e.year, e.amount_cents))
-        .collect();
-    let allocated = db::allocated_per_year(&mut *conn).await?;
-    let (rows, demo_gaps) = year_rows(&mut conn, &all, &envelopes, &allocated).await?;
-    let chart = chart::envelope_vs_allocated(
-        &years
-            .iter()
-            .map(|&year| ChartYear {
-                year,
-                envelope_cents: envelopes.get(&year).copied(),
-                allocated_cents: allocated.get(&year).copied().unwrap_or(0),
-            })
-            .collect::<Vec<_>>(),
+    let key = format!(
+        "budget-overview:{}",
+        chosen.as_ref().map_or(0, |p| p.policy_period_id)
     );
-    let table = match &chosen {
-        Some(period) => Some(allocation_table(&mut conn, period, &envelopes).await?),
-        None => None,
-    };
-    drop(conn);
+    let plan = reference
+        .get_or_load(key, || Plan::load(&state.db, &all, chosen.as_ref()))
+        .await?;
+    let money = Money::load(&state.db).await?;
+    let years = plan
+        .years
+        .iter()
+        .map(|row| {
+            let amount = |per_year: &BTreeMap<i16, i64>| {
+                format::euro_cents(per_year.get(&row.year).copied().unwrap_or(0))
+            };
+            YearRow {
+                paid: amount(&money.paid),
+                reported: amount(&money.reported),
+                action_costs: amount(&money.action_costs),
+                ..row.clone()
+            }
+        })
+        .collect();
     let periods = all
         .iter()
         .rev()
@@ -214,11 +262,9 @@ async fn index(
         .collect();
     render(&OverviewPage {
         layout: signed_in.layout("Budget").await?,
-        years: rows,
-        demo_gaps: demo_gaps.iter().map(DemoGap::sentence).collect(),
-        chart,
+        years,
+        plan,
         periods,
-        table,
     })
 }
 
@@ -229,7 +275,6 @@ async fn year_rows(
     envelopes: &BTreeMap<i16, i64>,
     allocated: &BTreeMap<i16, i64>,
 ) -> Result<(Vec<YearRow>, Vec<DemoGap>)> {
-    let money = Money::load(&mut *conn).await?;
     let rules = db::rules(&mut *conn).await?;
     let mut areas = AreaCache::default();
     let years = db::years(all);
@@ -281,9 +326,9 @@ async fn year_rows(
             envelope: envelope.map(format::euro_cents),
             allocated: amount(allocated),
             rule,
-            paid: amount(&money.paid),
-            reported: amount(&money.reported),
-            action_costs: amount(&money.action_costs),
+            paid: String::new(),
+            reported: String::new(),
+            action_costs: String::new(),
         });
     }
     Ok((rows, demo_gaps))
@@ -328,48 +373,42 @@ struct Money {
 }
 
 impl Money {
-    async fn load(conn: &mut PgConnection) -> Result<Self> {
-        let paid = sqlx::query!(
-            r#"select year,
+    /// One statement; the action costs come from `action_cost_totals`, which triggers keep.
+    async fn load(db: &PgPool) -> Result<Self> {
+        let rows = sqlx::query!(
+            r#"select 'paid' as "kind!", year as "year!",
                       sum(case when kind = 'terugvordering' then -amount_cents
                                else amount_cents end)::bigint as "total!"
-               from payments group by year"#
-        )
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|r| (r.year, r.total))
-        .collect();
-        let reported = sqlx::query!(
-            r#"select year, sum(staff_cents + operating_cents + actions_cents)::bigint as "total!"
-               from spending_reports group by year"#
-        )
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|r| (r.year, r.total))
-        .collect();
-        let action_costs = sqlx::query!(
-            r#"select extract(year from a.starts_on)::smallint as "year!",
-                      sum(a.cost_cents)::bigint as "total!"
-               from actions a
-               join partnerships p on p.partnership_id = a.partnership_id
+               from payments group by year
+               union all
+               select 'reported', year,
+                      sum(staff_cents + operating_cents + actions_cents)::bigint
+               from spending_reports group by year
+               union all
+               select 'actions', t.year, sum(t.cost_cents)::bigint
+               from action_cost_totals t
+               join partnerships p on p.partnership_id = t.partnership_id
                join policy_periods pp on pp.policy_period_id = p.policy_period_id
-               where a.deleted_at is null and a.cost_cents is not null
-                 and extract(year from a.starts_on)
-                     between extract(year from pp.starts_on) and extract(year from pp.ends_on)
-               group by 1"#
+               where t.year between extract(year from pp.starts_on)
+                                and extract(year from pp.ends_on)
+               group by t.year"#
         )
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|r| (r.year, r.total))
-        .collect();
-        Ok(Self {
-            paid,
-            reported,
-            action_costs,
-        })
+        .fetch_all(db)
+        .await?;
+        let mut money = Self {
+            paid: BTreeMap::new(),
+            reported: BTreeMap::new(),
+            action_costs: BTreeMap::new(),
+        };
+        for r in rows {
+            let column = match r.kind.as_str() {
+                "paid" => &mut money.paid,
+                "reported" => &mut money.reported,
+                _ => &mut money.action_costs,
+            };
+            column.insert(r.year, r.total);
+        }
+        Ok(money)
     }
 }
 

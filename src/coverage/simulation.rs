@@ -19,6 +19,7 @@ use super::{ProvinceRow, db, province_rows, words};
 use crate::auth::StaffOnly;
 use crate::error::{AppError, Result};
 use crate::periods::{self, Period};
+use crate::reference::Reference;
 use crate::state::AppState;
 use crate::web::layout::Layout;
 use crate::web::{format, render};
@@ -165,6 +166,7 @@ struct SimulationPage {
 async fn simulate(
     State(state): State<AppState>,
     StaffOnly(staff): StaffOnly,
+    reference: Reference,
     RawQuery(raw): RawQuery,
 ) -> Result<Response> {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
@@ -176,12 +178,13 @@ async fn simulate(
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
     };
-    let all = periods::list(&state.db).await?;
+    let all = reference.periods(&state.db).await?;
     let period = periods::choose(&all, value("periode").and_then(|v| v.parse().ok()))
         .ok_or(AppError::NotFound)?
         .clone();
     let year = period.population_year;
-    let municipalities = db::load(&state.db, &period, year).await?;
+    let snapshot = db::cached_snapshot(&reference, &state.db, &period, year).await?;
+    let municipalities = &snapshot.municipalities;
     let simulating = value("sim") == Some("1");
     let chosen: HashSet<&str> = if simulating {
         pairs

@@ -569,3 +569,69 @@ async fn the_exports_neutralise_formulas_and_the_workbook_holds_numbers() {
         "{shared}"
     );
 }
+
+/// The action costs column comes from totals that triggers keep (`action_cost_totals`), and the
+/// rest of the page from the reference cache: both must follow every change at once.
+#[tokio::test]
+async fn the_overview_follows_changes_to_action_costs_and_payments_at_once() {
+    let app = TestApp::new().await;
+    let gent = app.with_partnership("Regio Gent").members(&["44021"]).await;
+    let action = app.with_action(gent).starts_on(date(2023, 5, 1)).await;
+    sqlx::query("update actions set cost_cents = 123456 where action_id = $1")
+        .bind(action)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    app.sign_in_as(Role::Ministry).await;
+    let year_row = |body: &str, year: i16| -> String {
+        let start = body
+            .find(&format!(r#"<a href="/budget/{year}">{year}</a>"#))
+            .unwrap_or_else(|| panic!("no row for {year}"));
+        body[start..start + body[start..].find("</tr>").unwrap()].to_string()
+    };
+    let page = app.get("/budget").await;
+    assert!(year_row(&page.body, 2023).contains("€ 1.234,56"));
+
+    // Moved to another year, in one statement with a new cost.
+    sqlx::query(
+        "update actions set starts_on = '2024-02-01', cost_cents = 200000 where action_id = $1",
+    )
+    .bind(action)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let page = app.get("/budget").await;
+    assert!(!year_row(&page.body, 2023).contains("€ 1.234,56"));
+    assert!(year_row(&page.body, 2024).contains("€ 2.000,00"));
+
+    // A payment: the cached part of the page follows too.
+    sqlx::query(
+        "insert into payments (partnership_id, year, kind, paid_on, amount_cents) values ($1, 2024, 'voorschot', '2024-02-01', 7777700)",
+    )
+    .bind(gent)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let page = app.get("/budget").await;
+    assert!(year_row(&page.body, 2024).contains("€ 77.777,00"));
+
+    // Removed for good (not only marked deleted).
+    sqlx::query("delete from action_changes where action_id = $1")
+        .bind(action)
+        .execute(&app.db)
+        .await
+        .ok();
+    sqlx::query("delete from actions where action_id = $1")
+        .bind(action)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let page = app.get("/budget").await;
+    assert!(!year_row(&page.body, 2024).contains("€ 2.000,00"));
+    let left: i64 =
+        sqlx::query_scalar("select coalesce(sum(cost_cents), 0)::bigint from action_cost_totals")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(left, 0);
+}
