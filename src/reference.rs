@@ -96,10 +96,12 @@ impl Reference {
         Fut: Future<Output = Result<T>>,
     {
         let key = key.into();
-        if let Some(entry) = self.cache.lookup(self.version, &key)? {
-            if let Ok(value) = entry.downcast::<T>() {
-                return Ok(value);
-            }
+        if let Some(Ok(value)) = self
+            .cache
+            .lookup(self.version, &key)?
+            .map(|entry| entry.downcast::<T>())
+        {
+            return Ok(value);
         }
         let value = Arc::new(load().await?);
         self.cache.store(self.version, key, value.clone())?;

@@ -36,7 +36,7 @@ use crate::web::forms::Choice;
 use crate::web::layout::Layout;
 use crate::web::{format, render};
 
-pub use partnership::{PartnershipSection, partnership_section};
+pub use partnership::{PartnershipAgreement, PartnershipSection};
 use status_map::{StatusMap, status_map};
 
 pub fn router() -> Router<AppState> {

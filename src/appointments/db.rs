@@ -10,7 +10,9 @@ use crate::error::{AppError, Result};
 use crate::identity::Role;
 use crate::web::format;
 
-/// An appointment with the names of who asked and who decided, for pages.
+/// An appointment with the names of who asked and who decided, for pages. Also read from JSON
+/// with these field names (`partnerships::show` gets a werkingsgebied's in its one statement).
+#[derive(Debug, serde::Deserialize)]
 pub struct Appointment {
     pub appointment_id: i64,
     pub partnership_id: i64,

@@ -23,7 +23,6 @@ use axum::response::Response;
 use axum::routing::get;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use sqlx::PgExecutor;
 
 use crate::audit::{self, Action};
 use crate::auth::{SignedIn, StaffOnly};
@@ -40,9 +39,11 @@ use crate::web::layout::Layout;
 use crate::web::{render, render_with_status};
 use db::Appointment;
 
-/// Where an appointment stands. Stored as the PostgreSQL enum `appointment_status`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, sqlx::Type)]
+/// Where an appointment stands. Stored as the PostgreSQL enum `appointment_status`; read from
+/// JSON as PostgreSQL writes it (the werkingsgebied page gets its history inside one statement).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
 #[sqlx(type_name = "appointment_status", rename_all = "lowercase")]
+#[serde(rename_all(deserialize = "lowercase"))]
 pub enum Status {
     Aangevraagd,
     Goedgekeurd,
@@ -94,10 +95,10 @@ pub struct HistoryLine {
     pub motivation: String,
 }
 
-/// Who asked, who decided, when and why, newest first.
-pub async fn history(db: impl PgExecutor<'_>, partnership_id: i64) -> Result<Vec<HistoryLine>> {
-    Ok(db::list(db, Some(partnership_id))
-        .await?
+/// Who asked, who decided, when and why: a line per appointment, in their order (newest first
+/// on the werkingsgebied page, which loads them).
+pub fn history_lines(appointments: Vec<Appointment>) -> Vec<HistoryLine> {
+    appointments
         .into_iter()
         .map(|a| HistoryLine {
             appointment_id: a.appointment_id,
@@ -109,7 +110,7 @@ pub async fn history(db: impl PgExecutor<'_>, partnership_id: i64) -> Result<Vec
             status: a.status,
             person_name: a.person_name,
         })
-        .collect())
+        .collect()
 }
 
 pub fn router() -> Router<AppState> {

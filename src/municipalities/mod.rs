@@ -1,7 +1,9 @@
 //! The Flemish municipalities (reference data): list with search and filters, and a page per
 //! municipality with its population and its 2025 merger.
 //!
-//! Routes (signed in): `GET /gemeenten?q=&provincie=&indeling=`, `GET /gemeenten/{nis}`.
+//! Routes (signed in): `GET /gemeenten?q=&provincie=&indeling=`, `GET /gemeenten/{nis}`. Both
+//! show reference data only, from the in-process cache ([`crate::reference`]): the list of a
+//! vintage and a municipality's page are read once per version of the reference data.
 
 pub mod seed;
 
@@ -12,8 +14,11 @@ use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 
+use sqlx::PgPool;
+
 use crate::auth::SignedIn;
 use crate::error::{AppError, Result};
+use crate::reference::Reference;
 use crate::state::AppState;
 use crate::web::extract::{Path, Query};
 use crate::web::forms::Choice;
@@ -52,39 +57,29 @@ struct Row {
     merger: String,
 }
 
-#[derive(Template)]
-#[template(path = "municipalities/index.html")]
-struct MunicipalitiesPage {
-    layout: Layout,
-    q: String,
-    vintages: Vec<Choice>,
-    provinces: Vec<Choice>,
-    vintage_label: &'static str,
-    population_year: String,
-    rows: Vec<Row>,
-    total_count: String,
-    total_population: String,
-    filtered: bool,
+/// A municipality of a list as the page shows it, with what the filters and totals need.
+struct Listed {
+    row: Row,
+    /// For the search, which ignores case.
+    name_lower: String,
+    population: Option<i64>,
+    /// The year of `population`: the latest the municipality has.
+    year: Option<i16>,
 }
 
-async fn index(
-    State(state): State<AppState>,
-    signed_in: SignedIn,
-    Query(query): Query<ListQuery>,
-) -> Result<Response> {
-    let vintage = if query.indeling == VINTAGE_2019 {
-        VINTAGE_2019
-    } else {
-        VINTAGE_2025
-    };
-    // An unknown province is ignored rather than giving an empty list.
-    let province = PROVINCES
-        .iter()
-        .copied()
-        .find(|p| *p == query.provincie)
-        .unwrap_or("");
-    let q = query.q.trim();
+impl Listed {
+    /// Whether it is in `province` (any, when empty) and matches `q` (lowercase; anything, when
+    /// empty): its NIS code exactly or a part of its name.
+    fn matches(&self, province: &str, q: &str) -> bool {
+        (province.is_empty() || self.row.province == province)
+            && (q.is_empty() || self.row.nis_code == q || self.name_lower.contains(q))
+    }
+}
 
+/// Every municipality of `vintage` by name, with its latest population and its 2025 merger.
+/// Reference data: the page keeps it in the cache and filters it in memory, so a search as you
+/// type costs no statement beyond the session's.
+async fn list(db: &PgPool, vintage: &str) -> Result<Vec<Listed>> {
     let rows = sqlx::query!(
         r#"select m.nis_code, m.name_nl, m.province, m.arrondissement,
                   p.population as "population?", p.year as "year?",
@@ -103,42 +98,77 @@ async fn index(
                order by year desc limit 1
            ) p on true
            where m.vintage = $1
-             and ($2 = '' or m.province = $2)
-             and ($3 = '' or m.nis_code = $3 or strpos(lower(m.name_nl), lower($3)) > 0)
            order by m.name_nl, m.nis_code"#,
-        vintage,
-        province,
-        q
+        vintage
     )
-    .fetch_all(&state.db)
+    .fetch_all(db)
     .await?;
-
-    let total_population: i64 = rows
-        .iter()
-        .filter_map(|r| r.population)
-        .map(i64::from)
-        .sum();
-    let population_year = rows
-        .iter()
-        .filter_map(|r| r.year)
-        .max()
-        .map_or_else(String::new, |y| format!("1/1/{y}"));
-    let rows: Vec<Row> = rows
+    Ok(rows
         .into_iter()
-        .map(|r| Row {
-            merger: match (r.merged_from, r.merges_into) {
-                (Some(from), _) => format!("ontstaan uit {from}"),
-                (None, Some(into)) => format!("fusie 2025: {into}"),
-                _ => String::new(),
+        .map(|r| Listed {
+            name_lower: r.name_nl.to_lowercase(),
+            population: r.population.map(i64::from),
+            year: r.year,
+            row: Row {
+                merger: match (r.merged_from, r.merges_into) {
+                    (Some(from), _) => format!("ontstaan uit {from}"),
+                    (None, Some(into)) => format!("fusie 2025: {into}"),
+                    _ => String::new(),
+                },
+                population: r
+                    .population
+                    .map_or_else(|| "-".into(), |p| format::thousands(p.into())),
+                nis_code: r.nis_code,
+                name: r.name_nl,
+                province: r.province,
+                arrondissement: r.arrondissement,
             },
-            population: r
-                .population
-                .map_or_else(|| "-".into(), |p| format::thousands(p.into())),
-            nis_code: r.nis_code,
-            name: r.name_nl,
-            province: r.province,
-            arrondissement: r.arrondissement,
         })
+        .collect())
+}
+
+#[derive(Template)]
+#[template(path = "municipalities/index.html")]
+struct MunicipalitiesPage<'a> {
+    layout: Layout,
+    q: String,
+    vintages: Vec<Choice>,
+    provinces: Vec<Choice>,
+    vintage_label: &'static str,
+    population_year: String,
+    rows: Vec<&'a Row>,
+    total_count: String,
+    total_population: String,
+    filtered: bool,
+}
+
+async fn index(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    reference: Reference,
+    Query(query): Query<ListQuery>,
+) -> Result<Response> {
+    let vintage = if query.indeling == VINTAGE_2019 {
+        VINTAGE_2019
+    } else {
+        VINTAGE_2025
+    };
+    // An unknown province is ignored rather than giving an empty list.
+    let province = PROVINCES
+        .iter()
+        .copied()
+        .find(|p| *p == query.provincie)
+        .unwrap_or("");
+    let q = query.q.trim();
+    let all = reference
+        .get_or_load(format!("municipality-list:{vintage}"), || {
+            list(&state.db, vintage)
+        })
+        .await?;
+    let q_lower = q.to_lowercase();
+    let shown: Vec<&Listed> = all
+        .iter()
+        .filter(|m| m.matches(province, &q_lower))
         .collect();
 
     render(&MunicipalitiesPage {
@@ -157,11 +187,15 @@ async fn index(
         } else {
             "vanaf 2025"
         },
-        population_year,
-        total_count: format::thousands(rows.len() as i64),
-        total_population: format::thousands(total_population),
+        population_year: shown
+            .iter()
+            .filter_map(|m| m.year)
+            .max()
+            .map_or_else(String::new, |y| format!("1/1/{y}")),
+        total_count: format::thousands(shown.len() as i64),
+        total_population: format::thousands(shown.iter().filter_map(|m| m.population).sum()),
         filtered: !q.is_empty() || !province.is_empty(),
-        rows,
+        rows: shown.into_iter().map(|m| &m.row).collect(),
     })
 }
 
@@ -189,21 +223,38 @@ struct VintageView {
 
 #[derive(Template)]
 #[template(path = "municipalities/show.html")]
-struct MunicipalityPage {
+struct MunicipalityPage<'a> {
     layout: Layout,
     nis_code: String,
-    name: String,
-    vintages: Vec<VintageView>,
+    name: &'a str,
+    vintages: &'a [VintageView],
 }
 
 async fn show(
     State(state): State<AppState>,
     signed_in: SignedIn,
+    reference: Reference,
     Path(nis): Path<String>,
 ) -> Result<Response> {
     if nis.len() != 5 || !nis.bytes().all(|b| b.is_ascii_digit()) {
         return Err(AppError::NotFound);
     }
+    // Reference data only: the cache holds the page's content per municipality (an unknown
+    // code is not kept, so guessing codes cannot fill it).
+    let vintages = reference
+        .get_or_load(format!("municipality:{nis}"), || vintages(&state.db, &nis))
+        .await?;
+    let name = &vintages[0].name;
+    render(&MunicipalityPage {
+        layout: signed_in.layout(format!("{name} ({nis})")).await?,
+        nis_code: nis.clone(),
+        name,
+        vintages: &vintages,
+    })
+}
+
+/// Municipality `nis` in each list that has it, newest first; [`AppError::NotFound`] when none.
+async fn vintages(db: &PgPool, nis: &str) -> Result<Vec<VintageView>> {
     let rows = sqlx::query!(
         r#"select m.vintage, v.label, m.name_nl, m.province, m.arrondissement
            from municipalities m join municipality_vintages v using (vintage)
@@ -211,7 +262,7 @@ async fn show(
            order by v.valid_from desc"#,
         nis
     )
-    .fetch_all(&state.db)
+    .fetch_all(db)
     .await?;
     if rows.is_empty() {
         return Err(AppError::NotFound);
@@ -222,7 +273,7 @@ async fn show(
            where nis_code = $1 order by year desc"#,
         nis
     )
-    .fetch_all(&state.db)
+    .fetch_all(db)
     .await?;
     let merged_from = sqlx::query!(
         r#"select mm.to_vintage, o.nis_code, o.name_nl
@@ -232,7 +283,7 @@ async fn show(
            order by o.name_nl"#,
         nis
     )
-    .fetch_all(&state.db)
+    .fetch_all(db)
     .await?;
     let merges_into = sqlx::query!(
         r#"select mm.from_vintage, t.nis_code, t.name_nl
@@ -241,10 +292,10 @@ async fn show(
            where mm.from_nis_code = $1"#,
         nis
     )
-    .fetch_all(&state.db)
+    .fetch_all(db)
     .await?;
 
-    let vintages: Vec<VintageView> = rows
+    Ok(rows
         .into_iter()
         .map(|m| VintageView {
             populations: populations
@@ -277,13 +328,5 @@ async fn show(
             province: m.province,
             arrondissement: m.arrondissement,
         })
-        .collect();
-
-    let name = vintages[0].name.clone();
-    render(&MunicipalityPage {
-        layout: signed_in.layout(format!("{name} ({nis})")).await?,
-        nis_code: nis,
-        name,
-        vintages,
-    })
+        .collect())
 }

@@ -59,6 +59,20 @@ impl LegalForm {
     }
 }
 
+/// What does not meet the order of 29 April 2022 in a werkingsgebied of `members`
+/// municipalities with `population` inhabitants (shown, not enforced: the admin decides).
+pub fn flags(members: i64, population: i64, only_centre_cities: bool) -> Vec<&'static str> {
+    let mut flags = Vec::new();
+    if members == 0 {
+        flags.push("geen gemeenten");
+    } else if members == 1 && !only_centre_cities {
+        flags.push("één gemeente die geen centrumstad is");
+    } else if members > 1 && population < MIN_POPULATION {
+        flags.push("samenwerkingsverband met minder dan 60.000 inwoners");
+    }
+    flags
+}
+
 /// One werkingsgebied with its totals, as lists and the coverage page show it.
 #[derive(Clone, Debug)]
 pub struct Summary {
@@ -76,17 +90,9 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// What does not meet the order of 29 April 2022 (shown, not enforced: the admin decides).
+    /// What does not meet the order of 29 April 2022 ([`flags`]).
     pub fn flags(&self) -> Vec<&'static str> {
-        let mut flags = Vec::new();
-        if self.members == 0 {
-            flags.push("geen gemeenten");
-        } else if self.members == 1 && !self.only_centre_cities {
-            flags.push("één gemeente die geen centrumstad is");
-        } else if self.members > 1 && self.population < MIN_POPULATION {
-            flags.push("samenwerkingsverband met minder dan 60.000 inwoners");
-        }
-        flags
+        flags(self.members, self.population, self.only_centre_cities)
     }
 
     pub fn is_vacant(&self) -> bool {

@@ -1,16 +1,17 @@
 //! Werkingsgebieden (partnerships): the areas regisseurs work for, one policy period each,
 //! with their member municipalities.
 //!
-//! Routes: `GET /werkingsgebieden?periode=` and `GET /werkingsgebieden/{id}` (signed in);
-//! creating and editing in [`form`] (admins), the contact details in [`contact`] (admins and
-//! the werkingsgebied's own regisseur), members in [`members`], carrying over to the next
-//! period in [`carry_over`].
+//! Routes: `GET /werkingsgebieden?periode=` and `GET /werkingsgebieden/{id}` (in [`show`]),
+//! signed in; creating and editing in [`form`] (admins), the contact details in [`contact`]
+//! (admins and the werkingsgebied's own regisseur), members in [`members`], carrying over to
+//! the next period in [`carry_over`].
 
 mod carry_over;
 mod contact;
 pub mod db;
 mod form;
 mod members;
+mod show;
 
 use askama::Template;
 use axum::Router;
@@ -24,8 +25,9 @@ use crate::auth::SignedIn;
 use crate::error::{AppError, Result};
 use crate::identity::Role;
 use crate::periods::{self, Period};
+use crate::reference::Reference;
 use crate::state::AppState;
-use crate::web::extract::{Path, Query};
+use crate::web::extract::Query;
 use crate::web::forms::Choice;
 use crate::web::layout::Layout;
 use crate::web::{format, render};
@@ -34,7 +36,7 @@ use db::LegalForm;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/werkingsgebieden", get(index))
-        .route("/werkingsgebieden/{id}", get(show))
+        .route("/werkingsgebieden/{id}", get(show::show))
         .merge(form::router())
         .merge(contact::router())
         .merge(members::router())
@@ -138,9 +140,10 @@ struct PartnershipsPage {
 async fn index(
     State(state): State<AppState>,
     signed_in: SignedIn,
+    reference: Reference,
     Query(query): Query<ListQuery>,
 ) -> Result<Response> {
-    let all = periods::list(&state.db).await?;
+    let all = reference.periods(&state.db).await?;
     let period = periods::choose(&all, query.periode)
         .ok_or(AppError::NotFound)?
         .clone();
@@ -176,155 +179,5 @@ async fn index(
         is_admin: signed_in.user.role == Role::Admin,
         period,
         rows,
-    })
-}
-
-struct MemberRow {
-    nis_code: String,
-    name: String,
-    province: String,
-    population: String,
-    centre_city: bool,
-}
-
-struct AppointmentRow {
-    id: i64,
-    person_name: String,
-    fte: String,
-    dates: String,
-    status: &'static str,
-    requested: String,
-    decided: String,
-    motivation: String,
-}
-
-#[derive(Template)]
-#[template(path = "partnerships/show.html")]
-struct PartnershipPage {
-    layout: Layout,
-    p: Partnership,
-    period: Period,
-    legal_form: &'static str,
-    members: Vec<MemberRow>,
-    population: String,
-    flags: Vec<&'static str>,
-    regisseurs: Vec<String>,
-    appointments: Vec<AppointmentRow>,
-    carried_over_from: Option<PartnershipLink>,
-    is_admin: bool,
-    is_staff: bool,
-    may_edit_contact: bool,
-    /// Links to the werkingsgebied's budget page for who may read it.
-    may_read_budget: bool,
-    matrix: crate::actions::matrix::PartnershipMatrix,
-    action_count: i64,
-    agreements: crate::agreements::overview::PartnershipSection,
-    /// Who reviews its yearly reports; admins assign them.
-    reviewer: crate::reports::reviewers::ReviewerSection,
-}
-
-async fn show(
-    State(state): State<AppState>,
-    signed_in: SignedIn,
-    Path(id): Path<i64>,
-) -> Result<Response> {
-    let p = find(&state.db, id).await?;
-    let period = period_of(&state.db, &p).await?;
-    let members = sqlx::query!(
-        r#"select m.nis_code, mu.name_nl, mu.province, mu.centre_city, pop.population as "population?"
-           from partnership_members m
-           join municipalities mu on mu.vintage = m.vintage and mu.nis_code = m.nis_code
-           left join municipality_populations pop
-                  on pop.vintage = m.vintage and pop.nis_code = m.nis_code and pop.year = $2
-           where m.partnership_id = $1
-           order by mu.name_nl"#,
-        id,
-        period.population_year
-    )
-    .fetch_all(&state.db)
-    .await?;
-    let summary = db::summaries(
-        &state.db,
-        period.policy_period_id,
-        period.population_year,
-        Some(id),
-    )
-    .await?
-    .into_iter()
-    .find(|s| s.partnership_id == id)
-    .ok_or(AppError::NotFound)?;
-    let appointments = crate::appointments::history(&state.db, id).await?;
-    let carried_over_from = match p.carried_over_from {
-        Some(source) => Some(PartnershipLink {
-            id: source,
-            name: find(&state.db, source).await?.name,
-        }),
-        None => None,
-    };
-    let role = signed_in.user.role;
-    let matrix = crate::actions::matrix::for_partnership(&state.db, &period, id, &p.name).await?;
-    let action_count = sqlx::query_scalar!(
-        r#"select count(*) as "n!" from actions where partnership_id = $1 and deleted_at is null"#,
-        id
-    )
-    .fetch_one(&state.db)
-    .await?;
-    let agreements = crate::agreements::overview::partnership_section(
-        &mut *state.db.acquire().await?,
-        &signed_in.user,
-        id,
-    )
-    .await?;
-    let reviewer = crate::reports::reviewers::section(&state.db, id, role == Role::Admin).await?;
-    render(&PartnershipPage {
-        reviewer,
-        matrix,
-        action_count,
-        agreements,
-        layout: signed_in.layout(p.name.clone()).await?,
-        legal_form: p.legal_form.label(),
-        members: members
-            .into_iter()
-            .map(|m| MemberRow {
-                nis_code: m.nis_code,
-                name: m.name_nl,
-                province: m.province,
-                population: m
-                    .population
-                    .map_or_else(|| "-".into(), |n| format::thousands(n.into())),
-                centre_city: m.centre_city,
-            })
-            .collect(),
-        population: format::thousands(summary.population),
-        flags: summary.flags(),
-        regisseurs: summary.regisseurs.clone(),
-        appointments: appointments
-            .into_iter()
-            .map(|a| AppointmentRow {
-                id: a.appointment_id,
-                person_name: a.person_name,
-                fte: a.fte,
-                dates: a.dates,
-                status: a.status.label(),
-                requested: a.requested,
-                decided: a.decided,
-                // Why a request was rejected or an appointment ended is about a person: for
-                // the staff who decide, not for every signed-in user.
-                motivation: if role == Role::Regisseur {
-                    String::new()
-                } else {
-                    a.motivation
-                },
-            })
-            .collect(),
-        carried_over_from,
-        is_admin: role == Role::Admin,
-        is_staff: role != Role::Regisseur,
-        may_edit_contact: db::may_edit_contact(&state.db, &signed_in.user, id).await?,
-        may_read_budget: crate::budget::access::of(&state.db, &signed_in.user, id)
-            .await?
-            .read,
-        period,
-        p,
     })
 }

@@ -43,13 +43,30 @@ pub struct ReviewerSection {
     pub choices: Vec<Choice>,
 }
 
+/// The assigned reviewer as read with the user's row.
+pub struct Assigned {
+    pub user_id: i64,
+    pub full_name: String,
+    /// Still an active ministry user.
+    pub reachable: bool,
+}
+
+/// An active ministry user, who may become the reviewer.
+#[derive(Debug, Deserialize)]
+pub struct Candidate {
+    pub user_id: i64,
+    pub full_name: String,
+    pub email: String,
+}
+
 /// The reviewer of werkingsgebied `partnership_id` and, for admins, who may become one.
 pub async fn section(
     db: impl PgExecutor<'_> + Copy,
     partnership_id: i64,
     is_admin: bool,
 ) -> Result<ReviewerSection> {
-    let current = sqlx::query!(
+    let current = sqlx::query_as!(
+        Assigned,
         r#"select u.user_id, u.full_name, (u.active and u.role = 'ministry') as "reachable!"
            from partnership_reviewers r
            join users u on u.user_id = r.reviewer_id
@@ -58,38 +75,50 @@ pub async fn section(
     )
     .fetch_optional(db)
     .await?;
-    let choices = if is_admin {
-        choices(db, current.as_ref().map(|c| c.user_id)).await?
+    let candidates = if is_admin {
+        Some(candidates(db).await?)
     } else {
-        Vec::new()
+        None
     };
-    Ok(ReviewerSection {
+    Ok(section_of(partnership_id, current, candidates))
+}
+
+/// The section from what was read: `candidates` only for admins, who get the form. The
+/// werkingsgebied page reads both with the rest of its data (`partnerships::show`).
+pub fn section_of(
+    partnership_id: i64,
+    current: Option<Assigned>,
+    candidates: Option<Vec<Candidate>>,
+) -> ReviewerSection {
+    let selected = current.as_ref().map(|c| c.user_id);
+    ReviewerSection {
         partnership_id,
         current_inactive: current.as_ref().is_some_and(|c| !c.reachable),
         current: current.map(|c| c.full_name),
-        may_assign: is_admin,
-        choices,
-    })
+        may_assign: candidates.is_some(),
+        choices: candidates
+            .unwrap_or_default()
+            .into_iter()
+            .map(|u| {
+                Choice::new(
+                    u.user_id,
+                    format!("{} ({})", u.full_name, u.email),
+                    Some(u.user_id) == selected,
+                )
+            })
+            .collect(),
+    }
 }
 
-/// The active ministry users by name, `selected` chosen.
-async fn choices(db: impl PgExecutor<'_>, selected: Option<i64>) -> Result<Vec<Choice>> {
-    let users = sqlx::query!(
+/// The active ministry users by name.
+async fn candidates(db: impl PgExecutor<'_>) -> Result<Vec<Candidate>> {
+    Ok(sqlx::query_as!(
+        Candidate,
         r#"select user_id, full_name, email from users
            where role = 'ministry' and active order by full_name, user_id"#
     )
     .fetch_all(db)
-    .await?;
-    Ok(users
-        .into_iter()
-        .map(|u| {
-            Choice::new(
-                u.user_id,
-                format!("{} ({})", u.full_name, u.email),
-                Some(u.user_id) == selected,
-            )
-        })
-        .collect())
+    .await?)
 }
 
 #[derive(Template)]

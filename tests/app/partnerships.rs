@@ -321,3 +321,35 @@ async fn policy_periods_may_not_overlap() {
     r.assert_contains("De einddatum moet na de begindatum liggen.");
     r.assert_contains("Kies een jaar waarvoor bevolkingscijfers bestaan: 2020.");
 }
+
+/// The page keeps a werkingsgebied's members, population and flags in the in-process cache of
+/// reference data; a member added through the app shows on the very next request (the change
+/// bumps the reference version, which empties the cache).
+#[tokio::test]
+async fn a_member_added_shows_at_once_though_the_page_is_cached() {
+    let app = TestApp::new().await;
+    app.sign_in_as(Role::Admin).await;
+    // Mesen (1.047 inhabitants) alone, no centrumstad.
+    let id = app.with_partnership("Westhoek").members(&["33016"]).await;
+    let page = format!("/werkingsgebieden/{id}");
+    for _ in 0..2 {
+        let before = app.get(&page).await;
+        before.assert_contains("Gemeenten (1)");
+        before.assert_contains("Aandachtspunt: één gemeente die geen centrumstad is");
+        before.assert_contains("<dd>1.047 (1/1/2020)</dd>");
+    }
+    assert!(
+        !app.state.reference.is_empty(),
+        "the page is served from the cache"
+    );
+
+    app.post_form(&format!("{page}/leden/toevoegen"), &[("nis_code", "33037")])
+        .await
+        .assert_redirects_to(&format!("{page}/leden"));
+    let after = app.get(&page).await;
+    after.assert_contains("Gemeenten (2)");
+    after.assert_contains(r#"<a href="/gemeenten/33037">Zonnebeke</a>"#);
+    after.assert_contains("<dd>13.545 (1/1/2020)</dd>");
+    after.assert_contains("Aandachtspunt: samenwerkingsverband met minder dan 60.000 inwoners.");
+    assert!(!after.body.contains("één gemeente die geen centrumstad is"));
+}

@@ -1,14 +1,12 @@
 //! The section "Samenwerkingsovereenkomsten met VDAB" of the werkingsgebied page: its
-//! agreements and, for who may write them, the way to a new one.
+//! agreements and, for who may write them, the way to a new one. The page loads the agreements
+//! with the rest of its data in one statement (`partnerships::show`); this builds the section.
 
 use chrono::NaiveDate;
-use sqlx::PgConnection;
 
 use crate::actions::model::Origin;
-use crate::agreements::access;
 use crate::agreements::model::AgreementStatus;
-use crate::error::Result;
-use crate::identity::CurrentUser;
+use crate::identity::{CurrentUser, Role};
 use crate::web::format;
 
 /// One agreement in the section of the werkingsgebied page.
@@ -21,49 +19,49 @@ pub struct PartnershipAgreement {
     pub origin: &'static str,
 }
 
+impl PartnershipAgreement {
+    pub fn new(
+        agreement_id: i64,
+        title: String,
+        status: AgreementStatus,
+        starts_on: NaiveDate,
+        ends_on: NaiveDate,
+        origin: Origin,
+    ) -> Self {
+        Self {
+            agreement_id,
+            title,
+            status_code: status.code(),
+            status: status.label(),
+            dates: format!("{} - {}", format::date(starts_on), format::date(ends_on)),
+            origin: origin.label(),
+        }
+    }
+}
+
 /// The section "Samenwerkingsovereenkomsten met VDAB" of the werkingsgebied page
 /// (`templates/agreements/_partnership.html`).
 pub struct PartnershipSection {
     pub partnership_id: i64,
+    /// Oldest first.
     pub agreements: Vec<PartnershipAgreement>,
     /// Shows "Nieuwe overeenkomst".
     pub may_write: bool,
 }
 
-/// The agreements of werkingsgebied `partnership_id`, oldest first, and whether `user` may add
-/// one.
-pub async fn partnership_section(
-    conn: &mut PgConnection,
-    user: &CurrentUser,
-    partnership_id: i64,
-) -> Result<PartnershipSection> {
-    let agreements = sqlx::query!(
-        r#"select agreement_id, title, status as "status: AgreementStatus",
-                  starts_on as "starts_on: NaiveDate", ends_on as "ends_on: NaiveDate",
-                  origin as "origin: Origin"
-           from agreements where partnership_id = $1
-           order by starts_on, agreement_id"#,
-        partnership_id
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|r| PartnershipAgreement {
-        agreement_id: r.agreement_id,
-        title: r.title,
-        status_code: r.status.code(),
-        status: r.status.label(),
-        dates: format!(
-            "{} - {}",
-            format::date(r.starts_on),
-            format::date(r.ends_on)
-        ),
-        origin: r.origin.label(),
-    })
-    .collect();
-    Ok(PartnershipSection {
-        partnership_id,
-        agreements,
-        may_write: access::of(&mut *conn, user, partnership_id).await?.write,
-    })
+impl PartnershipSection {
+    /// The section for `user`. "Nieuwe overeenkomst" goes to who may write per
+    /// [`crate::agreements::access::of`] (an admin, or the werkingsgebied's current regisseur),
+    /// told from the session's own werkingsgebieden without a query; saving checks again.
+    pub fn new(
+        partnership_id: i64,
+        agreements: Vec<PartnershipAgreement>,
+        user: &CurrentUser,
+    ) -> Self {
+        Self {
+            partnership_id,
+            agreements,
+            may_write: user.role == Role::Admin || user.is_regisseur_of(partnership_id),
+        }
+    }
 }
