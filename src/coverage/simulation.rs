@@ -207,8 +207,8 @@ async fn simulate(
     let needle = filter.to_lowercase();
     let is_chosen = |m: &Municipality| chosen.contains(m.nis_code.as_str());
     let status = |m: &Municipality| Status::of(m.partnership_id.is_some(), is_chosen(m));
-    let (actual, _) = compute::totals(&municipalities, |m| m.partnership_id.is_some());
-    let (simulated, provinces) = compute::totals(&municipalities, is_chosen);
+    let (actual, _) = compute::totals(municipalities, |m| m.partnership_id.is_some());
+    let (simulated, provinces) = compute::totals(municipalities, is_chosen);
     let names_with = |wanted: Status| -> Vec<String> {
         municipalities
             .iter()
@@ -227,7 +227,7 @@ async fn simulate(
         .collect();
     let map = MapView::paint(
         &geometry,
-        &municipalities,
+        municipalities,
         |m| {
             let s = status(m);
             (s.fill(), s.label())
@@ -253,7 +253,7 @@ async fn simulate(
         removed: names_with(Status::Removed),
         provinces: province_rows(&provinces),
         map,
-        groups: groups(&municipalities, &needle, |m| SimulationRow {
+        groups: groups(municipalities, &needle, |m| SimulationRow {
             nis_code: m.nis_code.clone(),
             name: m.name.clone(),
             population: format::thousands(m.population),
