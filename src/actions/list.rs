@@ -16,10 +16,11 @@ use super::list_queries::{
     COUNT_LIMIT, FRAGMENT, HIT_END, HIT_START, ListRow, count, fetch_by_date, fetch_sorted,
 };
 use super::model::{Kind, PRIORITIES, Status, TARGET_GROUPS, dates_label, priorities_label};
+use super::own;
 use crate::auth::SignedIn;
-use crate::error::Result;
+use crate::error::{AppError, Result};
 use crate::municipalities::PROVINCES;
-use crate::periods;
+use crate::reference::Reference;
 use crate::state::AppState;
 use crate::web::extract::{Path, Query};
 use crate::web::forms::Choice;
@@ -208,6 +209,7 @@ struct ActionsPage {
 async fn page(
     state: &AppState,
     signed_in: &SignedIn,
+    reference: &Reference,
     filters: Filters,
     scope: Scope,
 ) -> Result<Response> {
@@ -257,7 +259,7 @@ async fn page(
         (false, true) => Some(link(parsed.page - 1, None)),
     };
     let next = has_more.then(|| link(parsed.page + 1, if keyset { last } else { None }));
-    let all_periods = periods::list(&state.db).await?;
+    let all_periods = reference.periods(&state.db).await?;
     let page = ActionsPage {
         layout: signed_in.layout(heading.clone()).await?,
         heading,
@@ -316,9 +318,8 @@ async fn page(
             format!("{}{q}", if q.is_empty() { "" } else { "?" })
         },
         export_limit: format::thousands(EXPORT_LIMIT),
-        may_create: !super::db::own_partnerships(&state.db, &signed_in.user)
-            .await?
-            .is_empty(),
+        // Whether to offer "Nieuwe actie"; the form checks again.
+        may_create: !own::ids(&signed_in.user).is_empty(),
         partnership,
         base,
         filters,
@@ -330,6 +331,7 @@ async fn page(
 async fn index(
     State(state): State<AppState>,
     signed_in: SignedIn,
+    reference: Reference,
     Query(filters): Query<Filters>,
 ) -> Result<Response> {
     let scope = Scope {
@@ -337,23 +339,30 @@ async fn index(
         base: "/acties".into(),
         partnership: None,
     };
-    page(&state, &signed_in, filters, scope).await
+    page(&state, &signed_in, &reference, filters, scope).await
 }
 
 async fn for_partnership(
     State(state): State<AppState>,
     signed_in: SignedIn,
+    reference: Reference,
     Path(id): Path<i64>,
     Query(mut filters): Query<Filters>,
 ) -> Result<Response> {
-    let p = crate::partnerships::find(&state.db, id).await?;
+    // Only the name is needed, and werkingsgebieden are reference data: no statement.
+    let name = own::names(&reference, &state.db)
+        .await?
+        .get(&id)
+        .ok_or(AppError::NotFound)?
+        .name
+        .clone();
     filters.werkingsgebied = id.to_string();
     let scope = Scope {
-        heading: format!("Acties van {}", p.name),
+        heading: format!("Acties van {name}"),
         base: format!("/werkingsgebieden/{id}/acties"),
-        partnership: Some(PartnershipLink { id, name: p.name }),
+        partnership: Some(PartnershipLink { id, name }),
     };
-    page(&state, &signed_in, filters, scope).await
+    page(&state, &signed_in, &reference, filters, scope).await
 }
 
 #[cfg(test)]
