@@ -175,14 +175,22 @@ pub async fn for_partnership(
     name: &str,
 ) -> Result<PartnershipMatrix> {
     let counts = counts(db, period, id).await?;
-    Ok(build(
-        vec![(id, name.to_string())],
-        period,
-        &counts,
-        today().year(),
+    from_counts(period, id, name, &counts)
+}
+
+/// The matrix of one werkingsgebied from counts read elsewhere: the regisseur's start page
+/// reads those of all their werkingsgebieden with the rest of the page, in one statement.
+pub fn from_counts(
+    period: &Period,
+    id: i64,
+    name: &str,
+    counts: &HashMap<(i64, i32, i16), i64>,
+) -> Result<PartnershipMatrix> {
+    Ok(
+        build(vec![(id, name.to_string())], period, counts, today().year())
+            .pop()
+            .context("a matrix of one werkingsgebied came out empty")?,
     )
-    .pop()
-    .context("a matrix of one werkingsgebied came out empty")?)
 }
 
 #[derive(Deserialize, Default)]

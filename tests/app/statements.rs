@@ -131,7 +131,7 @@ async fn the_regisseur_pages_stay_within_their_statement_budgets() {
     assert_budgets(
         &app,
         &[
-            ("/", 8),
+            ("/", 2),
             ("/acties", 3),
             (&format!("/acties/{action}"), 2),
             (&format!("/werkingsgebieden/{partnership}/acties"), 3),
