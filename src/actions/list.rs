@@ -35,6 +35,12 @@ pub fn router() -> Router<AppState> {
 
 const PAGE_SIZE: i64 = 25;
 
+/// The deepest page of search results: as far as the count goes ([`COUNT_LIMIT`] results).
+/// Ranked results come by OFFSET, so a deeper page cost a scan of every result before it (page
+/// 8,000 took ten times the first); a reader who has not found it in 100 results refines the
+/// search instead. The date orders without a search go deeper, by keyset.
+const SEARCH_PAGES: i64 = COUNT_LIMIT / PAGE_SIZE;
+
 /// A piece of a title or snippet; `hit` when it matches the search.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Segment {
@@ -200,6 +206,9 @@ struct ActionsPage {
     keyset: bool,
     previous: Option<String>,
     next: Option<String>,
+    /// A search's last page while it has more results: refine the search to see them.
+    capped: bool,
+    search_pages: i64,
     export: String,
     export_limit: String,
     may_create: bool,
@@ -223,11 +232,13 @@ async fn page(
     let after = Cursor::parse(filters.na.trim()).filter(|_| keyset);
     let total = count(state, &parsed).await?;
     // The page number must agree with the count: a keyset page without its cursor is the first
-    // page, and a numbered page past the last known one shows the last.
+    // page, and a numbered page past the last known one shows the last. Search results go no
+    // deeper than the count can tell ([`SEARCH_PAGES`]).
     parsed.page = match (keyset, after) {
         (true, None) => 1,
         _ if total <= COUNT_LIMIT => parsed.page.min(pages(total)),
-        _ => parsed.page,
+        (true, Some(_)) => parsed.page,
+        (false, _) => parsed.page.min(SEARCH_PAGES),
     };
     let rows: Vec<ListRow> = if keyset {
         fetch_by_date(state, &parsed, after, PAGE_SIZE + 1).await?
@@ -258,7 +269,10 @@ async fn page(
         (true, true) => Some(link(1, None)),
         (false, true) => Some(link(parsed.page - 1, None)),
     };
-    let next = has_more.then(|| link(parsed.page + 1, if keyset { last } else { None }));
+    // The last search page with results beyond it says why there is no next page.
+    let capped = !keyset && has_more && parsed.page >= SEARCH_PAGES;
+    let next =
+        (has_more && !capped).then(|| link(parsed.page + 1, if keyset { last } else { None }));
     let all_periods = reference.periods(&state.db).await?;
     let page = ActionsPage {
         layout: signed_in.layout(heading.clone()).await?,
@@ -313,6 +327,8 @@ async fn page(
         keyset,
         previous,
         next,
+        capped,
+        search_pages: SEARCH_PAGES,
         export: {
             let q = filters.query_string(1, None);
             format!("{}{q}", if q.is_empty() { "" } else { "?" })
