@@ -1,11 +1,14 @@
 //! Action queries: loading one action with its partners, municipalities and participants,
 //! storing an [`ActionInput`], and who may write where. Typed data only; pages label it.
 
+use anyhow::Context;
 use chrono::NaiveDate;
+use serde::Deserialize;
+use sqlx::types::Json;
 use sqlx::{PgConnection, PgExecutor};
 
 use super::form::ActionInput;
-use super::history::{diff, record_change};
+use super::history::{Entry, diff, record_change};
 use super::model::{Change, Kind, Origin, PartnerKind, Status};
 use crate::database::Timestamp;
 use crate::error::{AppError, Result};
@@ -25,42 +28,123 @@ pub struct Action {
     pub deleted_at: Option<Timestamp>,
 }
 
-pub async fn find(conn: &mut PgConnection, action_id: i64) -> Result<Action> {
+/// What the action page shows besides the action itself, read in the same statement.
+pub struct PageExtras {
+    /// The names of the action's municipalities, in the order of [`ActionInput::municipalities`]
+    /// (the NIS code where the werkingsgebied no longer has it).
+    pub municipality_names: Vec<String>,
+    /// Newest first.
+    pub history: Vec<Entry>,
+    /// The agreement commitments the action carries out.
+    pub commitments: Vec<LinkedCommitment>,
+}
+
+/// A commitment an action carries out, as the query gives it. Whoever may open an action page
+/// may read every agreement (only VDAB account managers are limited, and they do not see
+/// actions).
+#[derive(Debug, Deserialize)]
+pub struct LinkedCommitment {
+    pub description: String,
+    pub objective: i16,
+    pub agreement_id: i64,
+    pub agreement_title: String,
+}
+
+/// One stored action with its partners, municipalities and participants, in one statement.
+pub async fn find(db: impl PgExecutor<'_>, action_id: i64) -> Result<Action> {
+    Ok(load(db, action_id, false).await?.0)
+}
+
+/// An action with what its page shows besides: one statement for the whole page.
+pub async fn find_for_page(
+    db: impl PgExecutor<'_>,
+    action_id: i64,
+) -> Result<(Action, PageExtras)> {
+    let (action, extras) = load(db, action_id, true).await?;
+    Ok((
+        action,
+        extras.context("the action page's extras were not loaded")?,
+    ))
+}
+
+/// The action and, when `page`, the [`PageExtras`]. The children come as arrays and JSON in the
+/// select list rather than as four queries: each query was a round trip, and the action page
+/// was mostly round trips. The page's extras sit behind `case when $2`, which PostgreSQL does
+/// not evaluate when false, so the write paths do not pay for them.
+async fn load(
+    db: impl PgExecutor<'_>,
+    action_id: i64,
+    page: bool,
+) -> Result<(Action, Option<PageExtras>)> {
     let row = sqlx::query!(
         r#"select a.action_id, a.partnership_id, p.name as partnership_name, p.policy_period_id,
                   a.title, a.description, a.priorities, a.kind as "kind: Kind",
                   a.target_groups, a.starts_on as "starts_on: NaiveDate",
                   a.ends_on as "ends_on: NaiveDate", a.status as "status: Status",
                   a.cost_cents, a.results, a.copied_from, a.origin as "origin: Origin",
-                  a.version, a.deleted_at as "deleted_at: Timestamp"
+                  a.version, a.deleted_at as "deleted_at: Timestamp",
+                  array(select ap.kind from action_partners ap
+                        where ap.action_id = a.action_id order by ap.position)
+                      as "partner_kinds!: Vec<PartnerKind>",
+                  array(select ap.name from action_partners ap
+                        where ap.action_id = a.action_id order by ap.position)
+                      as "partner_names!",
+                  array(select am.nis_code from action_municipalities am
+                        where am.action_id = a.action_id order by am.nis_code)
+                      as "municipalities!",
+                  array(select c.target_group from action_participants c
+                        where c.action_id = a.action_id order by c.target_group)
+                      as "groups!",
+                  array(select c.planned from action_participants c
+                        where c.action_id = a.action_id order by c.target_group)
+                      as "planned!",
+                  array(select c.reached from action_participants c
+                        where c.action_id = a.action_id order by c.target_group)
+                      as "reached!",
+                  case when $2 then array(
+                      select coalesce(mu.name_nl, am.nis_code)
+                      from action_municipalities am
+                      left join partnership_members pm
+                        on pm.partnership_id = a.partnership_id and pm.nis_code = am.nis_code
+                      left join municipalities mu
+                        on mu.vintage = pm.vintage and mu.nis_code = pm.nis_code
+                      where am.action_id = a.action_id order by am.nis_code)
+                  end as "municipality_names: Vec<String>",
+                  case when $2 then coalesce((
+                      select json_agg(json_build_object(
+                                 'changed_at', c.changed_at, 'who', u.full_name,
+                                 'change', c.change, 'fields', c.fields)
+                             order by c.action_change_id desc)
+                      from action_changes c left join users u on u.user_id = c.changed_by
+                      where c.action_id = a.action_id), '[]')
+                  end as "history: Json<Vec<Entry>>",
+                  case when $2 then coalesce((
+                      select json_agg(json_build_object(
+                                 'description', c.description, 'objective', c.objective,
+                                 'agreement_id', g.agreement_id, 'agreement_title', g.title)
+                             order by g.title, g.agreement_id, c.objective, c.commitment_id)
+                      from commitment_actions ca
+                      join commitments c on c.commitment_id = ca.commitment_id
+                      join agreements g on g.agreement_id = c.agreement_id
+                      where ca.action_id = a.action_id), '[]')
+                  end as "commitments: Json<Vec<LinkedCommitment>>"
            from actions a join partnerships p on p.partnership_id = a.partnership_id
            where a.action_id = $1"#,
-        action_id
+        action_id,
+        page
     )
-    .fetch_optional(&mut *conn)
+    .fetch_optional(db)
     .await?
     .ok_or(AppError::NotFound)?;
-    let partners = sqlx::query!(
-        r#"select kind as "kind: PartnerKind", name from action_partners
-           where action_id = $1 order by position"#,
-        action_id
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let municipalities = sqlx::query_scalar!(
-        "select nis_code from action_municipalities where action_id = $1 order by nis_code",
-        action_id
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let participants = sqlx::query!(
-        r#"select target_group, planned, reached from action_participants
-           where action_id = $1 order by target_group"#,
-        action_id
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(Action {
+    let extras = match (row.municipality_names, row.history, row.commitments) {
+        (Some(municipality_names), Some(history), Some(commitments)) => Some(PageExtras {
+            municipality_names,
+            history: history.0,
+            commitments: commitments.0,
+        }),
+        _ => None,
+    };
+    let action = Action {
         action_id: row.action_id,
         partnership_id: row.partnership_id,
         partnership_name: row.partnership_name,
@@ -71,14 +155,21 @@ pub async fn find(conn: &mut PgConnection, action_id: i64) -> Result<Action> {
             priorities: row.priorities,
             kind: row.kind,
             target_groups: row.target_groups,
-            partners: partners.into_iter().map(|p| (p.kind, p.name)).collect(),
-            municipalities,
+            partners: row
+                .partner_kinds
+                .into_iter()
+                .zip(row.partner_names)
+                .collect(),
+            municipalities: row.municipalities,
             starts_on: row.starts_on,
             ends_on: row.ends_on,
             status: row.status,
-            participants: participants
+            participants: row
+                .groups
                 .into_iter()
-                .map(|p| (p.target_group, p.planned, p.reached))
+                .zip(row.planned)
+                .zip(row.reached)
+                .map(|((group, planned), reached)| (group, planned, reached))
                 .collect(),
             cost_cents: row.cost_cents,
             results: row.results,
@@ -87,7 +178,8 @@ pub async fn find(conn: &mut PgConnection, action_id: i64) -> Result<Action> {
         origin: row.origin,
         version: row.version,
         deleted_at: row.deleted_at,
-    })
+    };
+    Ok((action, extras))
 }
 
 /// Whether `user` may write the actions of this werkingsgebied: only its regisseur with a

@@ -96,7 +96,7 @@ async fn restore(
     .execute(&mut *tx)
     .await?;
     if restored.rows_affected() == 0 {
-        db::find(&mut tx, id).await?;
+        db::find(&mut *tx, id).await?;
     } else {
         history::record_change(
             &mut tx,

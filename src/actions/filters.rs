@@ -7,8 +7,9 @@ use serde::Deserialize;
 use super::model::{Kind, Status, TARGET_GROUPS};
 use crate::municipalities::PROVINCES;
 
-/// The deepest page by number (relevance order): deeper offsets cost a scan of every row before
-/// them, and nobody reads 10,000 search results. The date orders go deeper by keyset.
+/// The largest page number read from a URL. Search results stop sooner (`list::SEARCH_PAGES`:
+/// deeper offsets cost a scan of every result before them); on the date orders, which go
+/// deeper by keyset, the number is only what the pager shows beside the cursor.
 pub const MAX_PAGE: i64 = 400;
 
 /// The filters as the query string has them.

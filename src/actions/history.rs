@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::{PgConnection, PgExecutor};
+use serde::Deserialize;
+use sqlx::PgConnection;
 
 use super::form::ActionInput;
 use super::model::{Change, priorities_label, target_group_label};
@@ -97,36 +98,16 @@ pub fn diff(before: &ActionInput, after: &ActionInput) -> serde_json::Value {
     serde_json::Value::Object(changed)
 }
 
-/// One stored history entry.
+/// One stored history entry, as the action page's statement brings it (JSON).
+#[derive(Debug, Deserialize)]
 pub struct Entry {
     pub changed_at: Timestamp,
     /// The user's name; `None` once the user is gone.
     pub who: Option<String>,
-    pub change: Change,
+    /// A [`Change`] code.
+    pub change: String,
     /// `{field: {from, to}}` as [`diff`] stored it.
     pub fields: serde_json::Value,
-}
-
-/// The history of an action, newest first.
-pub async fn entries(db: impl PgExecutor<'_>, action_id: i64) -> Result<Vec<Entry>> {
-    let rows = sqlx::query!(
-        r#"select c.changed_at as "changed_at: Timestamp", c.change, c.fields,
-                  u.full_name as "who?"
-           from action_changes c left join users u on u.user_id = c.changed_by
-           where c.action_id = $1 order by c.action_change_id desc"#,
-        action_id
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Entry {
-            changed_at: r.changed_at,
-            who: r.who,
-            change: Change::parse(&r.change),
-            fields: r.fields,
-        })
-        .collect())
 }
 
 /// One field of a history entry: what it was and what it became.
@@ -149,7 +130,7 @@ impl From<Entry> for HistoryLine {
         Self {
             when: format::datetime(e.changed_at),
             who: e.who.unwrap_or_else(|| "-".into()),
-            change: e.change.label(),
+            change: Change::parse(&e.change).label(),
             fields: e
                 .fields
                 .as_object()

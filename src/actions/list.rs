@@ -16,10 +16,11 @@ use super::list_queries::{
     COUNT_LIMIT, FRAGMENT, HIT_END, HIT_START, ListRow, count, fetch_by_date, fetch_sorted,
 };
 use super::model::{Kind, PRIORITIES, Status, TARGET_GROUPS, dates_label, priorities_label};
+use super::own;
 use crate::auth::SignedIn;
-use crate::error::Result;
+use crate::error::{AppError, Result};
 use crate::municipalities::PROVINCES;
-use crate::periods;
+use crate::reference::Reference;
 use crate::state::AppState;
 use crate::web::extract::{Path, Query};
 use crate::web::forms::Choice;
@@ -33,6 +34,12 @@ pub fn router() -> Router<AppState> {
 }
 
 const PAGE_SIZE: i64 = 25;
+
+/// The deepest page of search results: as far as the count goes ([`COUNT_LIMIT`] results).
+/// Ranked results come by OFFSET, so a deeper page cost a scan of every result before it (page
+/// 8,000 took ten times the first); a reader who has not found it in 100 results refines the
+/// search instead. The date orders without a search go deeper, by keyset.
+const SEARCH_PAGES: i64 = COUNT_LIMIT / PAGE_SIZE;
 
 /// A piece of a title or snippet; `hit` when it matches the search.
 #[derive(Debug, PartialEq, Eq)]
@@ -199,6 +206,9 @@ struct ActionsPage {
     keyset: bool,
     previous: Option<String>,
     next: Option<String>,
+    /// A search's last page while it has more results: refine the search to see them.
+    capped: bool,
+    search_pages: i64,
     export: String,
     export_limit: String,
     may_create: bool,
@@ -208,6 +218,7 @@ struct ActionsPage {
 async fn page(
     state: &AppState,
     signed_in: &SignedIn,
+    reference: &Reference,
     filters: Filters,
     scope: Scope,
 ) -> Result<Response> {
@@ -221,11 +232,13 @@ async fn page(
     let after = Cursor::parse(filters.na.trim()).filter(|_| keyset);
     let total = count(state, &parsed).await?;
     // The page number must agree with the count: a keyset page without its cursor is the first
-    // page, and a numbered page past the last known one shows the last.
+    // page, and a numbered page past the last known one shows the last. Search results go no
+    // deeper than the count can tell ([`SEARCH_PAGES`]).
     parsed.page = match (keyset, after) {
         (true, None) => 1,
         _ if total <= COUNT_LIMIT => parsed.page.min(pages(total)),
-        _ => parsed.page,
+        (true, Some(_)) => parsed.page,
+        (false, _) => parsed.page.min(SEARCH_PAGES),
     };
     let rows: Vec<ListRow> = if keyset {
         fetch_by_date(state, &parsed, after, PAGE_SIZE + 1).await?
@@ -256,8 +269,11 @@ async fn page(
         (true, true) => Some(link(1, None)),
         (false, true) => Some(link(parsed.page - 1, None)),
     };
-    let next = has_more.then(|| link(parsed.page + 1, if keyset { last } else { None }));
-    let all_periods = periods::list(&state.db).await?;
+    // The last search page with results beyond it says why there is no next page.
+    let capped = !keyset && has_more && parsed.page >= SEARCH_PAGES;
+    let next =
+        (has_more && !capped).then(|| link(parsed.page + 1, if keyset { last } else { None }));
+    let all_periods = reference.periods(&state.db).await?;
     let page = ActionsPage {
         layout: signed_in.layout(heading.clone()).await?,
         heading,
@@ -311,14 +327,15 @@ async fn page(
         keyset,
         previous,
         next,
+        capped,
+        search_pages: SEARCH_PAGES,
         export: {
             let q = filters.query_string(1, None);
             format!("{}{q}", if q.is_empty() { "" } else { "?" })
         },
         export_limit: format::thousands(EXPORT_LIMIT),
-        may_create: !super::db::own_partnerships(&state.db, &signed_in.user)
-            .await?
-            .is_empty(),
+        // Whether to offer "Nieuwe actie"; the form checks again.
+        may_create: !own::ids(&signed_in.user).is_empty(),
         partnership,
         base,
         filters,
@@ -330,6 +347,7 @@ async fn page(
 async fn index(
     State(state): State<AppState>,
     signed_in: SignedIn,
+    reference: Reference,
     Query(filters): Query<Filters>,
 ) -> Result<Response> {
     let scope = Scope {
@@ -337,23 +355,30 @@ async fn index(
         base: "/acties".into(),
         partnership: None,
     };
-    page(&state, &signed_in, filters, scope).await
+    page(&state, &signed_in, &reference, filters, scope).await
 }
 
 async fn for_partnership(
     State(state): State<AppState>,
     signed_in: SignedIn,
+    reference: Reference,
     Path(id): Path<i64>,
     Query(mut filters): Query<Filters>,
 ) -> Result<Response> {
-    let p = crate::partnerships::find(&state.db, id).await?;
+    // Only the name is needed, and werkingsgebieden are reference data: no statement.
+    let name = own::names(&reference, &state.db)
+        .await?
+        .get(&id)
+        .ok_or(AppError::NotFound)?
+        .name
+        .clone();
     filters.werkingsgebied = id.to_string();
     let scope = Scope {
-        heading: format!("Acties van {}", p.name),
+        heading: format!("Acties van {name}"),
         base: format!("/werkingsgebieden/{id}/acties"),
-        partnership: Some(PartnershipLink { id, name: p.name }),
+        partnership: Some(PartnershipLink { id, name }),
     };
-    page(&state, &signed_in, filters, scope).await
+    page(&state, &signed_in, &reference, filters, scope).await
 }
 
 #[cfg(test)]

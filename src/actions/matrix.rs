@@ -26,7 +26,6 @@ use crate::auth::StaffOnly;
 use crate::error::{AppError, Result};
 use crate::municipalities::PROVINCES;
 use crate::periods::{self, Period};
-use crate::reference::Reference;
 use crate::state::AppState;
 use crate::web::extract::Query;
 use crate::web::format::today;
@@ -137,56 +136,20 @@ fn build(
         .collect()
 }
 
-/// The matrix of one werkingsgebied, for its regisseur's start page. The counts are of actions
-/// (not deleted, not cancelled) per year and priority, kept by triggers in
-/// `action_priority_counts`; an action that spans several years counts in each.
-pub async fn for_partnership(
-    db: &PgPool,
+/// The matrix of one werkingsgebied from counts (of actions, not deleted, not cancelled, per
+/// year and priority, kept by triggers in `action_priority_counts`) that its page reads with
+/// the rest of its data: the regisseur's start page, the werkingsgebied's page.
+pub fn from_counts(
     period: &Period,
     id: i64,
     name: &str,
+    counts: &HashMap<(i64, i32, i16), i64>,
 ) -> Result<PartnershipMatrix> {
-    let rows = sqlx::query!(
-        r#"select c.year, c.priority, c.actions
-           from action_priority_counts c
-           join partnerships p on p.partnership_id = c.partnership_id
-           where p.policy_period_id = $1 and c.partnership_id = $2
-             and c.year between $3 and $4 and c.actions > 0"#,
-        period.policy_period_id,
-        id,
-        period.starts_on.year() as i16,
-        period.ends_on.year() as i16,
+    Ok(
+        build(vec![(id, name.to_string())], period, counts, today().year())
+            .pop()
+            .context("a matrix of one werkingsgebied came out empty")?,
     )
-    .fetch_all(db)
-    .await?;
-    of_counts(
-        period,
-        id,
-        name,
-        rows.into_iter().map(|r| (r.year, r.priority, r.actions)),
-    )
-}
-
-/// The matrix of one werkingsgebied from its counts as (year, priority, actions); the
-/// werkingsgebied's page reads them with the rest of its data.
-pub fn of_counts(
-    period: &Period,
-    id: i64,
-    name: &str,
-    counts: impl IntoIterator<Item = (i16, i16, i32)>,
-) -> Result<PartnershipMatrix> {
-    let counts = counts
-        .into_iter()
-        .map(|(year, priority, actions)| ((id, i32::from(year), priority), i64::from(actions)))
-        .collect();
-    Ok(build(
-        vec![(id, name.to_string())],
-        period,
-        &counts,
-        today().year(),
-    )
-    .pop()
-    .context("a matrix of one werkingsgebied came out empty")?)
 }
 
 #[derive(Deserialize, Default)]
@@ -264,10 +227,9 @@ async fn all_counts(
 async fn index(
     State(state): State<AppState>,
     StaffOnly(staff): StaffOnly,
-    reference: Reference,
     Query(query): Query<MatrixQuery>,
 ) -> Result<Response> {
-    let all = reference.periods(&state.db).await?;
+    let all = periods::list(&state.db).await?;
     let period = periods::choose(&all, query.periode)
         .ok_or(AppError::NotFound)?
         .clone();

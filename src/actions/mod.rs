@@ -21,6 +21,7 @@ mod list;
 mod list_queries;
 pub mod matrix;
 pub mod model;
+pub mod own;
 mod show;
 
 use askama::Template;
@@ -398,8 +399,11 @@ async fn save_new(
 /// Loads an action for reading: everyone signed in, except that deleted actions are visible to
 /// ministry staff and admins only.
 async fn readable(state: &AppState, signed_in: &SignedIn, id: i64) -> Result<Action> {
-    let mut conn = state.db.acquire().await?;
-    let action = db::find(&mut conn, id).await?;
+    visible(signed_in, db::find(&state.db, id).await?)
+}
+
+/// The action if this user may read it ([`readable`]).
+fn visible(signed_in: &SignedIn, action: Action) -> Result<Action> {
     if action.deleted_at.is_some() && signed_in.user.role == Role::Regisseur {
         return Err(AppError::NotFound);
     }
@@ -454,7 +458,7 @@ async fn update(
 
     let mut tx = state.db.begin().await?;
     // The version check happens in the UPDATE itself: of two saves of the same version, one wins.
-    let current = db::find(&mut tx, id).await?;
+    let current = db::find(&mut *tx, id).await?;
     if !db::update(&mut tx, &current, &input, version, signed_in.user.user_id).await? {
         drop(tx);
         return conflict::conflict(&state.db, &signed_in, &current, &input, raw).await;

@@ -3,8 +3,6 @@
 //!
 //! Route: `GET /acties/{id}` (`?bewaard=1` after a save).
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -13,10 +11,11 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use super::db::{self, Action};
-use super::history::{self, HistoryLine};
+use super::history::HistoryLine;
 use super::model::{dates_label, priority_title, target_group_label};
-use super::readable;
-use crate::agreements::commitments::{self, CommitmentOfAction};
+use super::{own, visible};
+use crate::agreements::commitments::CommitmentOfAction;
+use crate::agreements::model::objective_label;
 use crate::auth::SignedIn;
 use crate::error::Result;
 use crate::identity::Role;
@@ -71,15 +70,10 @@ async fn show(
     Path(id): Path<i64>,
     Query(query): Query<ShowQuery>,
 ) -> Result<Response> {
-    let a = readable(&state, &signed_in, id).await?;
-    let names: HashMap<String, String> = db::members(&state.db, a.partnership_id)
-        .await?
-        .into_iter()
-        .map(|m| (m.nis_code, m.name))
-        .collect();
-    let may_write = a.deleted_at.is_none()
-        && db::may_write(&state.db, &signed_in.user, a.partnership_id).await?;
-    let own = db::own_partnerships(&state.db, &signed_in.user).await?;
+    let (a, extras) = db::find_for_page(&state.db, id).await?;
+    let a = visible(&signed_in, a)?;
+    let user = &signed_in.user;
+    let own = own::ids(user);
     let i = &a.input;
     let page = ActionPage {
         layout: signed_in.layout(i.title.clone()).await?,
@@ -95,11 +89,7 @@ async fn show(
             .iter()
             .map(|(k, n)| format!("{n} ({})", k.label()))
             .collect(),
-        municipalities: i
-            .municipalities
-            .iter()
-            .map(|n| names.get(n).cloned().unwrap_or_else(|| n.clone()))
-            .collect(),
+        municipalities: extras.municipality_names,
         dates: dates_label(i.starts_on, i.ends_on),
         cost: i
             .cost_cents
@@ -114,16 +104,21 @@ async fn show(
                 reached: *r,
             })
             .collect(),
-        history: history::entries(&state.db, id)
-            .await?
+        history: extras.history.into_iter().map(HistoryLine::from).collect(),
+        commitments: extras
+            .commitments
             .into_iter()
-            .map(HistoryLine::from)
+            .map(|c| CommitmentOfAction {
+                description: c.description,
+                objective: objective_label(c.objective),
+                agreement_id: c.agreement_id,
+                agreement_title: c.agreement_title,
+            })
             .collect(),
-        commitments: commitments::of_action(&state.db, id).await?,
-        may_write,
-        may_copy: a.deleted_at.is_none()
-            && own.iter().any(|p| p.partnership_id != a.partnership_id),
-        is_admin: signed_in.user.role == Role::Admin,
+        // For the buttons only: the session's werkingsgebieden. Editing checks again.
+        may_write: a.deleted_at.is_none() && user.is_regisseur_of(a.partnership_id),
+        may_copy: a.deleted_at.is_none() && own.iter().any(|p| *p != a.partnership_id),
+        is_admin: user.role == Role::Admin,
         origin: a.origin.label(),
         just_saved: query.bewaard.is_some(),
         a,

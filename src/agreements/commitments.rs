@@ -20,9 +20,7 @@ use sqlx::{PgConnection, PgExecutor};
 use super::access::{self, Access};
 use super::commitment_input::CommitmentInput;
 use super::db::Agreement;
-use super::model::{
-    AgreementStatus, CommitmentSide, CommitmentStatus, OBJECTIVES, objective_label,
-};
+use super::model::{AgreementStatus, CommitmentSide, CommitmentStatus, OBJECTIVES};
 use crate::audit::{self, Action};
 use crate::auth::SignedIn;
 use crate::error::{AppError, Result};
@@ -279,30 +277,6 @@ pub struct CommitmentOfAction {
     pub objective: &'static str,
     pub agreement_id: i64,
     pub agreement_title: String,
-}
-
-/// The commitments `action_id` is linked to. Whoever may open an action page may read every
-/// agreement (only VDAB account managers are limited, and they do not see actions).
-pub async fn of_action(db: impl PgExecutor<'_>, action_id: i64) -> Result<Vec<CommitmentOfAction>> {
-    Ok(sqlx::query!(
-        r#"select c.description, c.objective, g.agreement_id, g.title
-           from commitment_actions ca
-           join commitments c on c.commitment_id = ca.commitment_id
-           join agreements g on g.agreement_id = c.agreement_id
-           where ca.action_id = $1
-           order by g.title, g.agreement_id, c.objective, c.commitment_id"#,
-        action_id
-    )
-    .fetch_all(db)
-    .await?
-    .into_iter()
-    .map(|r| CommitmentOfAction {
-        description: r.description,
-        objective: objective_label(r.objective),
-        agreement_id: r.agreement_id,
-        agreement_title: r.title,
-    })
-    .collect())
 }
 
 // --- Progress notes ----------------------------------------------------------------------------

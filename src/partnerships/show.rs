@@ -230,11 +230,15 @@ async fn load_live(state: &AppState, facts: &Facts, is_admin: bool) -> Result<Li
     Ok(Live {
         action_count: r.action_count,
         regisseurs: r.regisseurs,
-        matrix: matrix::of_counts(
+        matrix: matrix::from_counts(
             period,
             id,
             &facts.p.name,
-            counts.map(|((year, priority), actions)| (year, priority, actions)),
+            &counts
+                .map(|((year, priority), actions)| {
+                    ((id, i32::from(year), priority), i64::from(actions))
+                })
+                .collect(),
         )?,
         appointments: history_lines(r.appointments.0),
         agreements,

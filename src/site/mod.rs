@@ -9,6 +9,7 @@
 
 mod start;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use askama::Template;
@@ -17,21 +18,20 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use chrono::{Datelike, NaiveDate};
+use sqlx::PgPool;
 
 use crate::actions::db::OwnPartnership;
 use crate::auth::{MaybeSignedIn, SignedIn};
-use crate::dashboard::health;
 use crate::error::{AppError, Result};
 use crate::identity::Role;
 use crate::municipalities::seed::{VINTAGE_2019, VINTAGE_2025};
-use crate::reports::model::ReportStatus;
+use crate::reference::Reference;
 use crate::state::AppState;
 use crate::users::vdab::Assignment;
 use crate::web::format::today;
 use crate::web::layout::Layout;
 use crate::web::{format, render};
-use start::{AdminTasks, RegisseurStart};
+use start::{AdminTasks, OwnReport, RegisseurHome, RegisseurStart};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -66,102 +66,63 @@ struct HomePage {
     population_year: i32,
 }
 
-/// A regisseur's report of the current cycle: last year's, or the nearest year of the
-/// werkingsgebied's period (the first, in a period that started this year); and last year's
-/// report of the werkingsgebied carried over into theirs, when that period ended last year.
-struct OwnReport {
-    name: String,
-    year: i16,
-    state: String,
-    late: bool,
-    href: String,
+/// The municipality figures of the start page.
+struct MunicipalityCounts {
+    m2025: i64,
+    m2019: i64,
+    year: i32,
+    population: i64,
 }
 
-async fn own_reports(state: &AppState, user_id: i64) -> Result<Vec<OwnReport>> {
-    let today = today();
-    let rows = sqlx::query!(
-        r#"with mine as (
-               select distinct ca.partnership_id from current_appointments ca where ca.user_id = $1
-           ),
-           -- Their own werkingsgebieden and the ones carried over into them: last year's
-           -- report of an ended period is written by its successor's regisseur.
-           candidates as (
-               select partnership_id from mine
-               union
-               select p.carried_over_from from partnerships p
-               where p.partnership_id in (select partnership_id from mine)
-                 and p.carried_over_from is not null
-           ),
-           own as (
-               select distinct p.partnership_id, p.name,
-                      greatest(extract(year from pp.starts_on)::int,
-                               least($2::int, extract(year from pp.ends_on)::int))::smallint as year
-               from candidates c
-               join partnerships p on p.partnership_id = c.partnership_id
-               join policy_periods pp on pp.policy_period_id = p.policy_period_id
-               -- A predecessor only for the last year of its period (`report_writers`).
-               where p.partnership_id in (select partnership_id from mine)
-                  or $2::int = extract(year from pp.ends_on)
-           )
-           select o.partnership_id, o.name, o.year as "year!",
-                  r.status as "status?: ReportStatus", d.due_on as "due_on?: NaiveDate"
-           from own o
-           left join reports r on r.partnership_id = o.partnership_id and r.year = o.year
-           left join report_deadlines d on d.year = o.year
-           order by o.name, o.partnership_id"#,
-        user_id,
-        today.year() - 1,
-    )
-    .fetch_all(&state.db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let (_, state, late) = health::report(r.status, r.due_on, today);
-            OwnReport {
-                name: r.name,
+/// Reference data (municipalities and their populations): read once per reference version.
+async fn municipality_counts(
+    reference: &Reference,
+    db: &PgPool,
+) -> Result<Arc<MunicipalityCounts>> {
+    reference
+        .get_or_load("site:municipality-counts", || async {
+            let r = sqlx::query!(
+                r#"select
+                     (select count(*) from municipalities where vintage = $1) as "m2025!",
+                     (select count(*) from municipalities where vintage = $2) as "m2019!",
+                     (select coalesce(max(year), 0) from municipality_populations where vintage = $2) as "year!",
+                     (select coalesce(sum(population), 0) from municipality_populations
+                       where vintage = $2
+                         and year = (select max(year) from municipality_populations where vintage = $2)) as "population!""#,
+                VINTAGE_2025,
+                VINTAGE_2019,
+            )
+            .fetch_one(db)
+            .await?;
+            Ok(MunicipalityCounts {
+                m2025: r.m2025,
+                m2019: r.m2019,
                 year: r.year,
-                state,
-                late,
-                href: crate::reports::db::path(r.partnership_id, r.year.into()),
-            }
+                population: r.population,
+            })
         })
-        .collect())
+        .await
 }
 
-async fn home(State(state): State<AppState>, signed_in: SignedIn) -> Result<Response> {
+async fn home(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    reference: Reference,
+) -> Result<Response> {
     // Ministry staff start on their dashboard.
     if signed_in.user.role == Role::Ministry {
         return Ok(Redirect::to("/overzicht").into_response());
     }
-    let counts = sqlx::query!(
-        r#"select
-             (select count(*) from municipalities where vintage = $1) as "m2025!",
-             (select count(*) from municipalities where vintage = $2) as "m2019!",
-             (select coalesce(max(year), 0) from municipality_populations where vintage = $2) as "year!",
-             (select coalesce(sum(population), 0) from municipality_populations
-               where vintage = $2
-                 and year = (select max(year) from municipality_populations where vintage = $2)) as "population!""#,
-        VINTAGE_2025,
-        VINTAGE_2019,
-    )
-    .fetch_one(&state.db)
-    .await?;
+    let counts = municipality_counts(&reference, &state.db).await?;
     let user = &signed_in.user;
-    let own = crate::actions::db::own_partnerships(&state.db, user).await?;
+    let own = crate::actions::own::partnerships(&reference, &state.db, user).await?;
     let is_vdab = user.role == Role::Vdab;
-    let (reports, upcoming) = if user.role == Role::Regisseur {
-        (
-            own_reports(&state, user.user_id).await?,
-            crate::appointments::db::upcoming(&state.db, user.user_id, today()).await?,
-        )
+    let (reports, upcoming, regisseur) = if user.role == Role::Regisseur {
+        let periods = reference.periods(&state.db).await?;
+        let home = RegisseurHome::load(&state.db, &periods, &own, user.user_id, today()).await?;
+        (home.reports, home.upcoming, home.start)
     } else {
-        (Vec::new(), Vec::new())
-    };
-    let regisseur = if user.role == Role::Regisseur && !own.is_empty() {
-        Some(RegisseurStart::load(&state.db, &own).await?)
-    } else {
-        None
+        (Vec::new(), Vec::new(), None)
     };
     let admin = if user.role == Role::Admin {
         Some(AdminTasks::load(&state.db, today()).await?)

@@ -115,6 +115,45 @@ async fn the_pager_agrees_with_a_count_that_stops_at_one_hundred() {
 }
 
 #[tokio::test]
+async fn a_search_goes_as_deep_as_its_count_and_a_deeper_page_asks_to_refine_it() {
+    let app = TestApp::new().await;
+    let p = app.with_partnership("Regio Leie").members(&["34022"]).await;
+    sqlx::query(
+        "insert into actions (partnership_id, title, priorities, kind, starts_on, status)
+         select $1, 'Netwerkdag ' || i, '{1}', 'overleg', date '2024-01-01' + i, 'gepland'
+         from generate_series(1, 110) i",
+    )
+    .bind(p)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    app.sign_in_as(Role::Ministry).await;
+    let refine =
+        "Verfijn uw zoekopdracht: alleen de eerste 4 pagina's van zoekresultaten worden getoond.";
+
+    // Ranked results come by offset: page 8,000 would scan 200,000 of them. It is the fourth
+    // page, the last the count of "more than 100" can tell, with a word on why.
+    let deep = app.get("/acties?q=netwerkdag&pagina=8000").await;
+    assert_eq!(deep.status, StatusCode::OK);
+    deep.assert_contains("Pagina 4 van meer dan 4");
+    deep.assert_contains(refine);
+    assert_eq!(deep.body.matches(r#"class="action-title""#).count(), 25);
+    deep.assert_contains(r#"<a href="/acties?q=netwerkdag&#38;pagina=3" rel="prev">"#);
+    assert!(!deep.body.contains(r#"rel="next""#), "{}", deep.body);
+
+    // The pages before it go on as before, without the word.
+    let third = app.get("/acties?q=netwerkdag&pagina=3").await;
+    third.assert_contains("Pagina 3 van meer dan 4");
+    third.assert_contains(r#"<a href="/acties?q=netwerkdag&#38;pagina=4" rel="next">"#);
+    assert!(!third.body.contains("Verfijn uw zoekopdracht"));
+
+    // A search with fewer results has all of them: no word on refining.
+    let few = app.get("/acties?q=netwerkdag&jaar=2023&pagina=8000").await;
+    few.assert_contains("Pagina 1 van 1");
+    assert!(!few.body.contains("Verfijn uw zoekopdracht"));
+}
+
+#[tokio::test]
 async fn a_search_sorts_by_relevance_unless_another_order_is_chosen_and_says_which() {
     let app = TestApp::new().await;
     let p = app.with_partnership("Regio Leie").members(&["34022"]).await;
