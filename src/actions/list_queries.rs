@@ -37,8 +37,39 @@ pub struct ListRow {
 /// exact counts per werkingsgebied, year and priority are on the priority check.
 pub const COUNT_LIMIT: i64 = 100;
 
+/// Whether the list is the whole list: no filter and no search.
+///
+/// That list, newest first, is the page most people open, and it has statements of its own
+/// without the optional filters of `filtered_actions`. PostgreSQL keeps planning a statement
+/// with optional filters for its values on every run (a generic plan cannot drop the unused
+/// filters), and with 195,000 actions that planning cost four times the run itself (0.4
+/// against 0.1 ms); a statement without them is planned once per connection.
+fn unfiltered(f: &Parsed) -> bool {
+    f.period.is_none()
+        && f.year.is_none()
+        && f.priority.is_none()
+        && f.kind.is_none()
+        && f.target_group.is_none()
+        && f.status.is_none()
+        && f.province.is_none()
+        && f.partnership.is_none()
+        && f.query.is_empty()
+}
+
 /// The number of results, up to [`COUNT_LIMIT`] (more is reported as `COUNT_LIMIT + 1`).
 pub async fn count(state: &AppState, f: &Parsed) -> Result<i64> {
+    if unfiltered(f) {
+        return Ok(sqlx::query_scalar!(
+            r#"select count(*) as "n!" from (
+                   select 1 from actions a
+                   join partnerships p on p.partnership_id = a.partnership_id
+                   where a.deleted_at is null limit $1
+               ) limited"#,
+            COUNT_LIMIT + 1,
+        )
+        .fetch_one(&state.db)
+        .await?);
+    }
     Ok(sqlx::query_scalar!(
         r#"select count(*) as "n!" from (
                select 1 from filtered_actions($1, $2, $3, $4, $5, $6, $7, $8, $9) limit $10
@@ -69,6 +100,9 @@ pub async fn fetch_by_date(
     if f.sort == Sort::Oldest {
         return fetch_oldest(state, f, after, limit).await;
     }
+    if unfiltered(f) {
+        return newest_first(state, after, limit).await;
+    }
     Ok(sqlx::query_as!(
         ListRow,
         r#"select a.action_id as "action_id!", a.title as "title!", a.priorities as "priorities!",
@@ -91,6 +125,33 @@ pub async fn fetch_by_date(
         f.partnership,
         after.map(|c| c.starts_on) as Option<NaiveDate>,
         after.map(|c| c.action_id),
+        limit,
+    )
+    .fetch_all(&state.db)
+    .await?)
+}
+
+/// The whole list newest first (see [`unfiltered`]). The first page starts after a cursor past
+/// every date, so that one statement without an optional condition serves every page.
+async fn newest_first(state: &AppState, after: Option<Cursor>, limit: i64) -> Result<Vec<ListRow>> {
+    let after = after.unwrap_or(Cursor {
+        starts_on: NaiveDate::MAX,
+        action_id: i64::MAX,
+    });
+    Ok(sqlx::query_as!(
+        ListRow,
+        r#"select a.action_id as "action_id!", a.title as "title!", a.priorities as "priorities!",
+                  a.kind as "kind!: Kind", a.status as "status!: Status",
+                  a.starts_on as "starts_on!: NaiveDate", a.ends_on as "ends_on: NaiveDate",
+                  a.origin as "origin!: Origin", p.partnership_id, p.name as partnership,
+                  '' as "title_marked!", '' as "snippet!", '' as "snippet_source!"
+           from actions a
+           join partnerships p on p.partnership_id = a.partnership_id
+           where a.deleted_at is null and (a.starts_on, a.action_id) < ($1, $2)
+           order by a.starts_on desc, a.action_id desc
+           limit $3"#,
+        after.starts_on,
+        after.action_id,
         limit,
     )
     .fetch_all(&state.db)

@@ -26,6 +26,7 @@ use crate::auth::StaffOnly;
 use crate::error::{AppError, Result};
 use crate::municipalities::PROVINCES;
 use crate::periods::{self, Period};
+use crate::reference::Reference;
 use crate::state::AppState;
 use crate::web::extract::Query;
 use crate::web::format::today;
@@ -227,9 +228,10 @@ async fn all_counts(
 async fn index(
     State(state): State<AppState>,
     StaffOnly(staff): StaffOnly,
+    reference: Reference,
     Query(query): Query<MatrixQuery>,
 ) -> Result<Response> {
-    let all = periods::list(&state.db).await?;
+    let all = reference.periods(&state.db).await?;
     let period = periods::choose(&all, query.periode)
         .ok_or(AppError::NotFound)?
         .clone();

@@ -299,6 +299,7 @@ async fn a_demo_loaded_before_the_current_period_and_reports_gets_them_once() {
         format!("delete from action_municipalities where action_id in {current_actions}"),
         format!("delete from actions where partnership_id in {current_areas}"),
         format!("delete from action_priority_counts where partnership_id in {current_areas}"),
+        format!("delete from action_cost_totals where partnership_id in {current_areas}"),
         format!("delete from appointments where partnership_id in {current_areas}"),
         format!("delete from partnerships where policy_period_id = {CURRENT}"),
         "delete from policy_periods where name = '2026-2031 (demo)'".to_string(),
