@@ -17,11 +17,14 @@ drop schema tower_sessions cascade;
 -- The version of the reference data: what changes a few times a year and most pages read, so
 -- the application caches it in memory (src/reference.rs). The municipality lists with their
 -- populations, mergers and map boundaries, the policy periods, the werkingsgebieden with their
--- municipalities and appointments, and the budget's envelopes, rules, unemployment figures,
--- allocations, payments and spending reports. Every statement that changes one of those
+-- municipalities and appointments, and the budget's envelopes, rules, unemployment figures and
+-- allocations. Every statement that changes one of those
 -- tables bumps it in the same transaction, whoever runs it (a request, a seed, a hand-written
 -- fix), and every request reads it with its session, so each instance of several drops a stale
--- cache on the next request after the change commits.
+-- cache on the next request after the change commits. The trigger runs before the statement,
+-- so a writer takes the version row before the rows it changes: two transactions that change
+-- reference data queue on that row instead of deadlocking over each other's rows (should one
+-- still deadlock, over a row locked before its first change, the loser gets the 503 page).
 create table reference_version (
     singleton boolean primary key default true check (singleton),
     version   bigint  not null default 1
@@ -32,7 +35,7 @@ create function bump_reference_version() returns trigger
 language plpgsql as $$
 begin
     update reference_version set version = version + 1;
-    return null;
+    return null; -- ignored for statement-level triggers
 end
 $$;
 
@@ -44,10 +47,10 @@ begin
         'municipality_vintages', 'municipalities', 'municipality_populations',
         'municipality_mergers', 'policy_periods', 'partnerships', 'partnership_members',
         'appointments', 'budget_envelopes', 'allocation_rules', 'allocation_rule_bands',
-        'unemployment_rates', 'allocations', 'payments', 'spending_reports'
+        'unemployment_rates', 'allocations'
     ] loop
         execute format(
-            'create trigger %I after insert or update or delete or truncate on %I
+            'create trigger %I before insert or update or delete or truncate on %I
              for each statement execute function bump_reference_version()',
             t || '_bump_reference_version', t);
     end loop;

@@ -70,12 +70,14 @@ impl From<sqlx::Error> for AppError {
 
 /// SQLSTATEs that mean "the database cannot serve now", not "this request is wrong":
 /// connection exceptions (08xxx), shutdown and start-up (57P01-57P03), too many connections
-/// (53300), a database closed to connections (55000) and our statement_timeout (57014).
+/// (53300), a database closed to connections (55000), our statement_timeout (57014), and a
+/// transaction PostgreSQL broke off to end a deadlock or a serialisation conflict (40P01,
+/// 40001): nothing was saved and the same request again will do.
 fn is_unavailable_code(code: &str) -> bool {
     code.starts_with("08")
         || matches!(
             code,
-            "57P01" | "57P02" | "57P03" | "53300" | "55000" | "57014"
+            "57P01" | "57P02" | "57P03" | "53300" | "55000" | "57014" | "40P01" | "40001"
         )
 }
 

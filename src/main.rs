@@ -8,7 +8,7 @@ use tracing_subscriber::EnvFilter;
 use regie::cli::{self, Cli};
 use regie::config::Config;
 
-/// See Cargo.toml's `mimalloc` for why; the README's benchmark section for what it measured.
+/// See Cargo.toml's `mimalloc` for why, and the README's benchmark section for what it measured.
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use chrono::NaiveDate;
 use sqlx::PgPool;
 use tower_sessions::Session;
 
@@ -21,13 +22,17 @@ use crate::auth::REFERENCE_VERSION;
 use crate::error::{AppError, Result};
 use crate::periods::{self, Period};
 use crate::state::AppState;
+use crate::web::format::today;
 
 type Entry = Arc<dyn Any + Send + Sync>;
 
-/// The entries of one version; a newer version empties it.
+/// The entries of one version and day; a newer version or a new day empties it. The day
+/// because some reference data reads the date: who is a werkingsgebied's regisseur today
+/// changes at midnight without any write.
 #[derive(Default)]
 struct Slot {
     version: i64,
+    day: NaiveDate,
     entries: HashMap<String, Entry>,
 }
 
@@ -36,24 +41,27 @@ struct Slot {
 pub struct ReferenceCache(Arc<Mutex<Slot>>);
 
 impl ReferenceCache {
-    fn lookup(&self, version: i64, key: &str) -> Result<Option<Entry>> {
+    fn lookup(&self, at: (i64, NaiveDate), key: &str) -> Result<Option<Entry>> {
         let slot = self.0.lock().map_err(poisoned)?;
-        Ok((slot.version == version)
+        Ok(((slot.version, slot.day) == at)
             .then(|| slot.entries.get(key).cloned())
             .flatten())
     }
 
-    fn store(&self, version: i64, key: String, entry: Entry) -> Result<()> {
+    fn store(&self, (version, day): (i64, NaiveDate), key: String, entry: Entry) -> Result<()> {
         let mut slot = self.0.lock().map_err(poisoned)?;
-        if version > slot.version {
+        // Newer, or another version at all: a request that read an older version loads data at
+        // least as new as that version, and a restored database goes back for good.
+        if (version, day) > (slot.version, slot.day) || version < slot.version {
             *slot = Slot {
                 version,
+                day,
                 entries: HashMap::new(),
             };
         }
         // A request that read an older version than the cache holds loaded data at least that
         // new, but keeps it to itself rather than file it under the wrong version.
-        if version == slot.version {
+        if (version, day) == (slot.version, slot.day) {
             slot.entries.insert(key, entry);
         }
         Ok(())
@@ -78,6 +86,8 @@ fn poisoned<T>(_: T) -> AppError {
 #[derive(Clone)]
 pub struct Reference {
     version: i64,
+    /// Today in Belgium, as the cached data was computed for.
+    day: NaiveDate,
     cache: ReferenceCache,
 }
 
@@ -96,15 +106,16 @@ impl Reference {
         Fut: Future<Output = Result<T>>,
     {
         let key = key.into();
+        let at = (self.version, self.day);
         if let Some(Ok(value)) = self
             .cache
-            .lookup(self.version, &key)?
+            .lookup(at, &key)?
             .map(|entry| entry.downcast::<T>())
         {
             return Ok(value);
         }
         let value = Arc::new(load().await?);
-        self.cache.store(self.version, key, value.clone())?;
+        self.cache.store(at, key, value.clone())?;
         Ok(value)
     }
 
@@ -135,6 +146,7 @@ impl FromRequestParts<AppState> for Reference {
         };
         Ok(Self {
             version,
+            day: today(),
             cache: state.reference.clone(),
         })
     }
@@ -144,9 +156,18 @@ impl FromRequestParts<AppState> for Reference {
 mod tests {
     use super::*;
 
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, d).unwrap()
+    }
+
     fn at(cache: &ReferenceCache, version: i64) -> Reference {
+        on(cache, version, day(2))
+    }
+
+    fn on(cache: &ReferenceCache, version: i64, day: NaiveDate) -> Reference {
         Reference {
             version,
+            day,
             cache: cache.clone(),
         }
     }
@@ -173,15 +194,40 @@ mod tests {
             *at(&cache, 2).get_or_load("k", || load(20)).await.unwrap(),
             20
         );
-        // A request that still read the older version loads for itself and does not file its
-        // result over the newer one.
-        assert_eq!(
-            *at(&cache, 1).get_or_load("k", || load(12)).await.unwrap(),
-            12
-        );
         assert_eq!(
             *at(&cache, 2).get_or_load("k", || load(21)).await.unwrap(),
             20
+        );
+        // The next day, the same version loads again (today's regisseurs may have changed).
+        assert_eq!(
+            *on(&cache, 2, day(3))
+                .get_or_load("k", || load(30))
+                .await
+                .unwrap(),
+            30
+        );
+        assert_eq!(
+            *on(&cache, 2, day(3))
+                .get_or_load("k", || load(31))
+                .await
+                .unwrap(),
+            30
+        );
+        // A version that went back (the database was restored) starts over rather than find
+        // the cache shut: its data is loaded once and then served.
+        assert_eq!(
+            *on(&cache, 1, day(3))
+                .get_or_load("k", || load(40))
+                .await
+                .unwrap(),
+            40
+        );
+        assert_eq!(
+            *on(&cache, 1, day(3))
+                .get_or_load("k", || load(41))
+                .await
+                .unwrap(),
+            40
         );
         assert_eq!(cache.len(), 1);
     }

@@ -6,7 +6,6 @@ use sqlx::PgPool;
 
 use crate::auth::password::Hasher;
 use crate::config::Config;
-use crate::coverage::map::MapCache;
 use crate::reference::ReferenceCache;
 use crate::web::csrf::CookieKey;
 
@@ -15,8 +14,6 @@ pub struct AppState {
     pub db: PgPool,
     pub config: Arc<Config>,
     pub hasher: Hasher,
-    /// Projected SVG maps per municipality list.
-    pub maps: MapCache,
     /// Signs the CSRF cookie of anonymous visitors.
     pub csrf_key: CookieKey,
     /// Periods, coverage and other reference data by version (`reference`).
@@ -29,7 +26,6 @@ impl AppState {
             db,
             config: Arc::new(config),
             hasher: Hasher::default(),
-            maps: MapCache::default(),
             csrf_key: CookieKey::default(),
             reference: ReferenceCache::default(),
         }

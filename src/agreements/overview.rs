@@ -357,7 +357,14 @@ async fn index(
     let rows = rows(&mut conn, &parsed, visible.as_deref()).await?;
     let writable = writable(&signed_in.user);
     drop(conn);
-    let map = status_map(&state, &parsed.period, &summary.areas, visible.is_some()).await?;
+    let map = status_map(
+        &state,
+        &reference,
+        &parsed.period,
+        &summary.areas,
+        visible.is_some(),
+    )
+    .await?;
 
     let chosen = |value: &str, current: &str| value == current.trim();
     let page = OverviewPage {

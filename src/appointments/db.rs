@@ -270,28 +270,6 @@ impl Upcoming {
     }
 }
 
-/// The approved appointments of `user_id` that start after `today`, soonest first.
-pub async fn upcoming(
-    db: impl PgExecutor<'_>,
-    user_id: i64,
-    today: NaiveDate,
-) -> Result<Vec<Upcoming>> {
-    Ok(sqlx::query_as!(
-        Upcoming,
-        r#"select a.partnership_id, p.name as partnership_name, pp.name as period_name,
-                  a.starts_on as "starts_on: NaiveDate"
-           from appointments a
-           join partnerships p on p.partnership_id = a.partnership_id
-           join policy_periods pp on pp.policy_period_id = p.policy_period_id
-           where a.user_id = $1 and a.status = 'goedgekeurd' and a.starts_on > $2
-           order by a.starts_on, p.name"#,
-        user_id,
-        today as NaiveDate
-    )
-    .fetch_all(db)
-    .await?)
-}
-
 /// The account an approval would use for `email`: its role, whether it is active and has a
 /// password; `None` when there is none yet.
 pub struct ExistingAccount {

@@ -100,8 +100,11 @@ async fn current_user(session: &Session) -> Result<Option<CurrentUser>> {
 
     // Loaded with the session itself, in the same statement (`session_store`).
     let row: Option<LoadedUser> = session.get(LOADED_USER).await?;
-    let Some(row) = row.filter(|r| r.active && r.session_version == remembered.session_version)
-    else {
+    let Some(row) = row.filter(|r| {
+        r.user_id == remembered.user_id
+            && r.active
+            && r.session_version == remembered.session_version
+    }) else {
         session.flush().await?;
         return Ok(None);
     };

@@ -105,11 +105,11 @@ impl SessionStore for PgSessions {
         }
     }
 
+    /// Only a session that is still there: a request that ends after its session was signed
+    /// out (in another tab) must not bring it back. New sessions go through `create`.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         sqlx::query!(
-            "insert into sessions (session_id, data, user_id, expires_at) values ($1, $2, $3, $4)
-             on conflict (session_id) do update
-             set data = excluded.data, user_id = excluded.user_id, expires_at = excluded.expires_at",
+            "update sessions set data = $2, user_id = $3, expires_at = $4 where session_id = $1",
             record.id.to_string(),
             Json(stored_data(record)) as _,
             user_of(record),

@@ -130,7 +130,7 @@ pub async fn snapshot(db: &PgPool, period: &Period, year: i16) -> Result<Snapsho
     let municipalities = load(db, period, year).await?;
     let (totals, provinces) = compute::totals(&municipalities, |m| m.partnership_id.is_some());
     Ok(Snapshot {
-        partnerships: partnership_db::summaries(db, period.policy_period_id, year, None).await?,
+        partnerships: partnership_db::summaries(db, period.policy_period_id, year).await?,
         regisseurs: regisseurs(db, period).await?,
         period: period.clone(),
         year,

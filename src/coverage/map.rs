@@ -1,14 +1,15 @@
 //! A map of Flanders as server-rendered SVG, from the seeds' GeoJSON boundaries: no tiles, no
-//! scripts, no internet. Shapes are projected once per municipality list and cached.
+//! scripts, no internet. Shapes are projected once per municipality list and reference version.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use sqlx::PgPool;
 
 use super::compute::Municipality;
 use crate::error::Result;
+use crate::reference::Reference;
 
 /// Width of the SVG's coordinate system; the height follows from Flanders' shape.
 const WIDTH: f64 = 1200.0;
@@ -30,37 +31,29 @@ pub struct MapGeometry {
     pub borders: Vec<(usize, usize)>,
 }
 
-/// Projected maps per municipality list, built on first use.
-#[derive(Clone, Default)]
-pub struct MapCache(Arc<Mutex<HashMap<String, Arc<MapGeometry>>>>);
-
-impl MapCache {
-    pub async fn get(&self, db: &PgPool, vintage: &str) -> Result<Arc<MapGeometry>> {
-        if let Some(map) = self.0.lock().map_err(poisoned)?.get(vintage) {
-            return Ok(map.clone());
-        }
-        let rows = sqlx::query!(
-            r#"select nis_code, name_nl, boundary as "boundary!" from municipalities
-               where vintage = $1 and boundary is not null order by nis_code"#,
-            vintage
-        )
-        .fetch_all(db)
-        .await?;
-        let map = Arc::new(project(
-            rows.into_iter()
-                .map(|r| (r.nis_code, r.name_nl, r.boundary))
-                .collect(),
-        ));
-        self.0
-            .lock()
-            .map_err(poisoned)?
-            .insert(vintage.to_string(), map.clone());
-        Ok(map)
-    }
-}
-
-fn poisoned<T>(_: T) -> crate::error::AppError {
-    anyhow::anyhow!("map cache lock poisoned").into()
+/// The projected map of a municipality list, from the reference cache: built once per list
+/// and reference version (the boundaries come with the seeds).
+pub async fn geometry(
+    reference: &Reference,
+    db: &PgPool,
+    vintage: &str,
+) -> Result<Arc<MapGeometry>> {
+    reference
+        .get_or_load(format!("map:{vintage}"), || async {
+            let rows = sqlx::query!(
+                r#"select nis_code, name_nl, boundary as "boundary!" from municipalities
+                   where vintage = $1 and boundary is not null order by nis_code"#,
+                vintage
+            )
+            .fetch_all(db)
+            .await?;
+            Ok(project(
+                rows.into_iter()
+                    .map(|r| (r.nis_code, r.name_nl, r.boundary))
+                    .collect(),
+            ))
+        })
+        .await
 }
 
 /// A closed line of (longitude, latitude) points.

@@ -228,8 +228,16 @@ async fn show(
     let body = reference
         .get_or_load(key, || async {
             let s = db::cached_snapshot(&reference, &state.db, &period, year).await?;
-            let body =
-                build_body(&state, &s, &all, &years, &earlier_periods, earlier.as_ref()).await?;
+            let body = build_body(
+                &state,
+                &reference,
+                &s,
+                &all,
+                &years,
+                &earlier_periods,
+                earlier.as_ref(),
+            )
+            .await?;
             Rendered::of(&CoverageBody { is_staff, ..body })
         })
         .await?;
@@ -242,6 +250,7 @@ async fn show(
 /// The page's figures, map and tables for `s`, compared with `earlier`.
 async fn build_body(
     state: &AppState,
+    reference: &Reference,
     s: &Snapshot,
     all: &[Period],
     years: &[i16],
@@ -255,7 +264,7 @@ async fn build_body(
         None => None,
     };
 
-    let geometry = state.maps.get(&state.db, &period.vintage).await?;
+    let geometry = map::geometry(reference, &state.db, &period.vintage).await?;
     let colours = colours(s, &geometry);
     let fill_of = |id: i64| colours.get(&id).copied().unwrap_or(palette::PALETTE[0]);
     let names: HashMap<i64, &str> = s

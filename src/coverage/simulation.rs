@@ -217,7 +217,7 @@ async fn simulate(
             .collect()
     };
 
-    let geometry = state.maps.get(&state.db, &period.vintage).await?;
+    let geometry = map::geometry(&reference, &state.db, &period.vintage).await?;
     let legend = Status::ALL
         .iter()
         .map(|s| LegendItem {

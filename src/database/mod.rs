@@ -217,7 +217,7 @@ pub async fn check_app_login(db: &PgPool) -> anyhow::Result<()> {
                       as "superuser!",
                   exists(select from pg_class c
                          join pg_namespace n on n.oid = c.relnamespace
-                         where n.nspname in ('public', 'tower_sessions')
+                         where n.nspname = 'public'
                            and pg_has_role(current_user, c.relowner, 'usage')) as "owner!""#
     )
     .fetch_one(db)

@@ -100,13 +100,11 @@ impl Summary {
     }
 }
 
-/// The werkingsgebieden of a period (or just `only`) with members, inhabitants in `year` and
-/// current regisseurs.
+/// The werkingsgebieden of a period with members, inhabitants in `year` and current regisseurs.
 pub async fn summaries(
     db: impl PgExecutor<'_>,
     policy_period_id: i64,
     year: i16,
-    only: Option<i64>,
 ) -> Result<Vec<Summary>> {
     let rows = sqlx::query!(
         r#"select p.partnership_id, p.name, p.legal_form as "legal_form: LegalForm",
@@ -127,12 +125,11 @@ pub async fn summaries(
            left join municipalities mu on mu.vintage = m.vintage and mu.nis_code = m.nis_code
            left join municipality_populations pop
                   on pop.vintage = m.vintage and pop.nis_code = m.nis_code and pop.year = $2
-           where p.policy_period_id = $1 and ($3::bigint is null or p.partnership_id = $3)
+           where p.policy_period_id = $1
            group by p.partnership_id, pp.policy_period_id
            order by lower(p.name)"#,
         policy_period_id,
         year,
-        only
     )
     .fetch_all(db)
     .await?;

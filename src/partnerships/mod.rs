@@ -147,13 +147,8 @@ async fn index(
     let period = periods::choose(&all, query.periode)
         .ok_or(AppError::NotFound)?
         .clone();
-    let summaries = db::summaries(
-        &state.db,
-        period.policy_period_id,
-        period.population_year,
-        None,
-    )
-    .await?;
+    let summaries =
+        db::summaries(&state.db, period.policy_period_id, period.population_year).await?;
     let rows: Vec<Row> = summaries
         .iter()
         .map(|s| Row {

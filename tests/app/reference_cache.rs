@@ -30,6 +30,8 @@ async fn a_change_through_one_instance_shows_on_the_other_at_once() {
 
     let page = format!("/dekking?periode={period}");
     let api = format!("/api/v1/coverage?period={period}");
+    // Open data is asked for without a session: its version comes from a query of its own.
+    let anonymous = first.other_browser();
     let before = first.get(&page).await;
     assert_eq!(covered(&before.body), "1");
     // Cached now: the same answer again, and the open data too.

@@ -11,6 +11,7 @@ use crate::coverage::compute::Municipality;
 use crate::coverage::map::{self, LegendItem, MapView};
 use crate::error::Result;
 use crate::periods::Period;
+use crate::reference::Reference;
 use crate::state::AppState;
 
 /// How far a werkingsgebied got: its most advanced agreement, a stopped one only when it has
@@ -100,11 +101,12 @@ pub struct StatusShape {
 /// agreement binding it; the others are grey.
 pub async fn status_map(
     state: &AppState,
+    reference: &Reference,
     period: &Period,
     areas: &[Area],
     restricted: bool,
 ) -> Result<StatusMap> {
-    let geometry = state.maps.get(&state.db, &period.vintage).await?;
+    let geometry = map::geometry(reference, &state.db, &period.vintage).await?;
     let visible: Vec<i64> = areas.iter().map(|a| a.partnership_id).collect();
     let rows = sqlx::query!(
         r#"select mu.nis_code, mu.name_nl, mu.province, pm.partnership_id as "partnership_id?",
