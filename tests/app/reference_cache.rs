@@ -37,7 +37,7 @@ async fn a_change_through_one_instance_shows_on_the_other_at_once() {
     // Cached now: the same answer again, and the open data too.
     assert_eq!(covered(&first.get(&page).await.body), "1");
     assert!(
-        first
+        anonymous
             .get(&api)
             .await
             .body
@@ -59,7 +59,7 @@ async fn a_change_through_one_instance_shows_on_the_other_at_once() {
 
     assert_eq!(covered(&first.get(&page).await.body), "2");
     assert!(
-        first
+        anonymous
             .get(&api)
             .await
             .body
