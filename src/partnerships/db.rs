@@ -170,6 +170,38 @@ pub async fn may_edit_contact(
     }
 }
 
+/// A municipality of a werkingsgebied with its inhabitants in one year.
+pub struct MemberPopulation {
+    pub nis_code: String,
+    pub name_nl: String,
+    pub province: String,
+    pub centre_city: bool,
+    pub population: Option<i32>,
+}
+
+/// The werkingsgebied's municipalities by name, with their inhabitants in `year`: the
+/// werkingsgebied's page and its members page.
+pub async fn members_with_population(
+    db: impl PgExecutor<'_>,
+    partnership_id: i64,
+    year: i16,
+) -> Result<Vec<MemberPopulation>> {
+    Ok(sqlx::query_as!(
+        MemberPopulation,
+        r#"select m.nis_code, mu.name_nl, mu.province, mu.centre_city, pop.population as "population?"
+           from partnership_members m
+           join municipalities mu on mu.vintage = m.vintage and mu.nis_code = m.nis_code
+           left join municipality_populations pop
+                  on pop.vintage = m.vintage and pop.nis_code = m.nis_code and pop.year = $2
+           where m.partnership_id = $1
+           order by mu.name_nl"#,
+        partnership_id,
+        year
+    )
+    .fetch_all(db)
+    .await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

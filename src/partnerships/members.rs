@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::{Partnership, PartnershipLink, find, period_of};
+use super::{Partnership, PartnershipLink, db, find, period_of};
 use crate::audit::{self, Action};
 use crate::auth::{AdminOnly, SignedIn};
 use crate::error::{Result, ResultExt};
@@ -80,18 +80,7 @@ async fn page(
 ) -> Result<MembersPage> {
     let p = find(&state.db, id).await?;
     let period = period_of(&state.db, &p).await?;
-    let members = sqlx::query!(
-        r#"select m.nis_code, mu.name_nl, pop.population as "population?"
-           from partnership_members m
-           join municipalities mu on mu.vintage = m.vintage and mu.nis_code = m.nis_code
-           left join municipality_populations pop
-                  on pop.vintage = m.vintage and pop.nis_code = m.nis_code and pop.year = $2
-           where m.partnership_id = $1 order by mu.name_nl"#,
-        id,
-        period.population_year
-    )
-    .fetch_all(&state.db)
-    .await?;
+    let members = db::members_with_population(&state.db, id, period.population_year).await?;
     let q = q.trim();
     let candidates = if q.is_empty() {
         Vec::new()

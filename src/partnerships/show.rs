@@ -61,19 +61,7 @@ async fn load_facts(state: &AppState, reference: &Reference, id: i64) -> Result<
         .find(|period| period.policy_period_id == p.policy_period_id)
         .cloned()
         .ok_or(AppError::NotFound)?;
-    let members = sqlx::query!(
-        r#"select m.nis_code, mu.name_nl, mu.province, mu.centre_city, pop.population as "population?"
-           from partnership_members m
-           join municipalities mu on mu.vintage = m.vintage and mu.nis_code = m.nis_code
-           left join municipality_populations pop
-                  on pop.vintage = m.vintage and pop.nis_code = m.nis_code and pop.year = $2
-           where m.partnership_id = $1
-           order by mu.name_nl"#,
-        id,
-        period.population_year
-    )
-    .fetch_all(&state.db)
-    .await?;
+    let members = db::members_with_population(&state.db, id, period.population_year).await?;
     let population = members
         .iter()
         .filter_map(|m| m.population)
