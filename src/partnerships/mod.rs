@@ -147,8 +147,16 @@ async fn index(
     let period = periods::choose(&all, query.periode)
         .ok_or(AppError::NotFound)?
         .clone();
-    let summaries =
-        db::summaries(&state.db, period.policy_period_id, period.population_year).await?;
+    // The coverage snapshot of the period holds these summaries already, cached per reference
+    // version and day (the regisseurs are today's).
+    let snapshot = crate::coverage::db::cached_snapshot(
+        &reference,
+        &state.db,
+        &period,
+        period.population_year,
+    )
+    .await?;
+    let summaries = &snapshot.partnerships;
     let rows: Vec<Row> = summaries
         .iter()
         .map(|s| Row {

@@ -58,6 +58,10 @@ impl tracing::field::Visit for Text {
 async fn statements_of(app: &TestApp, path: &str) -> usize {
     let first = app.get(path).await;
     assert_eq!(first.status, StatusCode::OK, "{path}: {}", first.body);
+    // Tasks the first request left behind (sqlx hands a connection back to the pool in a task of
+    // its own) run on this thread too: let them finish, so they are not counted as the next
+    // request's. Once, under load, /overzicht counted one statement more without this.
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     let count = Arc::new(AtomicUsize::new(0));
     let subscriber = Registry::default().with(Statements(count.clone()));
     let guard = tracing::subscriber::set_default(subscriber);
@@ -111,7 +115,7 @@ async fn the_ministry_pages_stay_within_their_statement_budgets() {
             ("/acties?q=opleiding+jongeren", 3),
             (&format!("/acties/{action}"), 2),
             (&format!("/werkingsgebieden/{partnership}/acties"), 3),
-            ("/werkingsgebieden", 2),
+            ("/werkingsgebieden", 1),
             (&format!("/werkingsgebieden/{partnership}"), 2),
             ("/gemeenten", 1),
             ("/gemeenten?q=kort&provincie=West-Vlaanderen", 1),
