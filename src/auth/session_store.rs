@@ -56,6 +56,12 @@ fn store_error(e: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
 }
 
+/// A database error of the store: remembered for the pool's health, then the store's error.
+fn db_error(e: sqlx::Error) -> session_store::Error {
+    crate::database::note_failure(&e);
+    store_error(e)
+}
+
 fn to_chrono(t: OffsetDateTime) -> DateTime<Utc> {
     DateTime::from_timestamp(t.unix_timestamp(), t.nanosecond()).unwrap_or_default()
 }
@@ -97,7 +103,7 @@ impl SessionStore for PgSessions {
             )
             .execute(&self.db)
             .await
-            .map_err(store_error)?;
+            .map_err(db_error)?;
             if inserted.rows_affected() == 1 {
                 return Ok(());
             }
@@ -117,7 +123,7 @@ impl SessionStore for PgSessions {
         )
         .execute(&self.db)
         .await
-        .map_err(store_error)?;
+        .map_err(db_error)?;
         Ok(())
     }
 
@@ -141,7 +147,7 @@ impl SessionStore for PgSessions {
         )
         .fetch_optional(&self.db)
         .await
-        .map_err(store_error)?;
+        .map_err(db_error)?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -178,7 +184,7 @@ impl SessionStore for PgSessions {
         sqlx::query!("delete from sessions where session_id = $1", id.to_string())
             .execute(&self.db)
             .await
-            .map_err(store_error)?;
+            .map_err(db_error)?;
         Ok(())
     }
 }

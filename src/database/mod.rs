@@ -8,12 +8,13 @@
 pub mod embedded;
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, PgPool};
+use sqlx::{ConnectOptions, Connection, PgPool};
 
 use crate::config::Config;
 use embedded::Cluster;
@@ -56,18 +57,64 @@ pub fn tune(options: PgConnectOptions) -> PgConnectOptions {
 
 /// A pool that gives up quickly when PostgreSQL is slow or gone and reconnects by itself.
 ///
-/// No ping before handing out a connection (sqlx's default): it was a second round trip for
-/// every statement, and dropping it made a page of two statements three times faster
-/// (`/acties/{id}`: 1,330 -> 4,370 req/s). A connection that died meanwhile (PostgreSQL
-/// restarted) fails its one statement with the Dutch 503 page and is then dropped; the next
-/// request gets a fresh one.
+/// No ping before handing out a connection as a rule (sqlx's default pings every time): it
+/// was a second round trip for every statement, and dropping it made a page of two statements
+/// three times faster (`/acties/{id}`: 1,330 -> 4,370 req/s). A connection is pinged first
+/// only when it may have died unseen: it sat idle for [`IDLE_BEFORE_PING`], or a statement
+/// lately found its connection gone ([`note_failure`]), as when PostgreSQL restarted. So
+/// after an outage one request gets the 503 page and the pool then drops all dead connections
+/// instead of handing each out once more.
 pub async fn pool(options: PgConnectOptions, max_connections: u32) -> sqlx::Result<PgPool> {
     PgPoolOptions::new()
         .max_connections(max_connections)
         .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= IDLE_BEFORE_PING || lately_broken() {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect_with(tune(options))
         .await
+}
+
+/// A connection idle this long is pinged before use: PostgreSQL or a firewall may have ended
+/// it meanwhile.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
+/// After a statement found its connection gone, every connection is pinged before use for
+/// this long.
+const PING_AFTER_FAILURE: Duration = Duration::from_secs(30);
+
+/// When a statement last found its connection gone, in milliseconds since the Unix epoch
+/// (0: never). Process-wide like the database it describes, and written from the error
+/// conversions, which have no handle on the pool.
+static BROKEN_AT_MS: AtomicU64 = AtomicU64::new(0);
+
+fn now_ms() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0)
+}
+
+fn lately_broken() -> bool {
+    let at = BROKEN_AT_MS.load(Ordering::Relaxed);
+    at != 0 && now_ms().saturating_sub(at) < PING_AFTER_FAILURE.as_millis() as u64
+}
+
+/// Remembers `err` when it means the connection is gone (a socket error, or PostgreSQL ending
+/// the session: 57P01-57P03, 08xxx), so the pool tests the connections it hands out next.
+pub fn note_failure(err: &sqlx::Error) {
+    let lost = match err {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P0")),
+        _ => false,
+    };
+    if lost {
+        BROKEN_AT_MS.store(now_ms(), Ordering::Relaxed);
+    }
 }
 
 /// Closes `db` and waits until its last connection is gone. sqlx 0.8 returns the connection of
