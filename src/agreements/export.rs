@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use chrono::NaiveDate;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
 
 use super::access;
 use super::model::AgreementStatus;
@@ -23,6 +23,7 @@ use crate::actions::model::Origin;
 use crate::auth::SignedIn;
 use crate::error::Result;
 use crate::periods;
+use crate::reference::Reference;
 use crate::state::AppState;
 use crate::web::extract::Query;
 use crate::web::format;
@@ -64,13 +65,16 @@ type Line = [String; 14];
 /// order, each with its agreements, or one line without agreement. Two statements.
 async fn lines(
     conn: &mut PgConnection,
+    db: &PgPool,
+    reference: &Reference,
     signed_in: &SignedIn,
     filters: &Filters,
 ) -> Result<Vec<Line>> {
     let all = periods::list(&mut *conn).await?;
     let parsed = filters.parse(&all)?;
     let visible = access::visible_partnerships(&mut *conn, &signed_in.user).await?;
-    let areas = overview::rows(conn, &parsed, visible.as_deref()).await?;
+    let provinces = overview::provinces(db, reference, &parsed.period).await?;
+    let areas = overview::rows(conn, &parsed, &provinces, visible.as_deref()).await?;
     let ids: Vec<i64> = areas
         .iter()
         .flat_map(|a| a.agreements.iter().map(|g| g.agreement_id))
@@ -168,12 +172,13 @@ async fn lines(
 async fn export_csv(
     State(state): State<AppState>,
     signed_in: SignedIn,
+    reference: Reference,
     Query(filters): Query<Filters>,
 ) -> Result<Response> {
     let Some(mut tx) = spreadsheet::begin_export(&state.db, signed_in.user.user_id).await? else {
         return Ok(spreadsheet::busy());
     };
-    let lines = lines(&mut tx, &signed_in, &filters).await?;
+    let lines = lines(&mut tx, &state.db, &reference, &signed_in, &filters).await?;
     // Ends the transaction and frees the export slot.
     tx.commit().await?;
     let mut body = CSV_START.to_vec();
@@ -192,12 +197,13 @@ async fn export_csv(
 async fn export_xlsx(
     State(state): State<AppState>,
     signed_in: SignedIn,
+    reference: Reference,
     Query(filters): Query<Filters>,
 ) -> Result<Response> {
     let Some(mut tx) = spreadsheet::begin_export(&state.db, signed_in.user.user_id).await? else {
         return Ok(spreadsheet::busy());
     };
-    let lines = lines(&mut tx, &signed_in, &filters).await?;
+    let lines = lines(&mut tx, &state.db, &reference, &signed_in, &filters).await?;
     let body = spreadsheet::workbook("Overeenkomsten", &HEADER, &NUMERIC, &DATES, lines).await?;
     // Ends the transaction and frees the export slot.
     tx.commit().await?;

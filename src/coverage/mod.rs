@@ -43,6 +43,7 @@ use map::{LegendItem, MapGeometry, MapView};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/dekking", get(show))
+        .route("/kaart/{file}", get(map::document))
         .merge(simulation::router())
         .merge(api::router())
 }

@@ -173,7 +173,12 @@ async fn the_map_has_one_shape_per_municipality_with_a_title() {
     let period = app.period_id("2023-2025").await;
     app.with_partnership("Regio Leie").members(&["34022"]).await;
     let page = app.get(&format!("/dekking?periode={period}")).await;
-    assert_eq!(page.body.matches("<path d=\"M").count(), 300);
+    assert_eq!(
+        page.body
+            .matches("<use href=\"/kaart/2019-2024.svg?v=")
+            .count(),
+        300
+    );
     page.assert_contains("<title>Kortrijk (34022): Regio Leie</title>");
     page.assert_contains("<title>Gent (44021): niet gedekt</title>");
     assert!(
@@ -194,7 +199,10 @@ async fn the_map_has_one_shape_per_municipality_with_a_title() {
     .await;
     let next = app.period_id("2026-2031").await;
     let page = app.get(&format!("/dekking?periode={next}")).await;
-    assert_eq!(page.body.matches("<path d=\"M").count(), 285);
+    assert_eq!(
+        page.body.matches("<use href=\"/kaart/2025.svg?v=").count(),
+        285
+    );
     page.assert_contains("Beveren-Kruibeke-Zwijndrecht (46030): niet gedekt");
 }
 
@@ -269,7 +277,7 @@ async fn the_open_data_api_is_public_cacheable_and_answers_errors_in_json() {
 
 /// (fill, NIS code, title) of each shape of the page's map.
 fn shapes(body: &str) -> Vec<(String, String, String)> {
-    body.split("<path d=\"")
+    body.split("<use href=\"")
         .skip(1)
         .map(|piece| {
             let fill = piece.split("fill=\"").nth(1).unwrap();
@@ -481,4 +489,74 @@ async fn the_simulator_lists_municipalities_per_province_and_filtering_keeps_the
     cleared.assert_contains(r#"value="11002" checked>"#);
     cleared.assert_contains(r#"value="44021" checked>"#);
     assert!(!cleared.body.contains("getoond voor"));
+}
+
+/// The map's shapes are one document that browsers keep: every shape a page points at is in it,
+/// anyone may fetch it, and a request by its version may be kept for good.
+#[tokio::test]
+async fn the_map_document_holds_every_shape_a_page_points_at_and_browsers_keep_it() {
+    let app = TestApp::new().await;
+    app.sign_in_as(Role::Admin).await;
+    let period = app.period_id("2023-2025").await;
+    let page = app.get(&format!("/dekking?periode={period}")).await;
+    let pointed: Vec<&str> = page
+        .body
+        .split("<use href=\"")
+        .skip(1)
+        .map(|piece| &piece[..piece.find('"').unwrap()])
+        .collect();
+    assert_eq!(pointed.len(), 300);
+    let (href, _) = pointed[0].split_once('#').unwrap();
+    assert!(pointed.iter().all(|p| p.starts_with(&format!("{href}#m"))));
+
+    let anonymous = app.other_browser();
+    let svg = anonymous.get(href).await;
+    assert_eq!(svg.status, StatusCode::OK);
+    assert_eq!(svg.headers[header::CONTENT_TYPE], "image/svg+xml");
+    assert_eq!(
+        svg.headers[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(svg.body.matches("<path id=\"m").count(), 300);
+    for p in &pointed {
+        let id = p.split_once('#').unwrap().1;
+        assert!(
+            svg.body.contains(&format!("<path id=\"{id}\" d=\"M")),
+            "{id}"
+        );
+    }
+    assert!(anonymous.cookie("regie_sessie").is_none());
+
+    // Asked for without (or with an old) version, it is checked again each time; an unchanged
+    // one is not sent twice.
+    let unversioned = anonymous.get("/kaart/2019-2024.svg").await;
+    assert_eq!(
+        unversioned.headers[header::CACHE_CONTROL],
+        "public, no-cache"
+    );
+    let etag = svg.headers[header::ETAG].to_str().unwrap();
+    let again = anonymous
+        .request(
+            axum::http::Request::get(href)
+                .header(header::IF_NONE_MATCH, etag)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.body.is_empty());
+
+    // Only the lists that periods use, and only as SVG.
+    for missing in [
+        "/kaart/1999.svg",
+        "/kaart/2019-2024.png",
+        "/kaart/2019-2024",
+        "/kaart/..%2F2019-2024.svg",
+    ] {
+        assert_eq!(
+            anonymous.get(missing).await.status,
+            StatusCode::NOT_FOUND,
+            "{missing}"
+        );
+    }
 }

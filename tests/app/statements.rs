@@ -123,7 +123,7 @@ async fn the_ministry_pages_stay_within_their_statement_budgets() {
             ("/prioriteiten", 2),
             ("/dekking", 1),
             ("/dekking/simulatie", 1),
-            ("/samenwerkingsovereenkomsten", 4),
+            ("/samenwerkingsovereenkomsten", 2),
             (&format!("/samenwerkingsovereenkomsten/{agreement}"), 8),
             ("/budget", 2),
         ],

@@ -5,12 +5,11 @@
 
 use std::collections::HashMap;
 
-use super::Area;
+use super::AreaRow;
 use crate::agreements::model::AgreementStatus;
-use crate::coverage::compute::Municipality;
+use crate::coverage::db::Snapshot;
 use crate::coverage::map::{self, LegendItem, MapView};
 use crate::error::Result;
-use crate::periods::Period;
 use crate::reference::Reference;
 use crate::state::AppState;
 
@@ -86,75 +85,53 @@ impl Reach {
 pub struct StatusMap {
     pub width: i64,
     pub height: i64,
+    /// The SVG document of the shapes (see [`crate::coverage::map`]).
+    pub href: String,
     pub shapes: Vec<StatusShape>,
     pub legend: Vec<LegendItem>,
 }
 
 pub struct StatusShape {
-    pub d: String,
+    pub nis_code: String,
     pub fill: &'static str,
     pub class: &'static str,
     pub label: String,
 }
 
 /// Each municipality of a (visible) werkingsgebied takes the colour of the most advanced
-/// agreement binding it; the others are grey.
+/// agreement binding it; the others are grey. The members come from the cached coverage
+/// figures of the period, the bindings with the overview's rows: no statement of its own.
 pub async fn status_map(
     state: &AppState,
     reference: &Reference,
-    period: &Period,
-    areas: &[Area],
+    snapshot: &Snapshot,
+    areas: &[AreaRow],
     restricted: bool,
 ) -> Result<StatusMap> {
-    let geometry = map::geometry(reference, &state.db, &period.vintage).await?;
-    let visible: Vec<i64> = areas.iter().map(|a| a.partnership_id).collect();
-    let rows = sqlx::query!(
-        r#"select mu.nis_code, mu.name_nl, mu.province, pm.partnership_id as "partnership_id?",
-                  coalesce((select array_agg(a.status::text)
-                            from agreement_municipalities am
-                            join agreements a on a.agreement_id = am.agreement_id
-                            where am.partnership_id = pm.partnership_id
-                              and am.nis_code = mu.nis_code), '{}') as "bound_by!"
-           from municipalities mu
-           left join partnership_members pm
-                  on pm.policy_period_id = $2 and pm.nis_code = mu.nis_code
-                 and pm.partnership_id = any($3)
-           where mu.vintage = $1"#,
-        period.vintage,
-        period.policy_period_id,
-        &visible
-    )
-    .fetch_all(&state.db)
-    .await?;
-    let names: HashMap<i64, &str> = areas
-        .iter()
-        .map(|a| (a.partnership_id, a.name.as_str()))
-        .collect();
-    // Per municipality: how far the agreements binding it got, and the text of its shape.
-    let mut reach_by_nis: HashMap<String, (Reach, String)> = HashMap::new();
-    let municipalities: Vec<Municipality> = rows
-        .into_iter()
-        .map(|r| {
-            if let Some(name) = r.partnership_id.and_then(|id| names.get(&id)) {
-                let reach = Reach::of(r.bound_by.iter().filter_map(|s| AgreementStatus::parse(s)));
-                let label = format!("{name}: {}", reach.label());
-                reach_by_nis.insert(r.nis_code.clone(), (reach, label));
-            }
-            Municipality {
-                nis_code: r.nis_code,
-                name: r.name_nl,
-                province: r.province,
-                population: 0,
-                partnership_id: r.partnership_id,
-            }
-        })
-        .collect();
+    let geometry = map::geometry(reference, &state.db, &snapshot.period.vintage).await?;
+    let areas: HashMap<i64, &AreaRow> = areas.iter().map(|a| (a.partnership_id, a)).collect();
+    // Per municipality of a visible werkingsgebied: how far the agreements binding it got, and
+    // the text of its shape.
+    let mut reach_by_nis: HashMap<&str, (Reach, String)> = HashMap::new();
+    for m in &snapshot.municipalities {
+        let Some(area) = m.partnership_id.and_then(|id| areas.get(&id)) else {
+            continue;
+        };
+        let reach = Reach::of(
+            area.bindings
+                .iter()
+                .filter(|(nis, _)| *nis == m.nis_code)
+                .map(|(_, status)| *status),
+        );
+        let label = format!("{}: {}", area.name, reach.label());
+        reach_by_nis.insert(&m.nis_code, (reach, label));
+    }
     let outside = if restricted {
         "niet in uw werkingsgebieden"
     } else {
         "geen werkingsgebied"
     };
-    let reach_of = |m: &Municipality| reach_by_nis.get(&m.nis_code);
+    let reach_of = |nis_code: &str| reach_by_nis.get(nis_code);
     let legend = Reach::all()
         .map(|r| LegendItem {
             fill: r.fill(),
@@ -167,28 +144,20 @@ pub async fn status_map(
         .collect();
     let view = MapView::paint(
         &geometry,
-        &municipalities,
-        |m| match reach_of(m) {
+        &snapshot.municipalities,
+        |m| match reach_of(&m.nis_code) {
             Some((reach, label)) => (reach.fill(), label.as_str()),
             None => (map::UNCOVERED, outside),
         },
         legend,
     );
     // The painted shapes follow the geometry's order: the class comes from the same lookup.
-    let by_nis: HashMap<&str, &Municipality> = municipalities
-        .iter()
-        .map(|m| (m.nis_code.as_str(), m))
-        .collect();
-    let shapes = geometry
+    let shapes = view
         .shapes
-        .iter()
-        .zip(view.shapes)
-        .map(|(g, s)| StatusShape {
-            class: by_nis
-                .get(g.nis_code.as_str())
-                .and_then(|m| reach_of(m))
-                .map_or("kaart-buiten", |(reach, _)| reach.class()),
-            d: s.d,
+        .into_iter()
+        .map(|s| StatusShape {
+            class: reach_of(&s.nis_code).map_or("kaart-buiten", |(reach, _)| reach.class()),
+            nis_code: s.nis_code,
             fill: s.fill,
             label: s.label,
         })
@@ -196,6 +165,7 @@ pub async fn status_map(
     Ok(StatusMap {
         width: view.width,
         height: view.height,
+        href: view.href,
         shapes,
         legend: view.legend,
     })

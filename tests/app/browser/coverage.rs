@@ -1,4 +1,4 @@
-//! The coverage page on paper (at most two A4 pages) and the simulator's filter box, which
+//! The coverage page's map drawn, the page on paper (at most two A4 pages), and the simulator's filter box, which
 //! narrows the municipality list as you type without changing the choice.
 
 use fantoccini::Locator;
@@ -34,6 +34,25 @@ async fn the_coverage_page_prints_on_at_most_two_a4_pages() {
         .visit(&format!("{base}/dekking?periode={period}"))
         .await;
     browser.wait_for_text("h1", "Dekkingsgraad 2023-2025").await;
+    // Every shape of the map is drawn from the map document it points at (a shape that does
+    // not resolve has an empty box), with the fill its `<use>` element gives it.
+    let drawn = r#"return [...document.querySelectorAll('.map use')]
+        .filter(u => u.getBBox().width > 0 && getComputedStyle(u).fill !== 'rgb(0, 0, 0)').length"#;
+    let mut shapes = 0;
+    for _ in 0..50 {
+        shapes = browser
+            .client()
+            .execute(drawn, vec![])
+            .await
+            .unwrap()
+            .as_u64()
+            .unwrap();
+        if shapes == 300 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(shapes, 300, "shapes drawn on the map");
     // A4 portrait with the browser's default margins.
     let pdf = browser
         .client()
