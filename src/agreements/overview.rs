@@ -11,7 +11,7 @@
 mod partnership;
 mod status_map;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use askama::Template;
 use axum::Router;
@@ -25,7 +25,7 @@ use sqlx::{PgConnection, PgPool};
 use super::access;
 use super::model::AgreementStatus;
 use crate::auth::SignedIn;
-use crate::coverage::db::{Snapshot, cached_snapshot};
+use crate::coverage::db::cached_snapshot;
 use crate::error::{AppError, Result};
 use crate::identity::{CurrentUser, Role};
 use crate::municipalities::PROVINCES;
@@ -139,23 +139,13 @@ impl AreaRow {
 }
 
 /// The provinces of each werkingsgebied of a period, for the province filter.
-pub type Provinces = HashMap<i64, HashSet<String>>;
+pub type Provinces = HashMap<i64, BTreeSet<String>>;
 
 /// The provinces of the werkingsgebieden of `period`, from the cached coverage figures (the
 /// members of a period are reference data).
 pub async fn provinces(db: &PgPool, reference: &Reference, period: &Period) -> Result<Provinces> {
     let snapshot = cached_snapshot(reference, db, period, period.population_year).await?;
-    Ok(provinces_of(&snapshot))
-}
-
-fn provinces_of(snapshot: &Snapshot) -> Provinces {
-    let mut provinces = Provinces::new();
-    for m in &snapshot.municipalities {
-        if let Some(id) = m.partnership_id {
-            provinces.entry(id).or_default().insert(m.province.clone());
-        }
-    }
-    provinces
+    Ok(snapshot.area_provinces())
 }
 
 impl Parsed {
@@ -393,7 +383,7 @@ async fn index(
     drop(conn);
     let period = &parsed.period;
     let snapshot = cached_snapshot(&reference, &state.db, period, period.population_year).await?;
-    let provinces = provinces_of(&snapshot);
+    let provinces = snapshot.area_provinces();
     let writable = writable(&signed_in.user);
     let (signed, total) = signed_count(&all);
     let map = status_map(&state, &reference, &snapshot, &all, visible.is_some()).await?;

@@ -2,7 +2,7 @@
 //! population years, the regisseurs and the merger mapping, and the [`Snapshot`] the page and the
 //! API build from them.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use sqlx::PgPool;
@@ -96,6 +96,19 @@ pub struct Snapshot {
     pub provinces: Vec<ProvinceTotals>,
     pub partnerships: Vec<Summary>,
     pub regisseurs: i64,
+}
+
+impl Snapshot {
+    /// The provinces of each werkingsgebied of the period, in order.
+    pub fn area_provinces(&self) -> HashMap<i64, BTreeSet<String>> {
+        let mut provinces: HashMap<i64, BTreeSet<String>> = HashMap::new();
+        for m in &self.municipalities {
+            if let Some(id) = m.partnership_id {
+                provinces.entry(id).or_default().insert(m.province.clone());
+            }
+        }
+        provinces
+    }
 }
 
 /// The [`Snapshot`] of `period` at `year` from the reference cache: the figures change only

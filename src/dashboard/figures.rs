@@ -2,13 +2,9 @@
 //! items, werkingsgebieden without a regisseur, agreements not signed and budget use. All but
 //! coverage and the messages come from the health view's rows (one statement for the period).
 
-use sqlx::PgPool;
-
 use super::health::HealthRow;
-use crate::coverage::db as coverage_db;
-use crate::error::Result;
+use crate::coverage::db::Snapshot;
 use crate::periods::Period;
-use crate::reference::Reference;
 use crate::reports::model::ReportStatus;
 use crate::web::format;
 
@@ -22,22 +18,16 @@ pub struct CoverageFigures {
     pub href: String,
 }
 
-pub async fn coverage(
-    reference: &Reference,
-    db: &PgPool,
-    period: &Period,
-) -> Result<CoverageFigures> {
-    let snapshot =
-        coverage_db::cached_snapshot(reference, db, period, period.population_year).await?;
+pub fn coverage(period: &Period, snapshot: &Snapshot) -> CoverageFigures {
     let totals = snapshot.totals;
-    Ok(CoverageFigures {
+    CoverageFigures {
         covered: format::thousands(totals.covered_municipalities),
         total: format::thousands(totals.municipalities),
         municipality_share: totals.municipality_share(),
         population_share: totals.population_share(),
         population_year: period.population_year,
         href: format!("/dekking?periode={}", period.policy_period_id),
-    })
+    }
 }
 
 /// One count of the reports-per-status block, linking to the reports list so filtered.

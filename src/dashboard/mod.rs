@@ -23,6 +23,7 @@ use axum::routing::get;
 use chrono::{Datelike, NaiveDate};
 
 use crate::auth::{SignedIn, StaffOnly};
+use crate::coverage::db::cached_snapshot;
 use crate::error::Result;
 use crate::periods::Period;
 use crate::reference::Reference;
@@ -134,10 +135,12 @@ impl DashboardPage {
         let period = crate::budget::db::period_of(&all, year).cloned();
 
         let (mut rows, coverage) = match &period {
-            Some(p) => (
-                health::rows(&state.db, p.policy_period_id, year, today).await?,
-                Some(figures::coverage(reference, &state.db, p).await?),
-            ),
+            Some(p) => {
+                let snapshot = cached_snapshot(reference, &state.db, p, p.population_year).await?;
+                let provinces = snapshot.area_provinces();
+                let rows = health::rows(&state.db, p.policy_period_id, year, today, &provinces);
+                (rows.await?, Some(figures::coverage(p, &snapshot)))
+            }
             None => (Vec::new(), None),
         };
         let beside = beside::load(&state.db, signed_in.user.user_id, year, today).await?;

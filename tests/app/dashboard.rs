@@ -247,6 +247,33 @@ async fn the_health_view_gives_each_dimension_a_signal_in_words() {
     page.assert_contains(&format!("href=\"/jaarrapporten/{}/2025\"", f.aalst));
 }
 
+/// A werkingsgebied carried over into a new one keeps the answer to "who is its regisseur" for
+/// its last year: the successor's regisseur, who reports for it.
+#[tokio::test]
+async fn a_carried_over_werkingsgebied_shows_its_successors_regisseur() {
+    let app = TestApp::new().await;
+    let f = fixture(&app).await;
+    let successor = app.with_partnership("Regio Leie vervolg").await;
+    sqlx::query("update partnerships set carried_over_from = $1 where partnership_id = $2")
+        .bind(f.leie)
+        .bind(successor)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    app.with_user(Role::Regisseur)
+        .email("otto@leie.be")
+        .name("Otto Opvolger")
+        .regisseur_of(successor)
+        .await;
+    app.sign_in_as(Role::Admin).await;
+    let page = app.get("/overzicht?jaar=2025").await;
+    let leie = row(&page, f.leie);
+    assert!(leie.contains("Groen: aangesteld: Otto Opvolger"), "{leie}");
+    let gent = row(&page, f.gent);
+    assert!(gent.contains("Groen: aangesteld: Rita Regisseur"), "{gent}");
+    assert!(!gent.contains("Otto"), "{gent}");
+}
+
 #[tokio::test]
 async fn the_figures_move_when_the_data_changes() {
     let app = TestApp::new().await;
