@@ -792,3 +792,94 @@ async fn oldest_first_pages_by_keyset_too() {
     second.assert_contains(">Actie 30<");
     assert!(!second.body.contains(">Actie 25<"));
 }
+
+/// The action ids of a list page, in order (each row's title links to its action).
+fn listed(body: &str) -> Vec<i64> {
+    body.split(r#"<h2 class="action-title"><a href="/acties/"#)
+        .skip(1)
+        .map(|piece| piece[..piece.find('"').unwrap()].parse().unwrap())
+        .collect()
+}
+
+/// The list builds one statement per combination of filters (so each is planned once); the
+/// export and the database function `filtered_actions` keep every filter optional in one. Both
+/// must select the same actions: on the demo data and synthetic actions, each combination's
+/// first page and count equal those of `filtered_actions`, in the same order.
+#[tokio::test]
+async fn the_list_selects_what_filtered_actions_selects() {
+    let app = TestApp::new().await;
+    assert!(regie::demo::load(&app.db).await.unwrap());
+    regie::demo::actions::synthetic(&app.db, 3, 3, "een wachtwoord voor de benchmark")
+        .await
+        .unwrap();
+    let period = app.period_id("2023-2025").await;
+    let (area, group): (i64, String) = sqlx::query_as(
+        "select partnership_id, target_groups[1] from actions
+         where cardinality(target_groups) > 0 order by action_id limit 1",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    app.sign_in_as(Role::Ministry).await;
+    // (query string, the same filters as arguments of filtered_actions)
+    let cases: Vec<(String, String)> = vec![
+        (
+            "".into(),
+            "null, null, null, null, null, null, null, null, ''".into(),
+        ),
+        (
+            "prioriteit=2".into(),
+            "null, null, 2::smallint, null, null, null, null, null, ''".into(),
+        ),
+        (
+            "prioriteit=2&provincie=Limburg&status=afgerond".into(),
+            "null, null, 2::smallint, null, null, 'afgerond', 'Limburg', null, ''".into(),
+        ),
+        (
+            format!("periode={period}&jaar=2024&soort=opleiding"),
+            format!("{period}, 2024, null, 'opleiding', null, null, null, null, ''"),
+        ),
+        (
+            format!("doelgroep={group}&werkingsgebied={area}"),
+            format!("null, null, null, null, '{group}', null, null, {area}, ''"),
+        ),
+        (
+            "q=opleiding&sortering=nieuwste".into(),
+            "null, null, null, null, null, null, null, null, 'opleiding'".into(),
+        ),
+        (
+            "q=jongeren&provincie=Antwerpen&sortering=oudste".into(),
+            "null, null, null, null, null, null, 'Antwerpen', null, 'jongeren'".into(),
+        ),
+    ];
+    for (query, arguments) in cases {
+        let oldest = query.contains("oudste");
+        let order = if oldest {
+            "a.starts_on, a.action_id desc"
+        } else {
+            "a.starts_on desc, a.action_id desc"
+        };
+        let expected: Vec<i64> = sqlx::query_scalar(&format!(
+            "select a.action_id from filtered_actions({arguments}) a order by {order} limit 25"
+        ))
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+        let total: i64 = sqlx::query_scalar(&format!(
+            "select count(*) from filtered_actions({arguments})"
+        ))
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        assert!(!expected.is_empty(), "{query}: the case selects nothing");
+        let page = app.get(&format!("/acties?{query}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{query}");
+        assert_eq!(listed(&page.body), expected, "{query}");
+        let shown = if total > 100 {
+            "meer dan 100".to_string()
+        } else {
+            total.to_string()
+        };
+        page.assert_contains(&format!(r#"<strong id="aantal-acties">{shown}</strong>"#));
+    }
+}
