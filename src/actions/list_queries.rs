@@ -47,12 +47,13 @@ const COLUMNS: &str = "select a.action_id, a.title, a.priorities, a.kind, a.stat
 /// `from … where …` with a condition for each filter present in `f`, its value bound.
 ///
 /// The statement text differs per combination of filters present, and sqlx prepares each text
-/// once per connection, so PostgreSQL plans it once and keeps a generic plan. A statement with
-/// every filter optional (`filter is null or …`, as the `filtered_actions` function the export
-/// uses) was planned again for its values on every run: with 195,000 actions 0.6 ms per
-/// statement, as long as running it. The conditions are those of `filtered_actions` (migration
-/// `20261127000005_actions`); the test `the_list_selects_what_filtered_actions_selects` holds
-/// the two together.
+/// once per connection, so each combination gets a plan of its own, made once (see
+/// `database::tune`). One plan for a statement with every filter optional (`filter is null or
+/// …`, as the `filtered_actions` function the export uses) cannot leave out the filters not
+/// given; planning it for its values on every run instead cost 0.6 ms per statement with
+/// 195,000 actions, as long as running it. The conditions are those of `filtered_actions`
+/// (migration `20261127000005_actions`); the test `the_list_selects_what_filtered_actions_selects`
+/// holds the two together.
 fn push_filtered<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a Parsed) {
     qb.push(
         " from actions a join partnerships p on p.partnership_id = a.partnership_id \
@@ -145,28 +146,14 @@ pub async fn fetch_by_date(
     Ok(qb.build_query_as().fetch_all(&state.db).await?)
 }
 
-/// Search results by relevance, or another order, with matches marked; by page number.
+/// Search results by relevance, or another order, with matches marked; by page number. Only
+/// for a search: without one the list goes by keyset ([`Parsed::keyset`], [`fetch_by_date`]).
 pub async fn fetch_sorted(
     state: &AppState,
     f: &Parsed,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<ListRow>> {
-    if f.query.is_empty() {
-        // Without a search there is nothing to mark or rank: the date orders by offset.
-        let mut qb = QueryBuilder::new(COLUMNS);
-        push_filtered(&mut qb, f);
-        qb.push(if f.sort == Sort::Oldest {
-            " order by a.starts_on, a.action_id"
-        } else {
-            " order by a.starts_on desc, a.action_id desc"
-        });
-        qb.push(" limit ")
-            .push_bind(limit)
-            .push(" offset ")
-            .push_bind(offset);
-        return Ok(qb.build_query_as().fetch_all(&state.db).await?);
-    }
     let options = format!(
         "StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter={FRAGMENT}"
     );

@@ -182,11 +182,11 @@ pub async fn rows(
 
 /// Every werkingsgebied of period `period_id` that `visible` allows (`None`: all), by name,
 /// with its agreements, follow-up and bound municipalities. One statement with no optional
-/// conditions, so PostgreSQL plans it once per connection; the page's filters are applied to
-/// its few dozen rows here ([`Parsed::keeps`]). With every filter in the statement, planning
-/// it anew for each view cost more than running it. Each part is aggregated once for the
-/// whole period and joined, not looked up per werkingsgebied (a lateral subquery each):
-/// 0.5 against 1.4 ms with 39 werkingsgebieden.
+/// conditions, whose one plan (see `database::tune`) suits every view; the page's filters are
+/// applied to its few dozen rows here ([`Parsed::keeps`]). With every filter optional in the
+/// statement, planning it anew for each view cost more than running it. Each part is
+/// aggregated once for the whole period and joined, not looked up per werkingsgebied (a
+/// lateral subquery each): 0.5 against 1.4 ms with 39 werkingsgebieden.
 pub async fn period_rows(
     conn: &mut PgConnection,
     period_id: i64,
@@ -387,6 +387,27 @@ async fn index(
     let writable = writable(&signed_in.user);
     let (signed, total) = signed_count(&all);
     let map = status_map(&state, &reference, &snapshot, &all, visible.is_some()).await?;
+    // The choices, the figure and the map take every visible werkingsgebied; the rows only
+    // those the filters keep.
+    let areas = all
+        .iter()
+        .map(|a| {
+            let selected = parsed.partnership == Some(a.partnership_id);
+            Choice::new(a.partnership_id, &a.name, selected)
+        })
+        .collect();
+    let without_signed = all
+        .iter()
+        .filter(|a| !a.has_signed())
+        .map(|a| AreaLink {
+            id: a.partnership_id,
+            name: a.name.clone(),
+        })
+        .collect();
+    let shown: Vec<AreaRow> = all
+        .into_iter()
+        .filter(|r| parsed.keeps(r, &provinces))
+        .collect();
 
     let chosen = |value: &str, current: &str| value == current.trim();
     let page = OverviewPage {
@@ -412,30 +433,16 @@ async fn index(
             .iter()
             .map(|p| Choice::new(p, *p, chosen(p, &filters.provincie)))
             .collect(),
-        areas: all
-            .iter()
-            .map(|a| {
-                let selected = parsed.partnership == Some(a.partnership_id);
-                Choice::new(a.partnership_id, &a.name, selected)
-            })
-            .collect(),
+        areas,
         overdue_only: parsed.overdue_only,
         signed,
         total,
         share: format::percent(signed, total),
-        without_signed: all
-            .iter()
-            .filter(|a| !a.has_signed())
-            .map(|a| AreaLink {
-                id: a.partnership_id,
-                name: a.name.clone(),
-            })
-            .collect(),
+        without_signed,
         map,
-        any_demo: all.iter().any(|r| r.is_demo && parsed.keeps(r, &provinces)),
-        rows: all
+        any_demo: shown.iter().any(|r| r.is_demo),
+        rows: shown
             .into_iter()
-            .filter(|r| parsed.keeps(r, &provinces))
             .map(|r| RowView {
                 signed: r.has_signed(),
                 may_write: writable

@@ -84,19 +84,26 @@ async fn a_search_snippet_marks_where_the_description_was_cut() {
     assert!(r.body.contains(" …</p>"), "{}", r.body);
 }
 
-#[tokio::test]
-async fn the_pager_agrees_with_a_count_that_stops_at_one_hundred() {
-    let app = TestApp::new().await;
+/// 110 actions of one werkingsgebied, "{title} 1" to "{title} 110", one a day from 2/1/2024:
+/// more than the count tells and more than four pages.
+async fn a_hundred_and_ten_actions(app: &TestApp, title: &str) {
     let p = app.with_partnership("Regio Leie").members(&["34022"]).await;
     sqlx::query(
         "insert into actions (partnership_id, title, priorities, kind, starts_on, status)
-         select $1, 'Overleg ' || i, '{1}', 'overleg', date '2024-01-01' + i, 'gepland'
+         select $1, $2 || ' ' || i, '{1}', 'overleg', date '2024-01-01' + i, 'gepland'
          from generate_series(1, 110) i",
     )
     .bind(p)
+    .bind(title)
     .execute(&app.db)
     .await
     .unwrap();
+}
+
+#[tokio::test]
+async fn the_pager_agrees_with_a_count_that_stops_at_one_hundred() {
+    let app = TestApp::new().await;
+    a_hundred_and_ten_actions(&app, "Overleg").await;
     app.sign_in_as(Role::Ministry).await;
 
     let first = app.get("/acties").await;
@@ -117,16 +124,7 @@ async fn the_pager_agrees_with_a_count_that_stops_at_one_hundred() {
 #[tokio::test]
 async fn a_search_goes_as_deep_as_its_count_and_a_deeper_page_asks_to_refine_it() {
     let app = TestApp::new().await;
-    let p = app.with_partnership("Regio Leie").members(&["34022"]).await;
-    sqlx::query(
-        "insert into actions (partnership_id, title, priorities, kind, starts_on, status)
-         select $1, 'Netwerkdag ' || i, '{1}', 'overleg', date '2024-01-01' + i, 'gepland'
-         from generate_series(1, 110) i",
-    )
-    .bind(p)
-    .execute(&app.db)
-    .await
-    .unwrap();
+    a_hundred_and_ten_actions(&app, "Netwerkdag").await;
     app.sign_in_as(Role::Ministry).await;
     let refine =
         "Verfijn uw zoekopdracht: alleen de eerste 4 pagina's van zoekresultaten worden getoond.";
