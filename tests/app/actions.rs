@@ -883,3 +883,79 @@ async fn the_list_selects_what_filtered_actions_selects() {
         page.assert_contains(&format!(r#"<strong id="aantal-acties">{shown}</strong>"#));
     }
 }
+
+/// A filter that matches few of the newest actions, or none of them, still lists and counts
+/// every match: the list looks for its page among the newest 2,000 actions first
+/// (`list_queries::WINDOW`) and then among all matches. Here the matches are only among the
+/// oldest of more than 2,000 actions, so the first look finds none of them.
+#[tokio::test]
+async fn a_filter_matching_only_old_actions_lists_and_counts_them_all() {
+    let app = TestApp::new().await;
+    regie::demo::actions::synthetic(&app.db, 20, 3, "een wachtwoord voor de benchmark")
+        .await
+        .unwrap();
+    let total: i64 = sqlx::query_scalar("select count(*) from actions where deleted_at is null")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert!(total > 2_200, "{total} actions: too few to pass the window");
+    // The 30 oldest get the target group nobody else has; the 300 oldest are planned.
+    sqlx::query(
+        "update actions set target_groups = target_groups || '{ander}'::text[]
+         where action_id in (select action_id from actions order by starts_on, action_id limit 30)",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "update actions set status = 'gepland' where status <> 'gepland' and action_id in
+         (select action_id from actions order by starts_on, action_id limit 300)",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    app.sign_in_as(Role::Ministry).await;
+    let expected = |arguments: &'static str, oldest: bool| {
+        let order = if oldest {
+            "a.starts_on, a.action_id"
+        } else {
+            "a.starts_on desc, a.action_id desc"
+        };
+        let db = app.db.clone();
+        async move {
+            let ids: Vec<i64> = sqlx::query_scalar(&format!(
+                "select a.action_id from filtered_actions({arguments}) a order by {order}"
+            ))
+            .fetch_all(&db)
+            .await
+            .unwrap();
+            ids
+        }
+    };
+    let ander = "null, null, null, null, 'ander', null, null, null, ''";
+    let all = expected(ander, false).await;
+    assert_eq!(all.len(), 30);
+    let first = app.get("/acties?doelgroep=ander").await;
+    assert_eq!(listed(&first.body), all[..25]);
+    first.assert_contains(r#"<strong id="aantal-acties">30</strong>"#);
+    // The next page goes on from the cursor, again past the window.
+    let next = first.body.split(r#"" rel="next""#).next().unwrap();
+    let next = next[next.rfind("href=\"").unwrap() + 6..].replace("&#38;", "&");
+    let second = app.get(&next).await;
+    assert_eq!(listed(&second.body), all[25..], "{next}");
+    // Oldest first, the window finds them at once.
+    let page = app.get("/acties?doelgroep=ander&sortering=oudste").await;
+    assert_eq!(listed(&page.body), expected(ander, true).await[..25]);
+
+    // More than the count goes to, all among the oldest, with a second filter.
+    let planned = "null, null, 2::smallint, null, null, 'gepland', null, null, ''";
+    let all = expected(planned, false).await;
+    assert!(
+        all.len() > 100,
+        "{} planned actions with priority 2",
+        all.len()
+    );
+    let page = app.get("/acties?status=gepland&prioriteit=2").await;
+    assert_eq!(listed(&page.body), all[..25]);
+    page.assert_contains(r#"<strong id="aantal-acties">meer dan 100</strong>"#);
+}

@@ -121,7 +121,9 @@ async fn the_ministry_pages_stay_within_their_statement_budgets() {
             ("/overzicht", 3),
             // A first page that is not full is the whole result: no count of its own.
             ("/acties", 2),
-            ("/acties?prioriteit=2&provincie=Limburg&status=afgerond", 2),
+            // Fewer matches than a page among the newest 2,000 actions: looked for again among
+            // all (`list_queries::WINDOW`), still without a count.
+            ("/acties?prioriteit=2&provincie=Limburg&status=afgerond", 3),
             ("/acties?q=opleiding+jongeren", 2),
             (&format!("/acties/{action}"), 2),
             (&format!("/werkingsgebieden/{partnership}/acties"), 2),
