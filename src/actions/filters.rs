@@ -32,6 +32,7 @@ pub struct Filters {
 }
 
 /// The filters parsed; unknown values are ignored rather than failing the page.
+#[derive(Clone)]
 pub struct Parsed {
     pub period: Option<i64>,
     pub year: Option<i32>,

@@ -13,7 +13,8 @@ use axum::routing::get;
 use super::export::EXPORT_LIMIT;
 use super::filters::{Cursor, Filters, Parsed, Sort};
 use super::list_queries::{
-    COUNT_LIMIT, FRAGMENT, HIT_END, HIT_START, ListRow, count, fetch_by_date, fetch_sorted,
+    COUNT_LIMIT, FRAGMENT, Found, HIT_END, HIT_START, ListRow, RANK_LIMIT, count, fetch_by_date,
+    search,
 };
 use super::model::{Kind, PRIORITIES, Status, TARGET_GROUPS, dates_label, priorities_label};
 use super::own;
@@ -208,6 +209,9 @@ struct ActionsPage {
     next: Option<String>,
     /// A search's last page while it has more results: refine the search to see them.
     capped: bool,
+    /// A search by relevance that matched more than [`RANK_LIMIT`], shown by date instead.
+    unranked: bool,
+    rank_limit: String,
     search_pages: i64,
     export: String,
     export_limit: String,
@@ -215,19 +219,21 @@ struct ActionsPage {
     partnership: Option<PartnershipLink>,
 }
 
-/// One page of results, one more than fits to tell whether there is a next: along the date
-/// keyset, or by page number (a search, or the relevance order).
-async fn fetch(
-    state: &AppState,
-    parsed: &Parsed,
-    after: Option<Cursor>,
-    keyset: bool,
-) -> Result<Vec<ListRow>> {
-    if keyset {
-        fetch_by_date(state, parsed, after, PAGE_SIZE + 1).await
-    } else {
-        fetch_sorted(state, parsed, PAGE_SIZE + 1, (parsed.page - 1) * PAGE_SIZE).await
+/// A page of search results, one more than fits to tell whether there is a next. No deeper
+/// than [`SEARCH_PAGES`]; a page past the last shows the last.
+async fn search_page(state: &AppState, parsed: &mut Parsed) -> Result<Found> {
+    parsed.page = parsed.page.min(SEARCH_PAGES);
+    let found = search(state, parsed, PAGE_SIZE + 1, (parsed.page - 1) * PAGE_SIZE).await?;
+    if !found.rows.is_empty() || parsed.page == 1 {
+        return Ok(found);
     }
+    // Past the last page, which the first tells.
+    let first = search(state, parsed, PAGE_SIZE + 1, 0).await?;
+    parsed.page = pages(first.matches).min(SEARCH_PAGES);
+    if parsed.page == 1 {
+        return Ok(first);
+    }
+    search(state, parsed, PAGE_SIZE + 1, (parsed.page - 1) * PAGE_SIZE).await
 }
 
 async fn page(
@@ -249,27 +255,31 @@ async fn page(
     if keyset && after.is_none() {
         parsed.page = 1;
     }
-    // The first page comes first: when it is not full, it is the whole result and its length
-    // the count, so a narrow filter costs one statement, not two scans of the same rows.
-    let (total, rows) = if parsed.page == 1 && after.is_none() {
-        let rows = fetch(state, &parsed, after, keyset).await?;
+    let (total, rows, broad) = if !keyset {
+        let found = search_page(state, &mut parsed).await?;
+        let broad = found.broad();
+        (found.matches.min(COUNT_LIMIT + 1), found.rows, broad)
+    } else if after.is_none() {
+        // The first page comes first: when it is not full, it is the whole result and its
+        // length the count, so a narrow filter costs one statement, not two scans of the rows.
+        let rows = fetch_by_date(state, &parsed, None, PAGE_SIZE + 1).await?;
         let total = match rows.len() as i64 {
             n if n <= PAGE_SIZE => n,
             _ => count(state, &parsed).await?,
         };
-        (total, rows)
+        (total, rows, false)
     } else {
         let total = count(state, &parsed).await?;
-        // The page number must agree with the count: a numbered page past the last known one
-        // shows the last. Search results go no deeper than the count can tell
-        // ([`SEARCH_PAGES`]).
-        parsed.page = match keyset {
-            _ if total <= COUNT_LIMIT => parsed.page.min(pages(total)),
-            true => parsed.page,
-            false => parsed.page.min(SEARCH_PAGES),
-        };
-        (total, fetch(state, &parsed, after, keyset).await?)
+        // The page number must agree with the count: a page past the last known one shows the
+        // last.
+        if total <= COUNT_LIMIT {
+            parsed.page = parsed.page.min(pages(total));
+        }
+        let rows = fetch_by_date(state, &parsed, after, PAGE_SIZE + 1).await?;
+        (total, rows, false)
     };
+    // A search that matched too many to rank is by date; its readers are told why.
+    let unranked = broad && parsed.sort == Sort::Relevance;
     let has_more = rows.len() as i64 > PAGE_SIZE;
     let last = rows.get(PAGE_SIZE as usize - 1).map(|r| Cursor {
         starts_on: r.starts_on,
@@ -341,7 +351,13 @@ async fn page(
             .iter()
             .map(|s| Choice::new(s.code(), s.label(), *s == parsed.sort))
             .collect(),
-        sort_summary: parsed.sort.summary(),
+        sort_summary: if unranked {
+            Sort::Newest.summary()
+        } else {
+            parsed.sort.summary()
+        },
+        unranked,
+        rank_limit: format::thousands(RANK_LIMIT),
         total: if total > COUNT_LIMIT {
             format!("meer dan {}", format::thousands(COUNT_LIMIT))
         } else {

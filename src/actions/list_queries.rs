@@ -1,5 +1,5 @@
 //! The queries of the action lists: a count up to a limit, pages by date along a keyset, and
-//! search results by relevance with the matches marked.
+//! search results by relevance (by date when too many match) with the matches marked.
 
 use chrono::NaiveDate;
 use sqlx::{Postgres, QueryBuilder};
@@ -32,6 +32,9 @@ pub struct ListRow {
     pub snippet: String,
     /// The text the snippet was cut from (empty without a search).
     pub snippet_source: String,
+    /// How many actions match a search, up to [`RANK_LIMIT`] + 1 ([`search`] only).
+    #[sqlx(default)]
+    pub matches: i64,
 }
 
 /// Counting stops here: "meer dan 100 acties". An exact count of a broad filter costs a scan of
@@ -39,24 +42,40 @@ pub struct ListRow {
 /// exact counts per werkingsgebied, year and priority are on the priority check.
 pub const COUNT_LIMIT: i64 = 100;
 
-/// The columns of a [`ListRow`] without a search (no marks, no snippet), the werkingsgebied's
-/// name from `$name`.
-macro_rules! columns {
-    ($name:literal) => {
-        concat!(
-            "select a.action_id, a.title, a.priorities, a.kind, a.status, a.starts_on, \
-             a.ends_on, a.origin, a.partnership_id, ",
-            $name,
-            " as partnership, '' as title_marked, '' as snippet, '' as snippet_source"
+/// A search ranks its matches by relevance when they number at most this many. Ranking reads
+/// every match: `q=netwerk` matched 36,000 of the benchmark's 195,000 actions, 14,000 table
+/// pages per view, 20 views a second. A broader search is listed by date instead, which reads
+/// only as far as its page ([`search`]); its readers are told so and how to narrow it.
+pub const RANK_LIMIT: i64 = 1_000;
+
+/// `select` the columns of a [`ListRow`]: with a search, its matches marked in the title and a
+/// snippet of the description; `name` is the werkingsgebied's name as the `from` has it.
+fn push_columns<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a Parsed, name: &str) {
+    qb.push(format_args!(
+        "select a.action_id, a.title, a.priorities, a.kind, a.status, a.starts_on, a.ends_on, \
+         a.origin, a.partnership_id, {name} as partnership, "
+    ));
+    if f.query.is_empty() {
+        qb.push("'' as title_marked, '' as snippet, '' as snippet_source");
+        return;
+    }
+    let options = format!(
+        "StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter={FRAGMENT}"
+    );
+    let title_options = format!("StartSel={HIT_START}, StopSel={HIT_END}, HighlightAll=true");
+    qb.push("ts_headline('dutch', a.title, websearch_to_tsquery('dutch', ")
+        .push_bind(&f.query)
+        .push("), ")
+        .push_bind(title_options)
+        .push(
+            ") as title_marked, \
+             ts_headline('dutch', a.description || ' ' || a.results, websearch_to_tsquery('dutch', ",
         )
-    };
+        .push_bind(&f.query)
+        .push("), ")
+        .push_bind(options)
+        .push(") as snippet, a.description || ' ' || a.results as snippet_source");
 }
-
-/// [`columns!`] for `from` [`push_filtered`].
-const COLUMNS: &str = columns!("p.name");
-
-/// [`columns!`] for `from` [`push_window`].
-const WINDOW_COLUMNS: &str = columns!("a.partnership_name");
 
 /// How many actions, in list order, a page with narrowing filters ([`narrows`]) reads looking
 /// for its rows before it takes the other way: every match by the filters' indexes, then sorted.
@@ -92,12 +111,12 @@ fn narrows(f: &Parsed) -> bool {
 fn push_filtered<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a Parsed) {
     qb.push(" from actions a join partnerships p on p.partnership_id = a.partnership_id");
     push_walked(qb, f);
-    push_narrowing(qb, f, "p.");
+    push_narrowing(qb, f, Over::Joined);
 }
 
 /// `from` the first [`WINDOW`] actions of the list (after `after`) `where` the narrowing filters
 /// hold: the conditions the walked index applies inside the window, the others on its rows.
-/// For [`WINDOW_COLUMNS`] (`named`) or a period filter the window carries its werkingsgebied's
+/// For the columns (`named`) or a period filter the window carries its werkingsgebied's
 /// name and period, joined along the walk, so that nothing needs a join after it.
 fn push_window<'a>(
     qb: &mut QueryBuilder<'a, Postgres>,
@@ -117,7 +136,7 @@ fn push_window<'a>(
     push_after(qb, f, after);
     push_order(qb, f, "a.");
     qb.push(" limit ").push_bind(WINDOW).push(") a where true");
-    push_narrowing(qb, f, "a.");
+    push_narrowing(qb, f, Over::Window);
 }
 
 /// `where` the conditions an index walk applies: not deleted (`actions_list_idx` is partial),
@@ -136,14 +155,26 @@ fn push_walked<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a Parsed) {
     }
 }
 
-/// ` and …` for the other filters; `period` qualifies the column `policy_period_id`. The array
-/// filters are written as containment (`@>`), which their GIN indexes answer, where
-/// `= any (…)` in `filtered_actions` is the same test unindexed. The province's werkingsgebieden
-/// are listed once per statement (`array(…)`), not looked up per action as `exists` did.
-fn push_narrowing<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a Parsed, period: &str) {
+/// Where [`push_narrowing`] applies its conditions.
+#[derive(Clone, Copy, PartialEq)]
+enum Over {
+    /// `actions a join partnerships p`, read by whatever index suits.
+    Joined,
+    /// The rows of a [`push_window`], read in order.
+    Window,
+}
+
+/// ` and …` for the other filters and the search. The array filters are written as containment
+/// (`@>`), which their GIN indexes answer, where `= any (…)` in `filtered_actions` is the same
+/// test unindexed. The province's werkingsgebieden are listed once per statement (`array(…)`),
+/// not looked up per action as `exists` did.
+fn push_narrowing<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a Parsed, over: Over) {
     if let Some(id) = f.period {
-        qb.push(format_args!(" and {period}policy_period_id = "))
-            .push_bind(id);
+        qb.push(match over {
+            Over::Joined => " and p.policy_period_id = ",
+            Over::Window => " and a.policy_period_id = ",
+        })
+        .push_bind(id);
     }
     if let Some(priority) = f.priority {
         qb.push(" and a.priorities @> array[")
@@ -171,10 +202,16 @@ fn push_narrowing<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a Parsed, period
         .push_bind(province)
         .push("))");
     }
+    // In a window the query is a subquery, parsed once per statement; as an expression it was
+    // parsed again for every action read (6 µs each). Elsewhere it stays an expression: the
+    // planner must see that the search index answers it.
     if !f.query.is_empty() {
-        qb.push(" and a.search @@ websearch_to_tsquery('dutch', ")
-            .push_bind(&f.query)
-            .push(")");
+        qb.push(match over {
+            Over::Joined => " and a.search @@ websearch_to_tsquery('dutch', ",
+            Over::Window => " and a.search @@ (select websearch_to_tsquery('dutch', ",
+        })
+        .push_bind(&f.query)
+        .push(if over == Over::Window { "))" } else { ")" });
     }
 }
 
@@ -203,10 +240,11 @@ fn push_order(qb: &mut QueryBuilder<'_, Postgres>, f: &Parsed, alias: &str) {
 }
 
 /// The number of results, up to [`COUNT_LIMIT`] (more is reported as `COUNT_LIMIT + 1`).
-/// With narrowing filters, first among the [`WINDOW`] newest actions; when fewer than that
-/// many match there, among all, by the filters' indexes.
+/// With narrowing filters or a search, first among the [`WINDOW`] newest actions; when fewer
+/// than that many match there, among all, by the filters' indexes. (A search counts its
+/// matches as it ranks them, [`search`]; this is for the date orders.)
 pub async fn count(state: &AppState, f: &Parsed) -> Result<i64> {
-    let windowed = narrows(f) && f.query.is_empty();
+    let windowed = narrows(f) || !f.query.is_empty();
     let mut qb = QueryBuilder::new("select count(*) from (select 1");
     if windowed {
         push_window(&mut qb, f, None, false);
@@ -231,27 +269,39 @@ pub async fn count(state: &AppState, f: &Parsed) -> Result<i64> {
 }
 
 /// Newest or oldest first, by keyset: a deep page costs what the first one does (indexes
-/// `actions_list_idx` and `actions_partnership_idx`, read forward or backward). With narrowing
-/// filters, the page is looked for among the next [`WINDOW`] actions first; when they hold
-/// fewer than `limit` matches, it is taken from all matches, sorted.
+/// `actions_list_idx` and `actions_partnership_idx`, read forward or backward).
 pub async fn fetch_by_date(
     state: &AppState,
     f: &Parsed,
     after: Option<Cursor>,
     limit: i64,
 ) -> Result<Vec<ListRow>> {
-    if !narrows(f) {
-        let mut qb = QueryBuilder::new(COLUMNS);
+    by_date(state, f, after, limit, 0).await
+}
+
+/// By date, past `after` and `offset`. With narrowing filters or a search, the page is looked
+/// for among the next [`WINDOW`] actions first; when they hold fewer than `limit` matches, it is
+/// taken from all matches, sorted.
+async fn by_date(
+    state: &AppState,
+    f: &Parsed,
+    after: Option<Cursor>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<ListRow>> {
+    let mut qb = QueryBuilder::new("");
+    if !narrows(f) && f.query.is_empty() {
+        push_columns(&mut qb, f, "p.name");
         push_filtered(&mut qb, f);
         push_after(&mut qb, f, after);
         push_order(&mut qb, f, "a.");
-        qb.push(" limit ").push_bind(limit);
+        push_page(&mut qb, limit, offset);
         return Ok(qb.build_query_as().fetch_all(&state.db).await?);
     }
-    let mut qb = QueryBuilder::new(WINDOW_COLUMNS);
+    push_columns(&mut qb, f, "a.partnership_name");
     push_window(&mut qb, f, after, true);
     push_order(&mut qb, f, "a.");
-    qb.push(" limit ").push_bind(limit);
+    push_page(&mut qb, limit, offset);
     let rows: Vec<ListRow> = qb.build_query_as().fetch_all(&state.db).await?;
     if rows.len() as i64 == limit {
         return Ok(rows);
@@ -263,46 +313,50 @@ pub async fn fetch_by_date(
     push_filtered(&mut qb, f);
     push_after(&mut qb, f, after);
     qb.push(") ");
-    qb.push(COLUMNS);
+    push_columns(&mut qb, f, "p.name");
     qb.push(
         " from actions a join partnerships p on p.partnership_id = a.partnership_id \
          where a.action_id = any (array(select action_id from matches",
     );
     push_order(&mut qb, f, "");
-    qb.push(" limit ").push_bind(limit).push("))");
+    push_page(&mut qb, limit, offset);
+    qb.push("))");
     push_order(&mut qb, f, "a.");
     Ok(qb.build_query_as().fetch_all(&state.db).await?)
 }
 
-/// Search results by relevance, or another order, with matches marked; by page number. Only
-/// for a search: without one the list goes by keyset ([`Parsed::keyset`], [`fetch_by_date`]).
-pub async fn fetch_sorted(
-    state: &AppState,
-    f: &Parsed,
-    limit: i64,
-    offset: i64,
-) -> Result<Vec<ListRow>> {
-    let options = format!(
-        "StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter={FRAGMENT}"
-    );
-    let title_options = format!("StartSel={HIT_START}, StopSel={HIT_END}, HighlightAll=true");
-    let mut qb = QueryBuilder::new(
-        "select a.action_id, a.title, a.priorities, a.kind, a.status, a.starts_on, a.ends_on, \
-         a.origin, p.partnership_id, p.name as partnership, \
-         ts_headline('dutch', a.title, websearch_to_tsquery('dutch', ",
-    );
-    qb.push_bind(&f.query)
-        .push("), ")
-        .push_bind(title_options)
-        .push(
-            ") as title_marked, \
-             ts_headline('dutch', a.description || ' ' || a.results, websearch_to_tsquery('dutch', ",
-        )
-        .push_bind(&f.query)
-        .push("), ")
-        .push_bind(options)
-        .push(") as snippet, a.description || ' ' || a.results as snippet_source");
+/// ` limit … offset …`.
+fn push_page(qb: &mut QueryBuilder<'_, Postgres>, limit: i64, offset: i64) {
+    qb.push(" limit ").push_bind(limit);
+    if offset > 0 {
+        qb.push(" offset ").push_bind(offset);
+    }
+}
+
+/// A page of search results, and how many actions match: up to [`RANK_LIMIT`], or
+/// `RANK_LIMIT + 1` for more.
+pub struct Found {
+    pub rows: Vec<ListRow>,
+    pub matches: i64,
+}
+
+impl Found {
+    /// Whether the search matched too many to rank, so that its results are by date.
+    pub fn broad(&self) -> bool {
+        self.matches > RANK_LIMIT
+    }
+}
+
+/// Search results in the order asked for, with matches marked; by page number. Up to
+/// [`RANK_LIMIT`] matches are all read and sorted, in one statement that also counts them.
+/// More are listed by date instead, newest first unless the oldest were asked for
+/// ([`by_date`]): a relevance order would read them all.
+pub async fn search(state: &AppState, f: &Parsed, limit: i64, offset: i64) -> Result<Found> {
+    let mut qb = QueryBuilder::new("");
+    push_columns(&mut qb, f, "a.partnership_name");
+    qb.push(", count(*) over () as matches from (select a.*, p.name as partnership_name");
     push_filtered(&mut qb, f);
+    qb.push(" limit ").push_bind(RANK_LIMIT + 1).push(") a");
     match f.sort {
         Sort::Relevance => {
             qb.push(" order by ts_rank(a.search, websearch_to_tsquery('dutch', ")
@@ -317,9 +371,22 @@ pub async fn fetch_sorted(
             qb.push(" order by a.starts_on desc, a.action_id desc");
         }
     }
-    qb.push(" limit ")
-        .push_bind(limit)
-        .push(" offset ")
-        .push_bind(offset);
-    Ok(qb.build_query_as().fetch_all(&state.db).await?)
+    push_page(&mut qb, limit, offset);
+    let rows: Vec<ListRow> = qb.build_query_as().fetch_all(&state.db).await?;
+    let matches = rows.first().map_or(0, |r| r.matches);
+    if matches <= RANK_LIMIT {
+        return Ok(Found { rows, matches });
+    }
+    let by_date_order = Parsed {
+        sort: if f.sort == Sort::Oldest {
+            Sort::Oldest
+        } else {
+            Sort::Newest
+        },
+        ..f.clone()
+    };
+    Ok(Found {
+        rows: by_date(state, &by_date_order, None, limit, offset).await?,
+        matches,
+    })
 }

@@ -959,3 +959,69 @@ async fn a_filter_matching_only_old_actions_lists_and_counts_them_all() {
     assert_eq!(listed(&page.body), all[..25]);
     page.assert_contains(r#"<strong id="aantal-acties">meer dan 100</strong>"#);
 }
+
+/// A search that matches more actions than are ranked (`list_queries::RANK_LIMIT`, 1,000) is
+/// listed by date, newest first, and says so; its matches are still marked, and the oldest
+/// first order stays as chosen.
+#[tokio::test]
+async fn a_search_matching_more_than_a_thousand_actions_is_listed_by_date_and_says_so() {
+    let app = TestApp::new().await;
+    regie::demo::actions::synthetic(&app.db, 20, 3, "een wachtwoord voor de benchmark")
+        .await
+        .unwrap();
+    let matching = |word: &'static str, order: &'static str, offset: i64| {
+        let db = app.db.clone();
+        async move {
+            let ids: Vec<i64> = sqlx::query_scalar(&format!(
+                "select a.action_id from filtered_actions(null, null, null, null, null, null,
+                 null, null, $1) a order by {order} limit 25 offset {offset}"
+            ))
+            .bind(word)
+            .fetch_all(&db)
+            .await
+            .unwrap();
+            ids
+        }
+    };
+    let mut broad = None;
+    for word in ["regieoverleg", "opvolging", "lokale"] {
+        let n: i64 = sqlx::query_scalar(
+            "select count(*) from filtered_actions(null, null, null, null, null, null, null,
+             null, $1)",
+        )
+        .bind(word)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        if n > 1_000 {
+            broad = Some(word);
+            break;
+        }
+    }
+    let word = broad.expect("a word in more than 1,000 synthetic actions");
+    app.sign_in_as(Role::Ministry).await;
+    let newest = "a.starts_on desc, a.action_id desc";
+
+    let page = app.get(&format!("/acties?q={word}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains(r#"id="zoeken-breed""#);
+    page.assert_contains("Meer dan 1.000 acties passen bij deze zoekopdracht");
+    page.assert_contains("gesorteerd op datum, nieuwste eerst");
+    page.assert_contains(r#"<strong id="aantal-acties">meer dan 100</strong>"#);
+    page.assert_contains("<mark>");
+    assert_eq!(listed(&page.body), matching(word, newest, 0).await);
+
+    let second = app.get(&format!("/acties?q={word}&pagina=2")).await;
+    assert_eq!(listed(&second.body), matching(word, newest, 25).await);
+
+    let oldest = app.get(&format!("/acties?q={word}&sortering=oudste")).await;
+    assert!(
+        !oldest.body.contains("zoeken-breed"),
+        "the order was chosen"
+    );
+    oldest.assert_contains("gesorteerd op datum, oudste eerst");
+    assert_eq!(
+        listed(&oldest.body),
+        matching(word, "a.starts_on, a.action_id", 0).await
+    );
+}

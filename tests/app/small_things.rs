@@ -176,6 +176,10 @@ async fn a_search_sorts_by_relevance_unless_another_order_is_chosen_and_says_whi
     let relevant = app.get("/acties?q=jobbeurs").await;
     relevant.assert_contains("gesorteerd op relevantie");
     relevant.assert_contains(r#"<option value="relevantie" selected>"#);
+    assert!(
+        !relevant.body.contains("zoeken-breed"),
+        "a narrow search is ranked"
+    );
     let (jobbeurs, taalcafe) = (
         relevant.body.find("Kortrijk</a>").unwrap(),
         relevant.body.find("Taalcafé</a>").unwrap(),
