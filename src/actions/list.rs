@@ -262,20 +262,22 @@ async fn page(
     } else if after.is_none() {
         // The first page comes first: when it is not full, it is the whole result and its
         // length the count, so a narrow filter costs one statement, not two scans of the rows.
-        let rows = fetch_by_date(state, &parsed, None, PAGE_SIZE + 1).await?;
-        let total = match rows.len() as i64 {
+        let page = fetch_by_date(state, &parsed, None, PAGE_SIZE + 1).await?;
+        let total = match page.rows.len() as i64 {
             n if n <= PAGE_SIZE => n,
-            _ => count(state, &parsed).await?,
+            _ => count(state, &parsed, page.sparse).await?,
         };
-        (total, rows, false)
+        (total, page.rows, false)
     } else {
-        let total = count(state, &parsed).await?;
+        let total = count(state, &parsed, false).await?;
         // The page number must agree with the count: a page past the last known one shows the
         // last.
         if total <= COUNT_LIMIT {
             parsed.page = parsed.page.min(pages(total));
         }
-        let rows = fetch_by_date(state, &parsed, after, PAGE_SIZE + 1).await?;
+        let rows = fetch_by_date(state, &parsed, after, PAGE_SIZE + 1)
+            .await?
+            .rows;
         (total, rows, false)
     };
     // A search that matched too many to rank is by date; its readers are told why.

@@ -243,21 +243,43 @@ fn push_order(qb: &mut QueryBuilder<'_, Postgres>, f: &Parsed, alias: &str) {
 /// With narrowing filters or a search, first among the [`WINDOW`] newest actions; when fewer
 /// than that many match there, among all, by the filters' indexes. (A search counts its
 /// matches as it ranks them, [`search`]; this is for the date orders.)
-pub async fn count(state: &AppState, f: &Parsed) -> Result<i64> {
-    let windowed = narrows(f) || !f.query.is_empty();
-    let mut qb = QueryBuilder::new("select count(*) from (select 1");
-    if windowed {
-        push_window(&mut qb, f, None, false);
-    } else {
-        push_filtered(&mut qb, f);
+///
+/// `sparse`: the page of the same list found fewer than a page in its window ([`DatePage`]), so
+/// that the count goes to all matches at once.
+pub async fn count(state: &AppState, f: &Parsed, sparse: bool) -> Result<i64> {
+    if sparse {
+        return count_all(state, f).await;
     }
+    if !narrows(f) && f.query.is_empty() {
+        let mut qb = QueryBuilder::new("select count(*) from (select 1");
+        push_filtered(&mut qb, f);
+        qb.push(" limit ")
+            .push_bind(COUNT_LIMIT + 1)
+            .push(") limited");
+        return Ok(qb.build_query_scalar().fetch_one(&state.db).await?);
+    }
+    // With few matches in the window, also how many actions the window held (read only then):
+    // when fewer than [`WINDOW`], it held the whole list and the count is exact.
+    let mut qb = QueryBuilder::new("select count(*), case when count(*) <= ");
+    qb.push_bind(COUNT_LIMIT)
+        .push(" then (select count(*) from (select 1 from actions a");
+    push_walked(&mut qb, f);
+    qb.push(" limit ")
+        .push_bind(WINDOW)
+        .push(") w) end from (select 1");
+    push_window(&mut qb, f, None, false);
     qb.push(" limit ")
         .push_bind(COUNT_LIMIT + 1)
         .push(") limited");
-    let counted: i64 = qb.build_query_scalar().fetch_one(&state.db).await?;
-    if !windowed || counted > COUNT_LIMIT {
+    let (counted, read): (i64, Option<i64>) = qb.build_query_as().fetch_one(&state.db).await?;
+    if counted > COUNT_LIMIT || read.is_some_and(|read| read < WINDOW) {
         return Ok(counted);
     }
+    count_all(state, f).await
+}
+
+/// [`count`] among all matches, by the filters' indexes.
+async fn count_all(state: &AppState, f: &Parsed) -> Result<i64> {
     // A materialized set of matches is planned for all of them, so by the filters' indexes; a
     // plain `limit` would be planned for the first few, by walking the date index.
     let mut qb = QueryBuilder::new("with matches as materialized (select 1");
@@ -268,6 +290,13 @@ pub async fn count(state: &AppState, f: &Parsed) -> Result<i64> {
     Ok(qb.build_query_scalar().fetch_one(&state.db).await?)
 }
 
+/// A page of a list by date.
+pub struct DatePage {
+    pub rows: Vec<ListRow>,
+    /// Fewer than a page matched among the actions the first look read ([`WINDOW`]).
+    pub sparse: bool,
+}
+
 /// Newest or oldest first, by keyset: a deep page costs what the first one does (indexes
 /// `actions_list_idx` and `actions_partnership_idx`, read forward or backward).
 pub async fn fetch_by_date(
@@ -275,7 +304,7 @@ pub async fn fetch_by_date(
     f: &Parsed,
     after: Option<Cursor>,
     limit: i64,
-) -> Result<Vec<ListRow>> {
+) -> Result<DatePage> {
     by_date(state, f, after, limit, 0).await
 }
 
@@ -288,7 +317,7 @@ async fn by_date(
     after: Option<Cursor>,
     limit: i64,
     offset: i64,
-) -> Result<Vec<ListRow>> {
+) -> Result<DatePage> {
     let mut qb = QueryBuilder::new("");
     if !narrows(f) && f.query.is_empty() {
         push_columns(&mut qb, f, "p.name");
@@ -296,7 +325,11 @@ async fn by_date(
         push_after(&mut qb, f, after);
         push_order(&mut qb, f, "a.");
         push_page(&mut qb, limit, offset);
-        return Ok(qb.build_query_as().fetch_all(&state.db).await?);
+        let rows = qb.build_query_as().fetch_all(&state.db).await?;
+        return Ok(DatePage {
+            rows,
+            sparse: false,
+        });
     }
     push_columns(&mut qb, f, "a.partnership_name");
     push_window(&mut qb, f, after, true);
@@ -304,7 +337,10 @@ async fn by_date(
     push_page(&mut qb, limit, offset);
     let rows: Vec<ListRow> = qb.build_query_as().fetch_all(&state.db).await?;
     if rows.len() as i64 == limit {
-        return Ok(rows);
+        return Ok(DatePage {
+            rows,
+            sparse: false,
+        });
     }
     // The matches' keys only, so that the set is read from indexes where the filters allow
     // (a period's actions by `actions_partnership_idx`); their rows for the page alone, by key
@@ -322,7 +358,8 @@ async fn by_date(
     push_page(&mut qb, limit, offset);
     qb.push("))");
     push_order(&mut qb, f, "a.");
-    Ok(qb.build_query_as().fetch_all(&state.db).await?)
+    let rows = qb.build_query_as().fetch_all(&state.db).await?;
+    Ok(DatePage { rows, sparse: true })
 }
 
 /// ` limit … offset …`.
@@ -386,7 +423,9 @@ pub async fn search(state: &AppState, f: &Parsed, limit: i64, offset: i64) -> Re
         ..f.clone()
     };
     Ok(Found {
-        rows: by_date(state, &by_date_order, None, limit, offset).await?,
+        rows: by_date(state, &by_date_order, None, limit, offset)
+            .await?
+            .rows,
         matches,
     })
 }

@@ -914,6 +914,16 @@ async fn a_filter_matching_only_old_actions_lists_and_counts_them_all() {
     .execute(&app.db)
     .await
     .unwrap();
+    // Running: the 30 newest, which fill a first page, and 100 more among the oldest.
+    sqlx::query(
+        "update actions set status = 'lopend' where action_id in
+         (select action_id from actions order by starts_on desc, action_id desc limit 30)
+         or action_id in
+         (select action_id from actions order by starts_on, action_id limit 100 offset 300)",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
     app.sign_in_as(Role::Ministry).await;
     let expected = |arguments: &'static str, oldest: bool| {
         let order = if oldest {
@@ -956,6 +966,14 @@ async fn a_filter_matching_only_old_actions_lists_and_counts_them_all() {
         all.len()
     );
     let page = app.get("/acties?status=gepland&prioriteit=2").await;
+    assert_eq!(listed(&page.body), all[..25]);
+    page.assert_contains(r#"<strong id="aantal-acties">meer dan 100</strong>"#);
+
+    // A first page from the window, but most matches behind it: the count looks among all.
+    let running = "null, null, null, null, null, 'lopend', null, null, ''";
+    let all = expected(running, false).await;
+    assert!(all.len() > 100, "{} running actions", all.len());
+    let page = app.get("/acties?status=lopend").await;
     assert_eq!(listed(&page.body), all[..25]);
     page.assert_contains(r#"<strong id="aantal-acties">meer dan 100</strong>"#);
 }
