@@ -259,26 +259,21 @@ async fn page(
         let found = search_page(state, &mut parsed).await?;
         let broad = found.broad();
         (found.matches.min(COUNT_LIMIT + 1), found.rows, broad)
-    } else if after.is_none() {
-        // The first page comes first: when it is not full, it is the whole result and its
-        // length the count, so a narrow filter costs one statement, not two scans of the rows.
-        let page = fetch_by_date(state, &parsed, None, PAGE_SIZE + 1).await?;
+    } else {
+        // The page comes first: a first page that is not full is the whole result, its length
+        // the count. Otherwise the count follows, sent straight to all matches when the page
+        // found its own sparse (`DatePage::sparse`).
+        let page = fetch_by_date(state, &parsed, after, PAGE_SIZE + 1).await?;
         let total = match page.rows.len() as i64 {
-            n if n <= PAGE_SIZE => n,
+            n if n <= PAGE_SIZE && after.is_none() => n,
             _ => count(state, &parsed, page.sparse).await?,
         };
-        (total, page.rows, false)
-    } else {
-        let total = count(state, &parsed, false).await?;
         // The page number must agree with the count: a page past the last known one shows the
         // last.
         if total <= COUNT_LIMIT {
             parsed.page = parsed.page.min(pages(total));
         }
-        let rows = fetch_by_date(state, &parsed, after, PAGE_SIZE + 1)
-            .await?
-            .rows;
-        (total, rows, false)
+        (total, page.rows, false)
     };
     // A search that matched too many to rank is by date; its readers are told why.
     let unranked = broad && parsed.sort == Sort::Relevance;

@@ -83,7 +83,8 @@ fn push_columns<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a Parsed, name: &s
 /// filter that matches little or nothing (`doelgroep=ander`, an old period newest first) walked
 /// all 195,000 actions of the benchmark: 110 ms against 0.3 ms for the first page. Reading at
 /// most this many costs about 1.5 ms; the other way costs what the matches number, and it is
-/// only taken when they are few among the newest.
+/// only taken when they are few among the newest. A filter tied to dates can still have many
+/// in all: a large old period, newest first, sorts all its actions.
 pub const WINDOW: i64 = 2_000;
 
 /// Whether `f` has a filter that the walked index cannot apply, so that a page may have to read
@@ -239,10 +240,11 @@ fn push_order(qb: &mut QueryBuilder<'_, Postgres>, f: &Parsed, alias: &str) {
     ));
 }
 
-/// The number of results, up to [`COUNT_LIMIT`] (more is reported as `COUNT_LIMIT + 1`).
-/// With narrowing filters or a search, first among the [`WINDOW`] newest actions; when fewer
-/// than that many match there, among all, by the filters' indexes. (A search counts its
-/// matches as it ranks them, [`search`]; this is for the date orders.)
+/// The number of results of a list by date, up to [`COUNT_LIMIT`] (more is reported as
+/// `COUNT_LIMIT + 1`). With narrowing filters, first among the first [`WINDOW`] actions of the
+/// list; when at most `COUNT_LIMIT` match there and the window did not hold the whole list,
+/// among all, by the filters' indexes. (A search counts its matches as it ranks them,
+/// [`search`].)
 ///
 /// `sparse`: the page of the same list found fewer than a page in its window ([`DatePage`]), so
 /// that the count goes to all matches at once.
@@ -297,8 +299,9 @@ pub struct DatePage {
     pub sparse: bool,
 }
 
-/// Newest or oldest first, by keyset: a deep page costs what the first one does (indexes
-/// `actions_list_idx` and `actions_partnership_idx`, read forward or backward).
+/// Newest or oldest first, by keyset (indexes `actions_list_idx` and `actions_partnership_idx`,
+/// read forward or backward): a deep page costs what the first one does, as long as its
+/// window holds a page of matches ([`by_date`]).
 pub async fn fetch_by_date(
     state: &AppState,
     f: &Parsed,
@@ -310,7 +313,7 @@ pub async fn fetch_by_date(
 
 /// By date, past `after` and `offset`. With narrowing filters or a search, the page is looked
 /// for among the next [`WINDOW`] actions first; when they hold fewer than `limit` matches, it is
-/// taken from all matches, sorted.
+/// taken from all matches, sorted, which costs what the matches number (`sparse`).
 async fn by_date(
     state: &AppState,
     f: &Parsed,
@@ -371,7 +374,7 @@ fn push_page(qb: &mut QueryBuilder<'_, Postgres>, limit: i64, offset: i64) {
 }
 
 /// A page of search results, and how many actions match: up to [`RANK_LIMIT`], or
-/// `RANK_LIMIT + 1` for more.
+/// `RANK_LIMIT + 1` for more; 0 for a page past the last, which holds no row to tell.
 pub struct Found {
     pub rows: Vec<ListRow>,
     pub matches: i64,
@@ -400,9 +403,9 @@ pub async fn search(state: &AppState, f: &Parsed, limit: i64, offset: i64) -> Re
                 .push_bind(&f.query)
                 .push(")) desc nulls last, a.starts_on desc, a.action_id desc");
         }
-        // Ties by the newest id first, as by relevance.
+        // As the lists without a search and the broad searches have it (`push_order`).
         Sort::Oldest => {
-            qb.push(" order by a.starts_on, a.action_id desc");
+            qb.push(" order by a.starts_on, a.action_id");
         }
         Sort::Newest => {
             qb.push(" order by a.starts_on desc, a.action_id desc");

@@ -855,7 +855,7 @@ async fn the_list_selects_what_filtered_actions_selects() {
     for (query, arguments) in cases {
         let oldest = query.contains("oudste");
         let order = if oldest {
-            "a.starts_on, a.action_id desc"
+            "a.starts_on, a.action_id"
         } else {
             "a.starts_on desc, a.action_id desc"
         };
@@ -978,29 +978,35 @@ async fn a_filter_matching_only_old_actions_lists_and_counts_them_all() {
     page.assert_contains(r#"<strong id="aantal-acties">meer dan 100</strong>"#);
 }
 
+/// The first 25 ids after `offset` of the actions `word` finds (with the target group
+/// `group`), in `order`, as `filtered_actions` selects them.
+async fn found_by(
+    db: &sqlx::PgPool,
+    word: &str,
+    group: Option<&str>,
+    order: &str,
+    offset: i64,
+) -> Vec<i64> {
+    sqlx::query_scalar(&format!(
+        "select a.action_id from filtered_actions(null, null, null, null, $2, null, null, null,
+         $1) a order by {order} limit 25 offset {offset}"
+    ))
+    .bind(word)
+    .bind(group)
+    .fetch_all(db)
+    .await
+    .unwrap()
+}
+
 /// A search that matches more actions than are ranked (`list_queries::RANK_LIMIT`, 1,000) is
 /// listed by date, newest first, and says so; its matches are still marked, and the oldest
-/// first order stays as chosen.
+/// first order stays as chosen. Broad matches behind the newest 2,000 actions are found too.
 #[tokio::test]
 async fn a_search_matching_more_than_a_thousand_actions_is_listed_by_date_and_says_so() {
     let app = TestApp::new().await;
-    regie::demo::actions::synthetic(&app.db, 20, 3, "een wachtwoord voor de benchmark")
+    regie::demo::actions::synthetic(&app.db, 40, 3, "een wachtwoord voor de benchmark")
         .await
         .unwrap();
-    let matching = |word: &'static str, order: &'static str, offset: i64| {
-        let db = app.db.clone();
-        async move {
-            let ids: Vec<i64> = sqlx::query_scalar(&format!(
-                "select a.action_id from filtered_actions(null, null, null, null, null, null,
-                 null, null, $1) a order by {order} limit 25 offset {offset}"
-            ))
-            .bind(word)
-            .fetch_all(&db)
-            .await
-            .unwrap();
-            ids
-        }
-    };
     let mut broad = None;
     for word in ["regieoverleg", "opvolging", "lokale"] {
         let n: i64 = sqlx::query_scalar(
@@ -1017,20 +1023,44 @@ async fn a_search_matching_more_than_a_thousand_actions_is_listed_by_date_and_sa
         }
     }
     let word = broad.expect("a word in more than 1,000 synthetic actions");
+    // The 1,100 oldest actions, all behind the newest 2,000, get a target group of their own.
+    sqlx::query(
+        "update actions set target_groups = target_groups || '{ander}'::text[] where action_id in
+         (select action_id from actions order by starts_on, action_id limit 1100)",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
     app.sign_in_as(Role::Ministry).await;
     let newest = "a.starts_on desc, a.action_id desc";
 
     let page = app.get(&format!("/acties?q={word}")).await;
     assert_eq!(page.status, StatusCode::OK);
     page.assert_contains(r#"id="zoeken-breed""#);
-    page.assert_contains("Meer dan 1.000 acties passen bij deze zoekopdracht");
+    page.assert_contains("Meer dan 1.000 acties voldoen aan deze zoekopdracht");
     page.assert_contains("gesorteerd op datum, nieuwste eerst");
     page.assert_contains(r#"<strong id="aantal-acties">meer dan 100</strong>"#);
     page.assert_contains("<mark>");
-    assert_eq!(listed(&page.body), matching(word, newest, 0).await);
+    assert_eq!(
+        listed(&page.body),
+        found_by(&app.db, word, None, newest, 0).await
+    );
 
     let second = app.get(&format!("/acties?q={word}&pagina=2")).await;
-    assert_eq!(listed(&second.body), matching(word, newest, 25).await);
+    assert_eq!(
+        listed(&second.body),
+        found_by(&app.db, word, None, newest, 25).await
+    );
+
+    // Every match behind the window: the page is taken from all matches, at its offset.
+    let old = app
+        .get(&format!("/acties?q={word}&doelgroep=ander&pagina=2"))
+        .await;
+    old.assert_contains(r#"id="zoeken-breed""#);
+    assert_eq!(
+        listed(&old.body),
+        found_by(&app.db, word, Some("ander"), newest, 25).await
+    );
 
     let oldest = app.get(&format!("/acties?q={word}&sortering=oudste")).await;
     assert!(
@@ -1040,6 +1070,25 @@ async fn a_search_matching_more_than_a_thousand_actions_is_listed_by_date_and_sa
     oldest.assert_contains("gesorteerd op datum, oudste eerst");
     assert_eq!(
         listed(&oldest.body),
-        matching(word, "a.starts_on, a.action_id", 0).await
+        found_by(&app.db, word, None, "a.starts_on, a.action_id", 0).await
     );
+}
+
+/// A search page past the last shows the last, with its position.
+#[tokio::test]
+async fn a_search_page_past_the_last_shows_the_last() {
+    let app = TestApp::new().await;
+    let period = app.with_current_period().await;
+    let partnership = app
+        .with_partnership("Regio Leie")
+        .in_period(period)
+        .members(&["34022"])
+        .await;
+    for _ in 0..30 {
+        app.with_action(partnership).title("Taalcafé").await;
+    }
+    app.sign_in_as(Role::Ministry).await;
+    let page = app.get("/acties?q=taalcaf%C3%A9&pagina=4").await;
+    page.assert_contains("Pagina 2 van 2");
+    assert_eq!(listed(&page.body).len(), 5);
 }
