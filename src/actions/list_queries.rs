@@ -115,19 +115,19 @@ fn push_filtered<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a Parsed) {
     push_narrowing(qb, f, Over::Joined);
 }
 
+/// The werkingsgebied's name of a row of a [`push_window`], looked up for the rows of the page
+/// only: a join along the window cost a lookup for each of its actions.
+const WINDOW_NAME: &str =
+    "(select p.name from partnerships p where p.partnership_id = a.partnership_id)";
+
 /// `from` the first [`WINDOW`] actions of the list (after `after`) `where` the narrowing filters
 /// hold: the conditions the walked index applies inside the window, the others on its rows.
-/// For the columns (`named`) or a period filter the window carries its werkingsgebied's
-/// name and period, joined along the walk, so that nothing needs a join after it.
-fn push_window<'a>(
-    qb: &mut QueryBuilder<'a, Postgres>,
-    f: &'a Parsed,
-    after: Option<Cursor>,
-    named: bool,
-) {
-    if named || f.period.is_some() {
+/// For a period filter the window carries its werkingsgebied's period, joined along the walk;
+/// otherwise no join: the page's few rows look up their werkingsgebied's name ([`WINDOW_NAME`]).
+fn push_window<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a Parsed, after: Option<Cursor>) {
+    if f.period.is_some() {
         qb.push(
-            " from (select a.*, p.name as partnership_name, p.policy_period_id from actions a \
+            " from (select a.*, p.policy_period_id from actions a \
              join partnerships p on p.partnership_id = a.partnership_id",
         );
     } else {
@@ -269,7 +269,7 @@ pub async fn count(state: &AppState, f: &Parsed, sparse: bool) -> Result<i64> {
     qb.push(" limit ")
         .push_bind(WINDOW)
         .push(") w) end from (select 1");
-    push_window(&mut qb, f, None, false);
+    push_window(&mut qb, f, None);
     qb.push(" limit ")
         .push_bind(COUNT_LIMIT + 1)
         .push(") limited");
@@ -334,8 +334,8 @@ async fn by_date(
             sparse: false,
         });
     }
-    push_columns(&mut qb, f, "a.partnership_name");
-    push_window(&mut qb, f, after, true);
+    push_columns(&mut qb, f, WINDOW_NAME);
+    push_window(&mut qb, f, after);
     push_order(&mut qb, f, "a.");
     push_page(&mut qb, limit, offset);
     let rows: Vec<ListRow> = qb.build_query_as().fetch_all(&state.db).await?;
