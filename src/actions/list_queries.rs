@@ -35,6 +35,9 @@ pub struct ListRow {
     /// How many actions match a search, up to [`RANK_LIMIT`] + 1 ([`search`] only).
     #[sqlx(default)]
     pub matches: i64,
+    /// How many actions the window of a page with too few rows held ([`by_date`] only).
+    #[sqlx(default)]
+    pub window_read: Option<i64>,
 }
 
 /// Counting stops here: "meer dan 100 acties". An exact count of a broad filter costs a scan of
@@ -312,8 +315,9 @@ pub async fn fetch_by_date(
 }
 
 /// By date, past `after` and `offset`. With narrowing filters or a search, the page is looked
-/// for among the next [`WINDOW`] actions first; when they hold fewer than `limit` matches, it is
-/// taken from all matches, sorted, which costs what the matches number (`sparse`).
+/// for among the next [`WINDOW`] actions first; when they hold fewer than `limit` matches and
+/// were not the whole rest of the list (or none match), it is taken from all matches, sorted,
+/// which costs what the matches number (`sparse`).
 async fn by_date(
     state: &AppState,
     f: &Parsed,
@@ -334,12 +338,28 @@ async fn by_date(
             sparse: false,
         });
     }
+    // With fewer rows than a page, also how many actions the window held (read only then):
+    // when fewer than [`WINDOW`], it held the rest of the list and the page is complete.
+    qb.push("select *, case when count(*) over () < ")
+        .push_bind(limit)
+        .push(" then (select count(*) from (select 1 from actions a");
+    push_walked(&mut qb, f);
+    push_after(&mut qb, f, after);
+    qb.push(" limit ")
+        .push_bind(WINDOW)
+        .push(") w) end as window_read from (");
     push_columns(&mut qb, f, WINDOW_NAME);
     push_window(&mut qb, f, after);
     push_order(&mut qb, f, "a.");
     push_page(&mut qb, limit, offset);
+    qb.push(") page");
+    push_order(&mut qb, f, "");
     let rows: Vec<ListRow> = qb.build_query_as().fetch_all(&state.db).await?;
-    if rows.len() as i64 == limit {
+    let complete = rows
+        .first()
+        .and_then(|r| r.window_read)
+        .is_some_and(|read| read < WINDOW);
+    if rows.len() as i64 == limit || complete {
         return Ok(DatePage {
             rows,
             sparse: false,
