@@ -102,6 +102,11 @@ fn narrows(f: &Parsed) -> bool {
         || f.province.is_some()
 }
 
+/// Whether a list by date looks among a [`WINDOW`] first: with a narrowing filter or a search.
+fn windowed(f: &Parsed) -> bool {
+    narrows(f) || !f.query.is_empty()
+}
+
 /// `from … where …` with a condition for each filter present in `f`, its value bound.
 ///
 /// The statement text differs per combination of filters present, and sqlx prepares each text
@@ -141,6 +146,15 @@ fn push_window<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a Parsed, after: Op
     push_order(qb, f, "a.");
     qb.push(" limit ").push_bind(WINDOW).push(") a where true");
     push_narrowing(qb, f, Over::Window);
+}
+
+/// `(select count(*) …)`: how many actions the [`push_window`] after `after` holds, up to
+/// [`WINDOW`]; fewer means it holds the rest of the list.
+fn push_window_held<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a Parsed, after: Option<Cursor>) {
+    qb.push("(select count(*) from (select 1 from actions a");
+    push_walked(qb, f);
+    push_after(qb, f, after);
+    qb.push(" limit ").push_bind(WINDOW).push(") w)");
 }
 
 /// `where` the conditions an index walk applies: not deleted (`actions_list_idx` is partial),
@@ -255,7 +269,7 @@ pub async fn count(state: &AppState, f: &Parsed, sparse: bool) -> Result<i64> {
     if sparse {
         return count_all(state, f).await;
     }
-    if !narrows(f) && f.query.is_empty() {
+    if !windowed(f) {
         let mut qb = QueryBuilder::new("select count(*) from (select 1");
         push_filtered(&mut qb, f);
         qb.push(" limit ")
@@ -266,12 +280,9 @@ pub async fn count(state: &AppState, f: &Parsed, sparse: bool) -> Result<i64> {
     // With few matches in the window, also how many actions the window held (read only then):
     // when fewer than [`WINDOW`], it held the whole list and the count is exact.
     let mut qb = QueryBuilder::new("select count(*), case when count(*) <= ");
-    qb.push_bind(COUNT_LIMIT)
-        .push(" then (select count(*) from (select 1 from actions a");
-    push_walked(&mut qb, f);
-    qb.push(" limit ")
-        .push_bind(WINDOW)
-        .push(") w) end from (select 1");
+    qb.push_bind(COUNT_LIMIT).push(" then ");
+    push_window_held(&mut qb, f, None);
+    qb.push(" end from (select 1");
     push_window(&mut qb, f, None);
     qb.push(" limit ")
         .push_bind(COUNT_LIMIT + 1)
@@ -326,7 +337,7 @@ async fn by_date(
     offset: i64,
 ) -> Result<DatePage> {
     let mut qb = QueryBuilder::new("");
-    if !narrows(f) && f.query.is_empty() {
+    if !windowed(f) {
         push_columns(&mut qb, f, "p.name");
         push_filtered(&mut qb, f);
         push_after(&mut qb, f, after);
@@ -342,12 +353,9 @@ async fn by_date(
     // when fewer than [`WINDOW`], it held the rest of the list and the page is complete.
     qb.push("select *, case when count(*) over () < ")
         .push_bind(limit)
-        .push(" then (select count(*) from (select 1 from actions a");
-    push_walked(&mut qb, f);
-    push_after(&mut qb, f, after);
-    qb.push(" limit ")
-        .push_bind(WINDOW)
-        .push(") w) end as window_read from (");
+        .push(" then ");
+    push_window_held(&mut qb, f, after);
+    qb.push(" end as window_read from (");
     push_columns(&mut qb, f, WINDOW_NAME);
     push_window(&mut qb, f, after);
     push_order(&mut qb, f, "a.");
@@ -423,13 +431,7 @@ pub async fn search(state: &AppState, f: &Parsed, limit: i64, offset: i64) -> Re
                 .push_bind(&f.query)
                 .push(")) desc nulls last, a.starts_on desc, a.action_id desc");
         }
-        // As the lists without a search and the broad searches have it (`push_order`).
-        Sort::Oldest => {
-            qb.push(" order by a.starts_on, a.action_id");
-        }
-        Sort::Newest => {
-            qb.push(" order by a.starts_on desc, a.action_id desc");
-        }
+        Sort::Oldest | Sort::Newest => push_order(&mut qb, f, "a."),
     }
     push_page(&mut qb, limit, offset);
     let rows: Vec<ListRow> = qb.build_query_as().fetch_all(&state.db).await?;

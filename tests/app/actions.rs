@@ -794,6 +794,21 @@ async fn oldest_first_pages_by_keyset_too() {
 }
 
 /// The action ids of a list page, in order (each row's title links to its action).
+/// The lists' date orders, as `order by` of `filtered_actions(…) a`.
+const NEWEST: &str = "a.starts_on desc, a.action_id desc";
+const OLDEST: &str = "a.starts_on, a.action_id";
+
+/// The ids of every action `filtered_actions(arguments)` selects, in `order`: what a list must
+/// show, page by page.
+async fn filtered_ids(db: &sqlx::PgPool, arguments: &str, order: &str) -> Vec<i64> {
+    sqlx::query_scalar(&format!(
+        "select a.action_id from filtered_actions({arguments}) a order by {order}"
+    ))
+    .fetch_all(db)
+    .await
+    .unwrap()
+}
+
 fn listed(body: &str) -> Vec<i64> {
     body.split(r#"<h2 class="action-title"><a href="/acties/"#)
         .skip(1)
@@ -853,28 +868,17 @@ async fn the_list_selects_what_filtered_actions_selects() {
         ),
     ];
     for (query, arguments) in cases {
-        let oldest = query.contains("oudste");
-        let order = if oldest {
-            "a.starts_on, a.action_id"
+        let order = if query.contains("oudste") {
+            OLDEST
         } else {
-            "a.starts_on desc, a.action_id desc"
+            NEWEST
         };
-        let expected: Vec<i64> = sqlx::query_scalar(&format!(
-            "select a.action_id from filtered_actions({arguments}) a order by {order} limit 25"
-        ))
-        .fetch_all(&app.db)
-        .await
-        .unwrap();
-        let total: i64 = sqlx::query_scalar(&format!(
-            "select count(*) from filtered_actions({arguments})"
-        ))
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-        assert!(!expected.is_empty(), "{query}: the case selects nothing");
+        let all = filtered_ids(&app.db, &arguments, order).await;
+        let total = all.len();
+        assert!(total > 0, "{query}: the case selects nothing");
         let page = app.get(&format!("/acties?{query}")).await;
         assert_eq!(page.status, StatusCode::OK, "{query}");
-        assert_eq!(listed(&page.body), expected, "{query}");
+        assert_eq!(listed(&page.body), all[..total.min(25)], "{query}");
         let shown = if total > 100 {
             "meer dan 100".to_string()
         } else {
@@ -928,25 +932,8 @@ async fn a_filter_matching_only_old_actions_lists_and_counts_them_all() {
     .await
     .unwrap();
     app.sign_in_as(Role::Ministry).await;
-    let expected = |arguments: &'static str, oldest: bool| {
-        let order = if oldest {
-            "a.starts_on, a.action_id"
-        } else {
-            "a.starts_on desc, a.action_id desc"
-        };
-        let db = app.db.clone();
-        async move {
-            let ids: Vec<i64> = sqlx::query_scalar(&format!(
-                "select a.action_id from filtered_actions({arguments}) a order by {order}"
-            ))
-            .fetch_all(&db)
-            .await
-            .unwrap();
-            ids
-        }
-    };
     let ander = "null, null, null, null, 'ander', null, null, null, ''";
-    let all = expected(ander, false).await;
+    let all = filtered_ids(&app.db, ander, NEWEST).await;
     assert_eq!(all.len(), 35);
     // Five in the window, the rest behind it: the page looks among all.
     let first = app.get("/acties?doelgroep=ander").await;
@@ -959,11 +946,12 @@ async fn a_filter_matching_only_old_actions_lists_and_counts_them_all() {
     assert_eq!(listed(&second.body), all[25..], "{next}");
     // Oldest first, the window finds them at once.
     let page = app.get("/acties?doelgroep=ander&sortering=oudste").await;
-    assert_eq!(listed(&page.body), expected(ander, true).await[..25]);
+    let oldest = filtered_ids(&app.db, ander, OLDEST).await;
+    assert_eq!(listed(&page.body), oldest[..25]);
 
     // More than the count goes to, all among the oldest, with a second filter.
     let planned = "null, null, 2::smallint, null, null, 'gepland', null, null, ''";
-    let all = expected(planned, false).await;
+    let all = filtered_ids(&app.db, planned, NEWEST).await;
     assert!(
         all.len() > 100,
         "{} planned actions with priority 2",
@@ -975,31 +963,11 @@ async fn a_filter_matching_only_old_actions_lists_and_counts_them_all() {
 
     // A first page from the window, but most matches behind it: the count looks among all.
     let running = "null, null, null, null, null, 'lopend', null, null, ''";
-    let all = expected(running, false).await;
+    let all = filtered_ids(&app.db, running, NEWEST).await;
     assert!(all.len() > 100, "{} running actions", all.len());
     let page = app.get("/acties?status=lopend").await;
     assert_eq!(listed(&page.body), all[..25]);
     page.assert_contains(r#"<strong id="aantal-acties">meer dan 100</strong>"#);
-}
-
-/// The first 25 ids after `offset` of the actions `word` finds (with the target group
-/// `group`), in `order`, as `filtered_actions` selects them.
-async fn found_by(
-    db: &sqlx::PgPool,
-    word: &str,
-    group: Option<&str>,
-    order: &str,
-    offset: i64,
-) -> Vec<i64> {
-    sqlx::query_scalar(&format!(
-        "select a.action_id from filtered_actions(null, null, null, null, $2, null, null, null,
-         $1) a order by {order} limit 25 offset {offset}"
-    ))
-    .bind(word)
-    .bind(group)
-    .fetch_all(db)
-    .await
-    .unwrap()
 }
 
 /// A search that matches more actions than are ranked (`list_queries::RANK_LIMIT`, 1,000) is
@@ -1011,17 +979,11 @@ async fn a_search_matching_more_than_a_thousand_actions_is_listed_by_date_and_sa
     regie::demo::actions::synthetic(&app.db, 40, 3, "een wachtwoord voor de benchmark")
         .await
         .unwrap();
+    // A word of the synthetic texts in more than 1,000 actions.
+    let found = |word: &str| format!("null, null, null, null, null, null, null, null, '{word}'");
     let mut broad = None;
     for word in ["regieoverleg", "opvolging", "lokale"] {
-        let n: i64 = sqlx::query_scalar(
-            "select count(*) from filtered_actions(null, null, null, null, null, null, null,
-             null, $1)",
-        )
-        .bind(word)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-        if n > 1_000 {
+        if filtered_ids(&app.db, &found(word), NEWEST).await.len() > 1_000 {
             broad = Some(word);
             break;
         }
@@ -1036,7 +998,7 @@ async fn a_search_matching_more_than_a_thousand_actions_is_listed_by_date_and_sa
     .await
     .unwrap();
     app.sign_in_as(Role::Ministry).await;
-    let newest = "a.starts_on desc, a.action_id desc";
+    let newest = filtered_ids(&app.db, &found(word), NEWEST).await;
 
     let page = app.get(&format!("/acties?q={word}")).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -1045,26 +1007,19 @@ async fn a_search_matching_more_than_a_thousand_actions_is_listed_by_date_and_sa
     page.assert_contains("gesorteerd op datum, nieuwste eerst");
     page.assert_contains(r#"<strong id="aantal-acties">meer dan 100</strong>"#);
     page.assert_contains("<mark>");
-    assert_eq!(
-        listed(&page.body),
-        found_by(&app.db, word, None, newest, 0).await
-    );
+    assert_eq!(listed(&page.body), newest[..25]);
 
     let second = app.get(&format!("/acties?q={word}&pagina=2")).await;
-    assert_eq!(
-        listed(&second.body),
-        found_by(&app.db, word, None, newest, 25).await
-    );
+    assert_eq!(listed(&second.body), newest[25..50]);
 
     // Every match behind the window: the page is taken from all matches, at its offset.
     let old = app
         .get(&format!("/acties?q={word}&doelgroep=ander&pagina=2"))
         .await;
     old.assert_contains(r#"id="zoeken-breed""#);
-    assert_eq!(
-        listed(&old.body),
-        found_by(&app.db, word, Some("ander"), newest, 25).await
-    );
+    let old_ones = format!("null, null, null, null, 'ander', null, null, null, '{word}'");
+    let old_ones = filtered_ids(&app.db, &old_ones, NEWEST).await;
+    assert_eq!(listed(&old.body), old_ones[25..50]);
 
     let oldest = app.get(&format!("/acties?q={word}&sortering=oudste")).await;
     assert!(
@@ -1072,10 +1027,8 @@ async fn a_search_matching_more_than_a_thousand_actions_is_listed_by_date_and_sa
         "the order was chosen"
     );
     oldest.assert_contains("gesorteerd op datum, oudste eerst");
-    assert_eq!(
-        listed(&oldest.body),
-        found_by(&app.db, word, None, "a.starts_on, a.action_id", 0).await
-    );
+    let oldest_first = filtered_ids(&app.db, &found(word), OLDEST).await;
+    assert_eq!(listed(&oldest.body), oldest_first[..25]);
 }
 
 /// A search page past the last shows the last, with its position.
