@@ -3,6 +3,7 @@
 
 use std::io::BufRead;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -163,7 +164,7 @@ where
 
 /// A pool of the owner's connections to a migrated and seeded database.
 async fn prepared(location: &Location, config: &Config) -> anyhow::Result<PgPool> {
-    let db = database::pool(location.options(), config.db_max_connections)
+    let db = database::owner_pool(location.options(), config.db_max_connections)
         .await
         .context("cannot connect to PostgreSQL")?;
     database::prepare(&db).await?;
@@ -225,14 +226,34 @@ async fn serve(
         "regie is running on http://{} (Ctrl-C stops it)",
         config.bind
     );
-    let app = crate::app(AppState::new(db.clone(), config));
-    axum::serve(
+    let grace = config.shutdown_timeout;
+    let state = AppState::new(db.clone(), config);
+    let stopping = state.stopping.clone();
+    let (began, mut begun) = tokio::sync::watch::channel(false);
+    let server = axum::serve(
         listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
+        crate::app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
-    db.close().await;
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        stopping.begin();
+        let _ = began.send(true);
+    })
+    .into_future();
+    // Stop accepting at once, let the requests in flight finish, but not for ever: a client
+    // that never finishes its request must not keep a rolling restart waiting.
+    tokio::select! {
+        served = server => served?,
+        () = async {
+            let _ = begun.wait_for(|began| *began).await;
+            tokio::time::sleep(grace).await;
+        } => tracing::warn!(
+            seconds = grace.as_secs(),
+            "requests still in flight after REGIE_SHUTDOWN_TIMEOUT: stopping without them"
+        ),
+    }
+    // Closing waits for connections in use, which a request cut off above may still hold.
+    let _ = tokio::time::timeout(Duration::from_secs(5), db.close()).await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -252,7 +273,8 @@ async fn start_up(db: &PgPool, config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Ctrl-C or SIGTERM: stop accepting, finish the requests in flight.
+/// Ctrl-C or SIGTERM: stop accepting, finish the requests in flight (for at most
+/// `REGIE_SHUTDOWN_TIMEOUT`).
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;

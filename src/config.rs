@@ -5,6 +5,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use lettre::message::Mailbox;
 
@@ -39,6 +40,19 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// `REGIE_MAIL_FROM`: the sender of the mail (`regie <noreply@regie.vlaanderen.be>`).
     pub mail_from: Mailbox,
+    /// `REGIE_LOG_FORMAT`: `text` (the default, for people) or `json` (a JSON object per line,
+    /// for log shippers).
+    pub log_format: LogFormat,
+    /// `REGIE_SHUTDOWN_TIMEOUT`: after `SIGTERM` or Ctrl-C, how long requests in flight may
+    /// take to finish before the server exits anyway.
+    pub shutdown_timeout: Duration,
+}
+
+/// How log lines are written (`REGIE_LOG_FORMAT`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 // Hand-written so that the database and SMTP URLs (they may hold a password) never reach a log
@@ -60,6 +74,8 @@ impl std::fmt::Debug for Config {
             .field("max_upload_mb", &self.max_upload_mb)
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<set>"))
             .field("mail_from", &self.mail_from.to_string())
+            .field("log_format", &self.log_format)
+            .field("shutdown_timeout", &self.shutdown_timeout)
             .finish()
     }
 }
@@ -207,6 +223,33 @@ impl Config {
             })?,
         };
 
+        let log_format = match get("REGIE_LOG_FORMAT").as_deref().map(str::trim) {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(v) => {
+                return Err(ConfigError {
+                    name: "REGIE_LOG_FORMAT",
+                    value: v.to_string(),
+                    expected: "text or json",
+                });
+            }
+        };
+
+        let shutdown_timeout = match get("REGIE_SHUTDOWN_TIMEOUT") {
+            None => Duration::from_secs(30),
+            Some(v) => v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1..=3600).contains(n))
+                .map(Duration::from_secs)
+                .ok_or(ConfigError {
+                    name: "REGIE_SHUTDOWN_TIMEOUT",
+                    value: v.clone(),
+                    expected: "a whole number of seconds from 1 to 3600",
+                })?,
+        };
+
         Ok(Self {
             database_url,
             app_database_url,
@@ -219,6 +262,8 @@ impl Config {
             max_upload_mb,
             smtp_url,
             mail_from,
+            log_format,
+            shutdown_timeout,
         })
     }
 }
@@ -385,6 +430,28 @@ mod tests {
         assert_eq!(c.max_upload_bytes(), 10 * 1024 * 1024);
         let c = config(&[("REGIE_MAX_UPLOAD_MB", " 100 ")]).unwrap();
         assert_eq!(c.max_upload_mb, 100);
+    }
+
+    #[test]
+    fn log_format_and_shutdown_timeout_have_defaults_and_refuse_other_values() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.log_format, LogFormat::Text);
+        assert_eq!(c.shutdown_timeout, Duration::from_secs(30));
+        let c = config(&[
+            ("REGIE_LOG_FORMAT", "json"),
+            ("REGIE_SHUTDOWN_TIMEOUT", "5"),
+        ])
+        .unwrap();
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(c.shutdown_timeout, Duration::from_secs(5));
+        for (name, value) in [
+            ("REGIE_LOG_FORMAT", "JSON-lines"),
+            ("REGIE_SHUTDOWN_TIMEOUT", "0"),
+            ("REGIE_SHUTDOWN_TIMEOUT", "30s"),
+        ] {
+            let err = config(&[(name, value)]).unwrap_err();
+            assert_eq!(err.name, name, "{value}");
+        }
     }
 
     #[test]

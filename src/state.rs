@@ -7,6 +7,7 @@ use sqlx::PgPool;
 use crate::auth::password::Hasher;
 use crate::config::Config;
 use crate::reference::ReferenceCache;
+use crate::site::Stopping;
 use crate::web::csrf::CookieKey;
 
 #[derive(Clone)]
@@ -18,6 +19,8 @@ pub struct AppState {
     pub csrf_key: CookieKey,
     /// Periods, coverage and other reference data by version (`reference`).
     pub reference: ReferenceCache,
+    /// Whether this instance is shutting down (readiness says no meanwhile).
+    pub stopping: Stopping,
 }
 
 impl AppState {
@@ -28,6 +31,7 @@ impl AppState {
             hasher: Hasher::default(),
             csrf_key: CookieKey::default(),
             reference: ReferenceCache::default(),
+            stopping: Stopping::default(),
         }
     }
 }

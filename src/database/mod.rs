@@ -35,7 +35,8 @@ pub const APP_ROLE: &str = "regie_app";
 
 /// A request waits at most this long for a connection: then it gets a 503 page.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
-/// No statement runs longer than this.
+/// No statement of a request runs longer than this. The owner's work (migrations, seeds, the
+/// command line's bulk work such as `regie demo volume`) has no limit: see [`owner_pool`].
 const STATEMENT_TIMEOUT: &str = "10s";
 
 /// Sets what every connection of the application uses.
@@ -53,8 +54,12 @@ const STATEMENT_TIMEOUT: &str = "10s";
 ///   none got slower beyond the noise. The price is a plan that cannot look at the values;
 ///   searches for a rare and for a common word were measured to keep a good one.
 pub fn tune(options: PgConnectOptions) -> PgConnectOptions {
+    tune_with(options, STATEMENT_TIMEOUT)
+}
+
+fn tune_with(options: PgConnectOptions, statement_timeout: &str) -> PgConnectOptions {
     options.application_name("regie").options([
-        ("statement_timeout", STATEMENT_TIMEOUT),
+        ("statement_timeout", statement_timeout),
         ("jit", "off"),
         ("plan_cache_mode", "force_generic_plan"),
     ])
@@ -70,6 +75,17 @@ pub fn tune(options: PgConnectOptions) -> PgConnectOptions {
 /// after an outage one request gets the 503 page and the pool then drops all dead connections
 /// instead of handing each out once more.
 pub async fn pool(options: PgConnectOptions, max_connections: u32) -> sqlx::Result<PgPool> {
+    pool_with(tune(options), max_connections).await
+}
+
+/// A pool for the owner's work, which no request waits for: migrations, seeds and the command
+/// line (`regie demo volume` inserts up to 195,000 actions a statement and ran into the
+/// requests' 10 s limit on a busy machine). Statements run as long as they need.
+pub async fn owner_pool(options: PgConnectOptions, max_connections: u32) -> sqlx::Result<PgPool> {
+    pool_with(tune_with(options, "0"), max_connections).await
+}
+
+async fn pool_with(options: PgConnectOptions, max_connections: u32) -> sqlx::Result<PgPool> {
     PgPoolOptions::new()
         .max_connections(max_connections)
         .test_before_acquire(false)
@@ -82,7 +98,7 @@ pub async fn pool(options: PgConnectOptions, max_connections: u32) -> sqlx::Resu
             })
         })
         .acquire_timeout(ACQUIRE_TIMEOUT)
-        .connect_with(tune(options))
+        .connect_with(options)
         .await
 }
 

@@ -5,24 +5,25 @@
 //! now; an admin the appointments to decide, the current period and the users, see [`start`];
 //! a VDAB account manager their assigned werkingsgebieden; ministry staff go on to their
 //! dashboard `/overzicht`, which lists the reports to review), `GET /over` (public),
-//! `GET /healthz` (public).
+//! `GET /healthz` and `GET /readyz` (public: liveness and readiness, see [`health`]).
 
+mod health;
 mod start;
 
+pub use health::Stopping;
+
 use std::sync::Arc;
-use std::time::Duration;
 
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use sqlx::PgPool;
 
 use crate::actions::db::OwnPartnership;
 use crate::auth::{MaybeSignedIn, SignedIn};
-use crate::error::{AppError, Result};
+use crate::error::Result;
 use crate::identity::Role;
 use crate::municipalities::seed::{VINTAGE_2019, VINTAGE_2025};
 use crate::reference::Reference;
@@ -37,7 +38,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/over", get(about))
-        .route("/healthz", get(health))
+        .route("/healthz", get(health::live))
+        .route("/readyz", get(health::ready))
 }
 
 #[derive(Template)]
@@ -168,17 +170,4 @@ async fn about(visitor: MaybeSignedIn) -> Result<Response> {
     render(&AboutPage {
         layout: visitor.layout("Over regie").await?,
     })
-}
-
-/// 200 when the database answers within two seconds, 503 otherwise. Never panics.
-async fn health(State(state): State<AppState>) -> Response {
-    let ping = sqlx::query_scalar!(r#"select 1 as "one!""#).fetch_one(&state.db);
-    match tokio::time::timeout(Duration::from_secs(2), ping).await {
-        Ok(Ok(_)) => (StatusCode::OK, "ok").into_response(),
-        Ok(Err(err)) => {
-            tracing::warn!(error = %AppError::from(err), "health check: database error");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
-        }
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database timeout").into_response(),
-    }
 }

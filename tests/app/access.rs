@@ -34,6 +34,7 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect, Expect)] = &[
     ("GET", "/", ToLogin, Ok, Redirect, Ok, Ok),
     ("GET", "/over", Ok, Ok, Ok, Ok, Ok),
     ("GET", "/healthz", Ok, Ok, Ok, Ok, Ok),
+    ("GET", "/readyz", Ok, Ok, Ok, Ok, Ok),
     ("GET", "/login", Ok, Redirect, Redirect, Redirect, Redirect),
     ("GET", "/wachtwoord", ToLogin, Ok, Ok, Ok, Ok),
     ("GET", "/gemeenten", ToLogin, Ok, Ok, Ok, Forbidden),

@@ -9,7 +9,7 @@ use regie::identity::Role;
 use crate::helpers::TestApp;
 
 /// A `DATABASE_URL` for the test's own database (over the embedded cluster's socket or TCP).
-fn database_url(app: &TestApp) -> String {
+pub fn database_url(app: &TestApp) -> String {
     let options = app.db.connect_options();
     let user = options.get_username();
     let database = options.get_database().expect("a database name");

@@ -128,7 +128,7 @@ async fn build_template(location: &Location) -> String {
             .execute(&mut admin)
             .await
             .unwrap();
-        let pool = database::pool(location.options_for(&build), 2)
+        let pool = database::owner_pool(location.options_for(&build), 2)
             .await
             .unwrap();
         database::prepare(&pool)

@@ -27,6 +27,7 @@ mod helpers;
 mod idor;
 mod municipalities;
 mod notifications;
+mod operations;
 mod partnerships;
 mod privileges;
 mod reference_cache;

@@ -160,16 +160,16 @@ async fn a_malformed_form_or_query_gets_a_dutch_page_not_a_raw_error() {
 }
 
 #[tokio::test]
-async fn the_health_check_answers_200_with_a_database_and_503_without() {
+async fn readiness_answers_200_with_a_database_and_503_without() {
     let app = TestApp::new().await;
-    let r = app.get("/healthz").await;
+    let r = app.get("/readyz").await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.body, "ok");
+    assert_eq!(r.body, "ready");
     // A signed-in page needs the database for its session (the about page no longer does).
     app.sign_in_as(Role::Regisseur).await;
 
     app.state.db.close().await;
-    let r = app.get("/healthz").await;
+    let r = app.get("/readyz").await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
     let page = app.get("/gemeenten").await;
     assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
@@ -185,7 +185,7 @@ async fn the_app_answers_503_while_the_database_refuses_connections_and_recovers
         .await
         .unwrap();
     let admin = crate::helpers::fresh_database().await;
-    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+    assert_eq!(app.get("/readyz").await.status, StatusCode::OK);
     app.sign_in_as(Role::Regisseur).await;
     // Every connection of the pool open and idle, so the outage leaves it full of dead ones.
     let size = app.state.db.options().get_max_connections();
@@ -212,7 +212,7 @@ async fn the_app_answers_503_while_the_database_refuses_connections_and_recovers
     assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE);
     down.assert_contains("Tijdelijk niet beschikbaar");
     assert_eq!(
-        app.get("/healthz").await.status,
+        app.get("/readyz").await.status,
         StatusCode::SERVICE_UNAVAILABLE
     );
     // Not a timing assertion on speed: only that it gives up instead of hanging forever.
@@ -224,7 +224,7 @@ async fn the_app_answers_503_while_the_database_refuses_connections_and_recovers
         .unwrap();
     // Not one dead connection is handed out again once the database is back.
     for _ in 0..size {
-        assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+        assert_eq!(app.get("/readyz").await.status, StatusCode::OK);
         assert_eq!(app.get("/gemeenten").await.status, StatusCode::OK);
     }
 }

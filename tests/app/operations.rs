@@ -1,0 +1,311 @@
+//! Running regie as a service: liveness and readiness, a shutdown that lets requests in flight
+//! finish (for a bounded time), logs a machine or a person can read, and the owner's work
+//! without the requests' statement timeout. The shutdown and log tests run the real binary.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+use crate::cli::database_url;
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn readiness_needs_the_database_with_every_migration_and_liveness_needs_neither() {
+    let app = TestApp::new().await;
+    let r = app.get("/readyz").await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "ready"));
+    assert_eq!(app.get("/healthz").await.body, "ok");
+
+    // The database lacks this binary's newest migration: not ready (an older instance after a
+    // newer one migrated stays ready, as the version only has to be at least ours).
+    let newest: i64 = sqlx::query_scalar("select max(version) from _sqlx_migrations")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    sqlx::query("update _sqlx_migrations set success = false where version = $1")
+        .bind(newest)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let r = app.get("/readyz").await;
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, "migrations pending")
+    );
+    sqlx::query("update _sqlx_migrations set success = true where version = $1")
+        .bind(newest)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(app.get("/readyz").await.status, StatusCode::OK);
+
+    // Shutting down: requests in flight finish, but the proxy should send no new ones.
+    let other = app.other_instance().await;
+    other.state.stopping.begin();
+    let r = other.get("/readyz").await;
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, "stopping")
+    );
+    assert_eq!(other.get("/healthz").await.status, StatusCode::OK);
+
+    // Without a database: not ready, yet alive (restarting it would not bring the database
+    // back; the pool reconnects by itself).
+    app.state.db.close().await;
+    let r = app.get("/readyz").await;
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+    );
+    let r = app.get("/healthz").await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "ok"));
+}
+
+#[tokio::test]
+async fn the_owners_work_has_no_statement_timeout_and_requests_do() {
+    let app = TestApp::new().await;
+    let requests: String = sqlx::query_scalar("show statement_timeout")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(requests, "10s");
+    let owner = regie::database::owner_pool((*app.db.connect_options()).clone(), 1)
+        .await
+        .unwrap();
+    let bulk: String = sqlx::query_scalar("show statement_timeout")
+        .fetch_one(&owner)
+        .await
+        .unwrap();
+    assert_eq!(bulk, "0");
+}
+
+/// `regie serve` on the test's database, on a free port, its output captured.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    async fn start(app: &TestApp, env: &[(&str, &str)]) -> Self {
+        let addr = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_regie"));
+        command
+            .arg("serve")
+            .env_remove("REGIE_DATA_DIR")
+            .env_remove("NO_COLOR")
+            .env("DATABASE_URL", database_url(app))
+            .env("REGIE_BIND", addr.to_string())
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut server = Server {
+            child: command.spawn().expect("run regie serve"),
+            addr,
+        };
+        let started = Instant::now();
+        while get(addr, "/readyz").is_none_or(|r| !r.starts_with("HTTP/1.1 200")) {
+            if let Some(status) = server.child.try_wait().unwrap() {
+                panic!("regie serve exited with {status}: {}", server.output());
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "regie serve did not become ready"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        server
+    }
+
+    fn terminate(&self) {
+        let pid = Pid::from_raw(i32::try_from(self.child.id()).unwrap());
+        kill(pid, Signal::SIGTERM).unwrap();
+    }
+
+    /// Waits for the process to exit (at most `limit`): its exit status's success.
+    async fn exited_within(&mut self, limit: Duration) -> Option<bool> {
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status.success());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        None
+    }
+
+    /// Standard output and error, once the process has exited.
+    fn output(&mut self) -> String {
+        let mut text = String::new();
+        self.child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One plain HTTP/1.1 request on a new connection: the whole response, or `None` when the
+/// connection is refused or broken.
+fn get(addr: SocketAddr, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(addr).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    (!response.is_empty()).then_some(response)
+}
+
+/// A POST whose headers are sent and whose body is not yet complete: a request in flight. It
+/// carries the anonymous CSRF cookie of the sign-in page, so the CSRF layer waits for the body
+/// to compare its token (the body has a wrong one: the answer, once it is complete, is 403).
+fn begin_post(addr: SocketAddr) -> TcpStream {
+    let page = get(addr, "/login").expect("the sign-in page");
+    let cookie = page
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: regie_csrf="))
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_else(|| panic!("no CSRF cookie on the sign-in page: {page}"));
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let body = "csrf_token=wrong&email=a%40b.be&password=x";
+    write!(
+        stream,
+        "POST /login HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nSec-Fetch-Site: same-origin\r\nCookie: regie_csrf={cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{}",
+        body.len(),
+        &body[..5]
+    )
+    .unwrap();
+    stream.flush().unwrap();
+    stream
+}
+
+/// Waits until the server no longer accepts connections (it has begun to shut down).
+async fn until_refused(addr: SocketAddr) {
+    let started = Instant::now();
+    while TcpStream::connect(addr).is_ok() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "still accepting connections after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn sigterm_stops_accepting_lets_the_request_in_flight_finish_then_exits() {
+    let app = TestApp::new().await;
+    let mut server = Server::start(&app, &[]).await;
+    let mut in_flight = begin_post(server.addr);
+    // The server has the request's headers: give its handler a moment to start on them.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    server.terminate();
+    until_refused(server.addr).await;
+    // The rest of the body arrives after the shutdown began: the request still gets its answer.
+    in_flight
+        .write_all(b"token=wrong&email=a%40b.be&password=x")
+        .unwrap();
+    let mut response = String::new();
+    let _ = in_flight.read_to_string(&mut response);
+    assert!(
+        response.starts_with("HTTP/1.1 403"),
+        "the request in flight got no answer: {response:?}"
+    );
+    assert_eq!(
+        server.exited_within(Duration::from_secs(30)).await,
+        Some(true),
+        "regie serve did not exit cleanly after its last request"
+    );
+}
+
+#[tokio::test]
+async fn a_request_that_never_finishes_holds_the_shutdown_for_at_most_its_timeout() {
+    let app = TestApp::new().await;
+    let mut server = Server::start(&app, &[("REGIE_SHUTDOWN_TIMEOUT", "1")]).await;
+    let _stuck = begin_post(server.addr);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    server.terminate();
+    // Not a speed assertion: only that it exits at all. Without the bound it waits for ever.
+    assert_eq!(
+        server.exited_within(Duration::from_secs(30)).await,
+        Some(true),
+        "regie serve kept waiting for a request that never finishes"
+    );
+    let out = server.output();
+    assert!(out.contains("REGIE_SHUTDOWN_TIMEOUT"), "{out}");
+}
+
+#[tokio::test]
+async fn logs_written_to_a_file_are_plain_text_or_one_json_object_a_line() {
+    let app = TestApp::new().await;
+    let mut server = Server::start(&app, &[]).await;
+    server.terminate();
+    assert_eq!(
+        server.exited_within(Duration::from_secs(30)).await,
+        Some(true)
+    );
+    let text = server.output();
+    assert!(text.contains("listening on"), "{text}");
+    assert!(
+        !text.contains('\u{1b}'),
+        "colour codes in a redirected log: {text:?}"
+    );
+
+    let mut server = Server::start(&app, &[("REGIE_LOG_FORMAT", "json")]).await;
+    server.terminate();
+    assert_eq!(
+        server.exited_within(Duration::from_secs(30)).await,
+        Some(true)
+    );
+    let text = server.output();
+    let logs: Vec<serde_json::Value> = text
+        .lines()
+        .filter(|line| line.starts_with('{'))
+        .map(|line| serde_json::from_str(line).expect("a log line that is JSON"))
+        .collect();
+    let listening = logs
+        .iter()
+        .find(|l| {
+            l["fields"]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("listening on"))
+        })
+        .unwrap_or_else(|| panic!("no JSON line says it is listening: {text}"));
+    assert_eq!(listening["level"], "INFO");
+    assert!(!text.contains('\u{1b}'));
+}
