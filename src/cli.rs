@@ -1,8 +1,10 @@
 //! The command line: `regie` (or `regie serve`) runs the web application; `regie user add`,
-//! `regie user list` and `regie db stop` are for scripts and operators.
+//! `regie user list`, `regie backup`, `regie restore` and `regie db stop` are for scripts and
+//! operators.
 
 use std::io::BufRead;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -12,7 +14,7 @@ use sqlx::PgPool;
 use crate::audit::{self, Action};
 use crate::auth::password;
 use crate::config::Config;
-use crate::database::{self, Location, embedded::Cluster};
+use crate::database::{self, Location, backup, embedded::Cluster};
 use crate::identity::Role;
 use crate::notifications::{outbox, reminders};
 use crate::state::AppState;
@@ -43,6 +45,19 @@ pub enum Command {
     /// Demonstration data (marked as demo everywhere).
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Write a backup of the whole database (PDFs included): a pg_dump archive in custom
+    /// format, by default <REGIE_DATA_DIR>/backups/regie-<UTC time>.dump.
+    Backup {
+        /// Where to write it (must not exist).
+        file: Option<PathBuf>,
+    },
+    /// Restore a backup made by `regie backup` into an empty database, in one transaction.
+    Restore {
+        file: PathBuf,
+        /// Restore into a database that is not empty, replacing what the backup holds.
+        #[arg(long)]
+        replace: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -132,6 +147,28 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             Ok(())
         })
         .await,
+        Command::Backup { file } => {
+            let file = file.unwrap_or_else(|| backup::default_file(&config));
+            let location = Location::open(&config).await?;
+            let written = {
+                let (location, config, file) = (&location, &config, &file);
+                tokio::task::block_in_place(|| backup::backup(location, config, file))
+            };
+            location.close();
+            let bytes = written?;
+            println!(
+                "Backup written: {} ({:.1} MB)",
+                file.display(),
+                bytes as f64 / 1_048_576.0
+            );
+            Ok(())
+        }
+        Command::Restore { file, replace } => {
+            let location = Location::open(&config).await?;
+            let result = restore(&location, &config, &file, replace).await;
+            location.close();
+            result
+        }
         Command::Db(DbCommand::Stop) => {
             if Cluster::stop_for(&config.data_dir)? {
                 println!("Embedded PostgreSQL stopped.");
@@ -292,6 +329,47 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+/// `regie restore`: refuses a database that holds tables unless told to replace them, makes
+/// sure the requests' role exists (the archive grants to it; roles are not in it), restores,
+/// and says what came back.
+async fn restore(
+    location: &Location,
+    config: &Config,
+    file: &std::path::Path,
+    replace: bool,
+) -> anyhow::Result<()> {
+    let db = database::owner_pool(location.options(), 1)
+        .await
+        .context("cannot connect to PostgreSQL")?;
+    let outcome = async {
+        if !replace && !backup::is_empty(&db).await? {
+            bail!(
+                "the database is not empty: a backup is restored into an empty database only. \
+                 Use a new database (or a new REGIE_DATA_DIR), or pass --replace to overwrite \
+                 what the backup holds"
+            );
+        }
+        database::ensure_app_role(&db).await?;
+        tokio::task::block_in_place(|| backup::restore(location, config, file, replace))?;
+        let (actions, users, documents): (i64, i64, i64) = sqlx::query_as(
+            "select (select count(*) from actions), (select count(*) from users), \
+                    (select count(*) from agreement_documents)",
+        )
+        .fetch_one(&db)
+        .await
+        .context("the restored database lacks regie's tables")?;
+        println!(
+            "Restored {}: {actions} actions, {users} users, {documents} documents. \
+             The next start applies any newer migrations.",
+            file.display()
+        );
+        Ok(())
+    }
+    .await;
+    db.close().await;
+    outcome
 }
 
 fn read_password() -> anyhow::Result<String> {

@@ -5,6 +5,7 @@
 //! migrations, seeds and the command line; the web application's requests log in as
 //! [`APP_ROLE`], which owns nothing and cannot change history (see the migration `app_role`).
 
+pub mod backup;
 pub mod embedded;
 
 use std::str::FromStr;
@@ -274,6 +275,27 @@ fn with_database(options: &PgConnectOptions, database: &str) -> PgConnectOptions
     } else {
         options.clone().database(database)
     }
+}
+
+/// Creates the requests' role [`APP_ROLE`] unless the server has it (as the first migration
+/// does): roles belong to the server, not to a database, so a backup holds the grants to it
+/// but not the role, and a restore into a fresh server needs it first.
+pub async fn ensure_app_role(db: &PgPool) -> anyhow::Result<()> {
+    sqlx::raw_sql(
+        "do $$
+         begin
+             if not exists (select from pg_roles where rolname = 'regie_app') then
+                 create role regie_app login nosuperuser nocreatedb nocreaterole noreplication nobypassrls;
+             end if;
+         exception
+             when duplicate_object or unique_violation then null;
+         end
+         $$",
+    )
+    .execute(db)
+    .await
+    .context("cannot create the role regie_app (an administrator can: create role regie_app login)")?;
+    Ok(())
 }
 
 /// Refuses a requests' login that could undo what [`APP_ROLE`] stands for: a superuser, or a

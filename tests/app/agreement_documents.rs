@@ -14,13 +14,13 @@ use crate::helpers::{PASSWORD, TestApp, TestResponse};
 const BOUNDARY: &str = "----regieTestBoundary7MA4YWxkTrZu0gW";
 
 /// One part of a multipart body: a field, or a file with its name and content type.
-struct Part<'a> {
+pub struct Part<'a> {
     name: &'a str,
     file: Option<(&'a str, &'a str)>,
     value: &'a [u8],
 }
 
-fn field<'a>(name: &'a str, value: &'a str) -> Part<'a> {
+pub fn field<'a>(name: &'a str, value: &'a str) -> Part<'a> {
     Part {
         name,
         file: None,
@@ -28,7 +28,7 @@ fn field<'a>(name: &'a str, value: &'a str) -> Part<'a> {
     }
 }
 
-fn file<'a>(file_name: &'a str, content_type: &'a str, content: &'a [u8]) -> Part<'a> {
+pub fn file<'a>(file_name: &'a str, content_type: &'a str, content: &'a [u8]) -> Part<'a> {
     Part {
         name: "file",
         file: Some((file_name, content_type)),
@@ -80,7 +80,7 @@ async fn post_multipart(app: &TestApp, path: &str, parts: &[Part<'_>]) -> TestRe
 }
 
 /// The upload form as the page sends it: token first, the file last.
-async fn upload(
+pub async fn upload(
     app: &TestApp,
     agreement: i64,
     fields: &[(&str, &str)],
@@ -98,14 +98,14 @@ async fn upload(
     .await
 }
 
-const KEY: &str = "idempotency_key";
+pub const KEY: &str = "idempotency_key";
 
-fn new_key() -> String {
+pub fn new_key() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
 /// A small but real PDF, with bytes of every value in a comment so a download must be exact.
-fn real_pdf() -> Vec<u8> {
+pub fn real_pdf() -> Vec<u8> {
     let mut pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
     pdf.extend_from_slice(
         b"1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n\
@@ -121,7 +121,7 @@ fn real_pdf() -> Vec<u8> {
 
 /// A werkingsgebied with two members, an agreement binding one of them (44021), and its
 /// regisseur signed in.
-async fn signed_in_regisseur(app: &TestApp) -> (i64, i64) {
+pub async fn signed_in_regisseur(app: &TestApp) -> (i64, i64) {
     let p = app
         .with_partnership("Regio Leie")
         .members(&["44021", "44084"])

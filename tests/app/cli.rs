@@ -31,7 +31,7 @@ pub fn database_url(app: &TestApp) -> String {
     }
 }
 
-fn regie(app: &TestApp, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
+pub fn regie(app: &TestApp, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_regie"));
     command
         .args(args)
@@ -55,7 +55,7 @@ fn regie(app: &TestApp, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Out
     child.wait_with_output().unwrap()
 }
 
-fn text(bytes: &[u8]) -> String {
+pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 

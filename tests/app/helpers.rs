@@ -249,6 +249,21 @@ impl TestApp {
         }
     }
 
+    /// The application on another database, such as a restored backup: `db` logs in as its
+    /// owner, `requests` as the requests' role.
+    pub fn serving(db: PgPool, requests: PgPool) -> Self {
+        let state = AppState::new(requests, test_config());
+        Self {
+            router: regie::app(state.clone()),
+            db,
+            state,
+            cookies: Mutex::new(HashMap::new()),
+            csrf: Mutex::new(None),
+            ip: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10)),
+            forwarded_for: None,
+        }
+    }
+
     /// A second instance of the application on the same database: its own pool and its own
     /// in-process caches, as another `regie serve` behind the same proxy.
     pub async fn other_instance(&self) -> Self {

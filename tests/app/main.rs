@@ -11,6 +11,7 @@ mod appointment_periods;
 mod appointments;
 mod audit;
 mod auth;
+mod backup;
 mod browser;
 mod budget_overview;
 mod budget_partnership;

@@ -94,6 +94,11 @@ impl Cluster {
             .database(database)
     }
 
+    /// A program of the cluster's own PostgreSQL version, such as `pg_dump`.
+    pub fn program(&self, name: &str) -> PathBuf {
+        self.bindir.join(name)
+    }
+
     /// The folder that holds the cluster (shown in messages and the README).
     pub fn folder(&self) -> &Path {
         &self.root
@@ -273,9 +278,9 @@ impl Cluster {
     }
 }
 
-/// Finds a folder with `initdb`, `pg_ctl` and `postgres`; for an existing cluster, one of its
-/// major version.
-fn find_bindir(version: Option<&str>) -> anyhow::Result<PathBuf> {
+/// Where PostgreSQL's programs may be: `pg_config --bindir`, `PATH`, then
+/// `/usr/lib/postgresql/<version>/bin`, newest first.
+fn candidate_bindirs() -> Vec<PathBuf> {
     let mut candidates: Vec<PathBuf> = Vec::new();
     if let Ok(out) = Command::new("pg_config").arg("--bindir").output()
         && out.status.success()
@@ -296,7 +301,26 @@ fn find_bindir(version: Option<&str>) -> anyhow::Result<PathBuf> {
         .collect();
     versioned.sort_by_key(|(major, _)| std::cmp::Reverse(*major));
     candidates.extend(versioned.into_iter().map(|(_, p)| p));
+    candidates
+}
 
+/// A client program (`pg_dump`, `pg_restore`) for an external server: the first found where
+/// the server programs are looked for. It must be at least the server's major version; Debian's
+/// `postgresql-client` puts a wrapper on `PATH` that picks the right one.
+pub fn client_program(name: &str) -> anyhow::Result<PathBuf> {
+    candidate_bindirs()
+        .into_iter()
+        .map(|dir| dir.join(name))
+        .find(|program| program.is_file())
+        .with_context(|| {
+            format!("{name} not found: install PostgreSQL's client programs (apt-get install postgresql-client)")
+        })
+}
+
+/// Finds a folder with `initdb`, `pg_ctl` and `postgres`; for an existing cluster, one of its
+/// major version.
+fn find_bindir(version: Option<&str>) -> anyhow::Result<PathBuf> {
+    let candidates = candidate_bindirs();
     let complete = |dir: &PathBuf| {
         ["initdb", "pg_ctl", "postgres"]
             .iter()

@@ -1,0 +1,281 @@
+//! `regie backup [FILE]` and `regie restore FILE`: PostgreSQL's own `pg_dump` (custom format)
+//! and `pg_restore`, on the embedded cluster or the server of `DATABASE_URL`.
+//!
+//! Everything regie keeps is in the database, uploaded PDFs included (`agreement_documents`),
+//! so one archive is a whole backup. A restore goes into an empty database only (or, when told,
+//! replaces what one holds), in one transaction: it succeeds whole or leaves the database as it
+//! was.
+
+use std::ffi::OsString;
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, bail};
+use sqlx::PgPool;
+
+use super::{Location, embedded};
+use crate::config::Config;
+
+/// A PostgreSQL client program (`pg_dump`, `pg_restore`, `psql`) of the right version, with
+/// the arguments that reach the database and the password in its environment (never on the
+/// command line, where any local user could read it).
+struct Client {
+    program: PathBuf,
+    connection: Vec<OsString>,
+    password: Option<String>,
+}
+
+impl Client {
+    fn new(name: &str, location: &Location, config: &Config) -> anyhow::Result<Self> {
+        match (location, &config.database_url) {
+            (Location::Embedded(cluster), _) => {
+                let options = cluster.connect_options(super::EMBEDDED_DATABASE);
+                let socket = options
+                    .get_socket()
+                    .context("the embedded cluster has no socket folder")?;
+                Ok(Self {
+                    program: cluster.program(name),
+                    connection: vec![
+                        "--host".into(),
+                        socket.into(),
+                        "--port".into(),
+                        options.get_port().to_string().into(),
+                        "--username".into(),
+                        options.get_username().into(),
+                        "--dbname".into(),
+                        super::EMBEDDED_DATABASE.into(),
+                    ],
+                    password: None,
+                })
+            }
+            (Location::External { .. }, Some(url)) => {
+                let mut url = url::Url::parse(url).context("DATABASE_URL is not a valid URL")?;
+                let password = url
+                    .password()
+                    .map(|p| percent_decode(p).context("the password in DATABASE_URL is not valid"))
+                    .transpose()?;
+                let _ = url.set_password(None);
+                Ok(Self {
+                    program: embedded::client_program(name)?,
+                    connection: vec!["--dbname".into(), url.as_str().into()],
+                    password,
+                })
+            }
+            (Location::External { .. }, None) => bail!("DATABASE_URL is not set"),
+        }
+    }
+
+    /// The program, connected to the database.
+    fn connected(&self) -> Command {
+        let mut command = self.offline();
+        command.args(&self.connection).arg("--no-password");
+        if let Some(password) = &self.password {
+            command.env("PGPASSWORD", password);
+        }
+        command
+    }
+
+    /// The program on its own (`pg_restore` writing a script).
+    fn offline(&self) -> Command {
+        let mut command = Command::new(&self.program);
+        command.stdin(Stdio::null());
+        command
+    }
+}
+
+fn percent_decode(text: &str) -> anyhow::Result<String> {
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut rest = text.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        if b == b'%' && tail.len() >= 2 {
+            let hex = std::str::from_utf8(&tail[..2])?;
+            bytes.push(u8::from_str_radix(hex, 16)?);
+            rest = &tail[2..];
+        } else {
+            bytes.push(b);
+            rest = tail;
+        }
+    }
+    Ok(String::from_utf8(bytes)?)
+}
+
+/// `<REGIE_DATA_DIR>/backups/regie-20261203T101500Z.dump`.
+pub fn default_file(config: &Config) -> PathBuf {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    config
+        .data_dir
+        .join("backups")
+        .join(format!("regie-{stamp}.dump"))
+}
+
+/// Writes a custom-format archive of the whole database to `file` (through a temporary file
+/// beside it, renamed at the end: a failed backup leaves no file that looks complete). The
+/// file is readable by its owner only: it holds personal data and password hashes.
+pub fn backup(location: &Location, config: &Config, file: &Path) -> anyhow::Result<u64> {
+    let folder = file.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(folder) = folder {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(folder)
+            .with_context(|| format!("cannot create the folder {}", folder.display()))?;
+    }
+    if file.exists() {
+        bail!(
+            "{} exists already: choose another name or remove it first",
+            file.display()
+        );
+    }
+    let partial = file.with_extension("dump.partial");
+    let out = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&partial)
+        .with_context(|| format!("cannot write {}", partial.display()))?;
+    let client = Client::new("pg_dump", location, config)?;
+    let status = client
+        .connected()
+        .arg("--format=custom")
+        .stdout(out)
+        .status()
+        .with_context(|| format!("cannot run {}", client.program.display()))?;
+    if !status.success() {
+        let _ = fs::remove_file(&partial);
+        bail!("pg_dump failed ({status}); see its message above");
+    }
+    fs::rename(&partial, file)?;
+    Ok(fs::metadata(file)?.len())
+}
+
+/// Whether the database holds regie's tables (or any other table of its own).
+pub async fn is_empty(db: &PgPool) -> anyhow::Result<bool> {
+    let tables: i64 = sqlx::query_scalar(
+        "select count(*) from pg_tables where schemaname not in ('pg_catalog', 'information_schema')",
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(tables == 0)
+}
+
+/// Before a replacing restore: what the database held goes, in the restore's transaction.
+const EMPTY_IT: &str =
+    "drop schema if exists public, tower_sessions cascade;\ncreate schema public;\n";
+
+/// Between the definitions and the rows. pg_restore loads rows with an empty search_path and
+/// checks each against its table's CHECK constraints; a function those call that names our
+/// types without their schema then fails ("type agreement_status does not exist"). Migration
+/// 20261205000002 fixed ours, but an archive of a database from before it still has them
+/// unfixed, so every such function gets its search_path here, as that migration would.
+const NAME_SEARCH_PATHS: &str = "do $$
+declare f regprocedure;
+begin
+    for f in
+        select distinct p.oid::regprocedure
+        from pg_catalog.pg_depend d join pg_catalog.pg_proc p on p.oid = d.refobjid
+        where d.classid in ('pg_catalog.pg_constraint'::pg_catalog.regclass,
+                            'pg_catalog.pg_attrdef'::pg_catalog.regclass)
+          and p.pronamespace = 'public'::pg_catalog.regnamespace
+          and p.proconfig is null
+          and not exists (select from pg_catalog.pg_depend e -- not an extension's
+                          where e.objid = p.oid and e.deptype = 'e')
+    loop
+        execute pg_catalog.format('alter function %s set search_path = public, pg_temp', f);
+    end loop;
+end
+$$;
+";
+
+/// Restores `file` in ONE transaction: psql reads pg_restore's script (its definitions, the
+/// search-path fix above, then its rows and indexes), between `begin` and a `commit` that is
+/// sent only when every part was read whole. Any failure rolls everything back. `replace`:
+/// drop what the database holds first (the caller checked it was empty otherwise).
+pub fn restore(
+    location: &Location,
+    config: &Config,
+    file: &Path,
+    replace: bool,
+) -> anyhow::Result<()> {
+    if !file.is_file() {
+        bail!("{} is not a file", file.display());
+    }
+    let pg_restore = Client::new("pg_restore", location, config)?;
+    let psql = Client::new("psql", location, config)?;
+    let mut session = psql
+        .connected()
+        .args(["--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .with_context(|| format!("cannot run {}", psql.program.display()))?;
+    let mut input = session.stdin.take().context("psql has no input")?;
+    let fed = (|| -> anyhow::Result<()> {
+        input.write_all(b"begin;\n")?;
+        if replace {
+            input.write_all(EMPTY_IT.as_bytes())?;
+        }
+        // --no-owner: the objects belong to whoever restores (the owner of DATABASE_URL, or
+        // the embedded cluster's superuser), as after the migrations; grants to regie_app stay.
+        script(&pg_restore, file, &["--section=pre-data"], &mut input)?;
+        input.write_all(NAME_SEARCH_PATHS.as_bytes())?;
+        script(
+            &pg_restore,
+            file,
+            &["--section=data", "--section=post-data"],
+            &mut input,
+        )?;
+        input.write_all(b"commit;\n")?;
+        Ok(())
+    })();
+    if fed.is_err() {
+        // Never let psql reach the end of its input, where it would keep what it has.
+        let _ = session.kill();
+    }
+    drop(input);
+    let status = session.wait()?;
+    fed?;
+    if !status.success() {
+        bail!("the restore failed ({status}); nothing was restored (see the message above)");
+    }
+    Ok(())
+}
+
+/// Copies pg_restore's SQL script for `sections` of `file` into `into`.
+fn script(
+    pg_restore: &Client,
+    file: &Path,
+    sections: &[&str],
+    into: &mut impl Write,
+) -> anyhow::Result<()> {
+    let mut child = pg_restore
+        .offline()
+        .args(["--no-owner", "--file=-"])
+        .args(sections)
+        .arg(file)
+        .stdout(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run {}", pg_restore.program.display()))?;
+    let mut out = child.stdout.take().context("pg_restore has no output")?;
+    let copied = std::io::copy(&mut out, into);
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("pg_restore could not read {} ({status})", file.display());
+    }
+    copied.context("psql stopped reading: the restore failed (see the message above)")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_percent_encoded_password_is_decoded() {
+        assert_eq!(percent_decode("p%40ss%2Fw%C3%B6rd").unwrap(), "p@ss/wörd");
+        assert_eq!(percent_decode("plain").unwrap(), "plain");
+        assert!(percent_decode("%zz").is_err());
+    }
+}
