@@ -73,12 +73,27 @@ impl From<sqlx::Error> for AppError {
 /// connection exceptions (08xxx), shutdown and start-up (57P01-57P03), too many connections
 /// (53300), a database closed to connections (55000), our statement_timeout (57014), and a
 /// transaction PostgreSQL broke off to end a deadlock or a serialisation conflict (40P01,
-/// 40001): nothing was saved and the same request again will do.
+/// 40001): nothing was saved and the same request again will do. Also a database that cannot
+/// write now: a full disk (53100), out of memory or other resources (53000, 53200), an I/O
+/// error (58030), or a database that only reads (25006: set read-only, or a standby after a
+/// failover) - the operator's problem, not a bug, and passing.
 fn is_unavailable_code(code: &str) -> bool {
     code.starts_with("08")
         || matches!(
             code,
-            "57P01" | "57P02" | "57P03" | "53300" | "55000" | "57014" | "40P01" | "40001"
+            "57P01"
+                | "57P02"
+                | "57P03"
+                | "53300"
+                | "55000"
+                | "57014"
+                | "40P01"
+                | "40001"
+                | "53000"
+                | "53100"
+                | "53200"
+                | "58030"
+                | "25006"
         )
 }
 
@@ -281,6 +296,9 @@ mod tests {
         assert!(body.contains("Tijdelijk niet beschikbaar"));
         assert!(is_unavailable_code("08006"));
         assert!(is_unavailable_code("57014"));
+        // A full disk, a read-only database: passing, not a bug.
+        assert!(is_unavailable_code("53100"));
+        assert!(is_unavailable_code("25006"));
         assert!(!is_unavailable_code("23505"));
     }
 

@@ -31,6 +31,7 @@ mod notifications;
 mod operations;
 mod partnerships;
 mod privileges;
+mod proxy;
 mod reference_cache;
 mod reports_page;
 mod reports_workflow;

@@ -85,17 +85,18 @@ async fn the_owners_work_has_no_statement_timeout_and_requests_do() {
 }
 
 /// `regie serve` on the test's database, on a free port, its output captured.
-struct Server {
+pub struct Server {
     child: Child,
-    addr: SocketAddr,
+    pub addr: SocketAddr,
 }
 
 impl Server {
-    async fn start(app: &TestApp, env: &[(&str, &str)]) -> Self {
-        let addr = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap();
+    pub async fn start(app: &TestApp, env: &[(&str, &str)]) -> Self {
+        Self::start_on(app, free_address(), env).await
+    }
+
+    /// On `addr`: a restarted instance takes its predecessor's place.
+    pub async fn start_on(app: &TestApp, addr: SocketAddr, env: &[(&str, &str)]) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_regie"));
         command
             .arg("serve")
@@ -128,13 +129,13 @@ impl Server {
         server
     }
 
-    fn terminate(&self) {
+    pub fn terminate(&self) {
         let pid = Pid::from_raw(i32::try_from(self.child.id()).unwrap());
         kill(pid, Signal::SIGTERM).unwrap();
     }
 
     /// Waits for the process to exit (at most `limit`): its exit status's success.
-    async fn exited_within(&mut self, limit: Duration) -> Option<bool> {
+    pub async fn exited_within(&mut self, limit: Duration) -> Option<bool> {
         let started = Instant::now();
         while started.elapsed() < limit {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -146,7 +147,7 @@ impl Server {
     }
 
     /// Standard output and error, once the process has exited.
-    fn output(&mut self) -> String {
+    pub fn output(&mut self) -> String {
         let mut text = String::new();
         self.child
             .stdout
@@ -169,6 +170,14 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A loopback address with a port nothing listens on (just now).
+pub fn free_address() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
 }
 
 /// One plain HTTP/1.1 request on a new connection: the whole response, or `None` when the
@@ -308,4 +317,72 @@ async fn logs_written_to_a_file_are_plain_text_or_one_json_object_a_line() {
         .unwrap_or_else(|| panic!("no JSON line says it is listening: {text}"));
     assert_eq!(listening["level"], "INFO");
     assert!(!text.contains('\u{1b}'));
+}
+
+/// A database that can no longer write (made read-only here, as after a failover to a standby;
+/// a full disk answers the same way, 53100): saving answers the Dutch 503 and reading goes on.
+#[tokio::test]
+async fn a_read_only_database_answers_503_to_a_save_and_serves_pages() {
+    let app = TestApp::new().await;
+    let partnership = app.with_partnership("Regio Alleen Lezen").await;
+    app.sign_in_as_regisseur_of(partnership, "lees@test.regie.be")
+        .await;
+    let database: String = sqlx::query_scalar("select current_database()")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let read_only = |on: bool| {
+        let (db, database) = (app.db.clone(), database.clone());
+        async move {
+            sqlx::query(&format!(
+                "alter database {database} set default_transaction_read_only = {on}"
+            ))
+            .execute(&db)
+            .await
+            .unwrap();
+            // Settings reach new connections: end the requests' ones.
+            sqlx::query(
+                "select pg_terminate_backend(pid) from pg_stat_activity \
+                 where datname = $1 and usename = 'regie_app'",
+            )
+            .bind(&database)
+            .execute(&db)
+            .await
+            .unwrap();
+        }
+    };
+    let save = |title: &'static str| {
+        let fields = [
+            ("partnership_id", partnership.to_string()),
+            ("title", title.to_string()),
+            ("prioriteit", "2".to_string()),
+            ("kind", "overleg".to_string()),
+            ("status", "gepland".to_string()),
+            ("starts_on", "2025-05-01".to_string()),
+            ("idempotency_key", uuid::Uuid::new_v4().to_string()),
+        ];
+        let app = &app;
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.post_form("/acties/nieuw", &fields).await
+        }
+    };
+
+    read_only(true).await;
+    // The first request may find its connection ended (503); then the pool reconnects.
+    let _ = app.get("/gemeenten").await;
+    let refused = save("Niet bewaard").await;
+    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
+    refused.assert_contains("Tijdelijk niet beschikbaar");
+    assert_eq!(app.get("/gemeenten").await.status, StatusCode::OK);
+
+    read_only(false).await;
+    let _ = app.get("/gemeenten").await;
+    let saved = save("Wel bewaard").await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let titles: Vec<String> = sqlx::query_scalar("select title from actions")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(titles, ["Wel bewaard"]);
 }
