@@ -263,6 +263,17 @@ async fn serve(
         "regie is running on http://{} (Ctrl-C stops it)",
         config.bind
     );
+    if let Some(addr) = config.metrics_bind {
+        let handle = crate::metrics::install()?;
+        let listener = crate::metrics::bind(addr).await?;
+        tracing::info!("metrics on http://{addr}/metrics");
+        let db = db.clone();
+        tokio::spawn(async move {
+            if let Err(err) = crate::metrics::serve(listener, handle, db).await {
+                tracing::error!(error = %err, "the metrics server stopped");
+            }
+        });
+    }
     let grace = config.shutdown_timeout;
     let state = AppState::new(db.clone(), config);
     let stopping = state.stopping.clone();

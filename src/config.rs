@@ -46,6 +46,9 @@ pub struct Config {
     /// `REGIE_SHUTDOWN_TIMEOUT`: after `SIGTERM` or Ctrl-C, how long requests in flight may
     /// take to finish before the server exits anyway.
     pub shutdown_timeout: Duration,
+    /// `REGIE_METRICS_BIND`: where Prometheus metrics are served (`GET /metrics`), apart from
+    /// the site. `None` (the default): no metrics.
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 /// How log lines are written (`REGIE_LOG_FORMAT`).
@@ -76,6 +79,7 @@ impl std::fmt::Debug for Config {
             .field("mail_from", &self.mail_from.to_string())
             .field("log_format", &self.log_format)
             .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("metrics_bind", &self.metrics_bind)
             .finish()
     }
 }
@@ -250,6 +254,22 @@ impl Config {
                 })?,
         };
 
+        let metrics_bind = match get("REGIE_METRICS_BIND") {
+            None => None,
+            Some(v) => Some(v.trim().parse().map_err(|_| ConfigError {
+                name: "REGIE_METRICS_BIND",
+                value: v.clone(),
+                expected: "an address with port, such as 127.0.0.1:9187",
+            })?),
+        };
+        if metrics_bind.is_some_and(|m| m == bind) {
+            return Err(ConfigError {
+                name: "REGIE_METRICS_BIND",
+                value: bind.to_string(),
+                expected: "another address than REGIE_BIND: metrics are not for the public",
+            });
+        }
+
         Ok(Self {
             database_url,
             app_database_url,
@@ -264,6 +284,7 @@ impl Config {
             mail_from,
             log_format,
             shutdown_timeout,
+            metrics_bind,
         })
     }
 }
@@ -433,7 +454,7 @@ mod tests {
     }
 
     #[test]
-    fn log_format_and_shutdown_timeout_have_defaults_and_refuse_other_values() {
+    fn log_format_shutdown_timeout_and_metrics_have_defaults_and_refuse_other_values() {
         let c = config(&[]).unwrap();
         assert_eq!(c.log_format, LogFormat::Text);
         assert_eq!(c.shutdown_timeout, Duration::from_secs(30));
@@ -444,7 +465,16 @@ mod tests {
         .unwrap();
         assert_eq!(c.log_format, LogFormat::Json);
         assert_eq!(c.shutdown_timeout, Duration::from_secs(5));
+        assert_eq!(c.metrics_bind, None);
+        assert_eq!(
+            config(&[("REGIE_METRICS_BIND", "127.0.0.1:9187")])
+                .unwrap()
+                .metrics_bind,
+            Some(SocketAddr::from(([127, 0, 0, 1], 9187)))
+        );
         for (name, value) in [
+            ("REGIE_METRICS_BIND", "9187"),
+            ("REGIE_METRICS_BIND", "127.0.0.1:3000"),
             ("REGIE_LOG_FORMAT", "JSON-lines"),
             ("REGIE_SHUTDOWN_TIMEOUT", "0"),
             ("REGIE_SHUTDOWN_TIMEOUT", "30s"),

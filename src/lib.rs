@@ -15,6 +15,7 @@ pub mod database;
 pub mod demo;
 pub mod error;
 pub mod identity;
+pub mod metrics;
 pub mod municipalities;
 pub mod notifications;
 pub mod partnerships;
@@ -52,5 +53,11 @@ pub fn app(state: AppState) -> Router {
         .merge(web::static_files::router())
         .fallback(|| async { AppError::NotFound })
         .with_state(state.clone());
-    web::middleware::stack(routes, &state)
+    let app = web::middleware::stack(routes, &state);
+    // Outermost, so the time measured is the whole answer; only with REGIE_METRICS_BIND.
+    if state.config.metrics_bind.is_some() {
+        app.layer(axum::middleware::from_fn(metrics::track))
+    } else {
+        app
+    }
 }

@@ -386,3 +386,74 @@ async fn a_read_only_database_answers_503_to_a_save_and_serves_pages() {
         .unwrap();
     assert_eq!(titles, ["Wel bewaard"]);
 }
+
+/// One line of Prometheus text that starts with `series` (name and labels): its value.
+fn sample(metrics: &str, series: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+}
+
+#[tokio::test]
+async fn metrics_are_served_apart_from_the_site_by_route_template() {
+    let app = TestApp::new().await;
+    sqlx::query("insert into outbox (recipient, subject, body) values ('a@b.be', 'Test', 'Tekst')")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let metrics_addr = free_address();
+    let metrics_bind = metrics_addr.to_string();
+    let server = Server::start(&app, &[("REGIE_METRICS_BIND", metrics_bind.as_str())]).await;
+    for path in ["/acties/17", "/acties/18", "/readyz", "/bestaat-niet"] {
+        get(server.addr, path).expect("an answer");
+    }
+    // Not on the site's address: metrics are not for the public.
+    let public = get(server.addr, "/metrics").unwrap();
+    assert!(public.starts_with("HTTP/1.1 404"), "{public}");
+
+    let page = get(metrics_addr, "/metrics").expect("the metrics page");
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    let (_, metrics) = page.split_once("\r\n\r\n").unwrap();
+    // By route template, not by id: two actions, one series.
+    assert_eq!(
+        sample(
+            metrics,
+            r#"http_requests_total{method="GET",route="/acties/{id}",status="303"}"#
+        ),
+        Some(2.0),
+        "{metrics}"
+    );
+    assert_eq!(
+        sample(
+            metrics,
+            r#"http_requests_total{method="GET",route="unmatched",status="404"}"#
+        ),
+        Some(2.0),
+        "the unknown page and /metrics on the site: {metrics}"
+    );
+    // Ours and those of Server::start, which waits for readiness.
+    assert!(
+        sample(
+            metrics,
+            r#"http_request_duration_seconds_count{method="GET",route="/readyz"}"#
+        )
+        .is_some_and(|n| n >= 2.0)
+    );
+    assert!(metrics.contains(
+        r#"http_request_duration_seconds_bucket{method="GET",route="/readyz",le="0.005"}"#
+    ));
+    assert_eq!(sample(metrics, "db_pool_max_connections"), Some(10.0));
+    assert!(sample(metrics, r#"db_pool_connections{state="idle"}"#).is_some());
+    assert_eq!(
+        sample(metrics, r#"outbox_mails{status="wachtend"}"#),
+        Some(1.0)
+    );
+}
+
+#[tokio::test]
+async fn without_a_metrics_address_there_are_no_metrics() {
+    let app = TestApp::new().await;
+    let server = Server::start(&app, &[]).await;
+    let page = get(server.addr, "/metrics").unwrap();
+    assert!(page.starts_with("HTTP/1.1 404"));
+}
