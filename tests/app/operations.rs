@@ -4,6 +4,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -84,10 +85,12 @@ async fn the_owners_work_has_no_statement_timeout_and_requests_do() {
     assert_eq!(bulk, "0");
 }
 
-/// `regie serve` on the test's database, on a free port, its output captured.
+/// `regie serve` on the test's database, on a free port, its output in a file (a pipe nobody
+/// reads would stop a server that logs much).
 pub struct Server {
     child: Child,
     pub addr: SocketAddr,
+    log: PathBuf,
 }
 
 impl Server {
@@ -97,23 +100,44 @@ impl Server {
 
     /// On `addr`: a restarted instance takes its predecessor's place.
     pub async fn start_on(app: &TestApp, addr: SocketAddr, env: &[(&str, &str)]) -> Self {
+        let url = database_url(app);
+        let mut settings = vec![("DATABASE_URL", url.as_str())];
+        settings.extend_from_slice(env);
+        Self::launch(addr, &settings, &["REGIE_DATA_DIR"]).await
+    }
+
+    /// On the embedded cluster of `data_dir` (no `DATABASE_URL`).
+    pub async fn start_embedded(data_dir: &Path, addr: SocketAddr) -> Self {
+        let data_dir = data_dir.to_str().unwrap();
+        Self::launch(addr, &[("REGIE_DATA_DIR", data_dir)], &["DATABASE_URL"]).await
+    }
+
+    async fn launch(addr: SocketAddr, settings: &[(&str, &str)], unset: &[&str]) -> Self {
+        let log = std::env::temp_dir().join(format!(
+            "regie-serve-{}-{}.log",
+            std::process::id(),
+            addr.port()
+        ));
+        let out = std::fs::File::create(&log).unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_regie"));
         command
             .arg("serve")
-            .env_remove("REGIE_DATA_DIR")
             .env_remove("NO_COLOR")
-            .env("DATABASE_URL", database_url(app))
             .env("REGIE_BIND", addr.to_string())
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, v) in env {
+            .stdout(out.try_clone().unwrap())
+            .stderr(out);
+        for name in unset {
+            command.env_remove(name);
+        }
+        for (k, v) in settings {
             command.env(k, v);
         }
         let mut server = Server {
             child: command.spawn().expect("run regie serve"),
             addr,
+            log,
         };
         let started = Instant::now();
         while get(addr, "/readyz").is_none_or(|r| !r.starts_with("HTTP/1.1 200")) {
@@ -121,8 +145,9 @@ impl Server {
                 panic!("regie serve exited with {status}: {}", server.output());
             }
             assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "regie serve did not become ready"
+                started.elapsed() < Duration::from_secs(120),
+                "regie serve did not become ready: {}",
+                server.output()
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -130,8 +155,17 @@ impl Server {
     }
 
     pub fn terminate(&self) {
+        self.signal(Signal::SIGTERM);
+    }
+
+    /// `kill -9`: no shutdown at all.
+    pub fn kill_hard(&self) {
+        self.signal(Signal::SIGKILL);
+    }
+
+    fn signal(&self, signal: Signal) {
         let pid = Pid::from_raw(i32::try_from(self.child.id()).unwrap());
-        kill(pid, Signal::SIGTERM).unwrap();
+        kill(pid, signal).unwrap();
     }
 
     /// Waits for the process to exit (at most `limit`): its exit status's success.
@@ -146,22 +180,9 @@ impl Server {
         None
     }
 
-    /// Standard output and error, once the process has exited.
+    /// Standard output and error so far.
     pub fn output(&mut self) -> String {
-        let mut text = String::new();
-        self.child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut text)
-            .unwrap();
-        self.child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut text)
-            .unwrap();
-        text
+        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
 
@@ -169,6 +190,7 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
     }
 }
 
@@ -456,4 +478,121 @@ async fn without_a_metrics_address_there_are_no_metrics() {
     let server = Server::start(&app, &[]).await;
     let page = get(server.addr, "/metrics").unwrap();
     assert!(page.starts_with("HTTP/1.1 404"));
+}
+
+/// `kill -9` in the middle of a stream of saves: after a restart every save that got its
+/// redirect is there once, and none is there in part (each has its history row, and the
+/// priority counts kept by triggers match the actions).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_during_saves_keeps_every_acknowledged_save_once_and_whole() {
+    let app = TestApp::new().await;
+    let partnership = app.with_partnership("Regio Harde Stop").await;
+    app.sign_in_as_regisseur_of(partnership, "hard@test.regie.be")
+        .await;
+    let cookie = format!(
+        "regie_sessie={}",
+        app.cookie("regie_sessie").expect("a session cookie")
+    );
+    let token = app.csrf_token().await;
+    let env = [("RUST_LOG", "warn")];
+    let mut server = Server::start(&app, &env).await;
+    let addr = server.addr;
+
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let writers: Vec<_> = (0..4)
+        .map(|writer| {
+            let (acknowledged, cookie, token) = (acknowledged.clone(), cookie.clone(), token.clone());
+            std::thread::spawn(move || {
+                for n in 0.. {
+                    let title = format!("Harde stop {writer}-{n}");
+                    let body = serde_urlencoded::to_string([
+                        ("csrf_token", token.as_str()),
+                        ("idempotency_key", &uuid::Uuid::new_v4().to_string()),
+                        ("partnership_id", &partnership.to_string()),
+                        ("title", &title),
+                        ("prioriteit", "2"),
+                        ("kind", "overleg"),
+                        ("status", "gepland"),
+                        ("starts_on", "2025-05-01"),
+                    ])
+                    .unwrap();
+                    let Ok(mut stream) = TcpStream::connect(addr) else {
+                        return; // the server is gone
+                    };
+                    let request = format!(
+                        "POST /acties/nieuw HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nSec-Fetch-Site: same-origin\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let mut response = String::new();
+                    let answered = stream.write_all(request.as_bytes()).is_ok()
+                        && stream.read_to_string(&mut response).is_ok();
+                    if answered && response.starts_with("HTTP/1.1 303") {
+                        acknowledged.lock().unwrap().push(title);
+                    } else if !answered || response.is_empty() {
+                        return;
+                    } else {
+                        panic!("a save failed before the kill: {response}");
+                    }
+                }
+            })
+        })
+        .collect();
+    // Let the saves run, then kill the server in the middle of them.
+    let started = Instant::now();
+    while acknowledged.lock().unwrap().len() < 40 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the saves do not go on"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.kill_hard();
+    assert_eq!(
+        server.exited_within(Duration::from_secs(10)).await,
+        Some(false)
+    );
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    let mut acknowledged = std::mem::take(&mut *acknowledged.lock().unwrap());
+
+    let _restarted = Server::start_on(&app, addr, &env).await;
+    let mut stored: Vec<String> =
+        sqlx::query_scalar("select title from actions where title like 'Harde stop %'")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    stored.sort();
+    acknowledged.sort();
+    // Each acknowledged save once; a save cut off before its answer may be there or not.
+    let mut unique = stored.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), stored.len(), "no save twice");
+    for title in &acknowledged {
+        assert!(
+            stored.binary_search(title).is_ok(),
+            "{title} was acknowledged but is gone"
+        );
+    }
+    assert!(
+        stored.len() <= acknowledged.len() + 4,
+        "at most one save in flight per writer"
+    );
+    let without_history: i64 = sqlx::query_scalar(
+        "select count(*) from actions a where a.title like 'Harde stop %' \
+         and not exists (select 1 from action_changes c where c.action_id = a.action_id)",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(without_history, 0, "no action saved in part");
+    let (counted, kept): (i64, i64) = sqlx::query_as(
+        "select (select count(*) from actions where partnership_id = $1),
+                (select coalesce(sum(actions), 0) from action_priority_counts where partnership_id = $1)",
+    )
+    .bind(partnership)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(counted, kept, "the priority counts match the actions");
 }

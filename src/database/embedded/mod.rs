@@ -78,7 +78,14 @@ impl Cluster {
                 Some(&cluster.log_file()),
             )?;
             cluster.started_here = true;
+            cluster.claim();
             tracing::info!(folder = %cluster.root.display(), "embedded PostgreSQL started");
+        } else if cluster.orphaned() {
+            // Left running by a process that is gone (killed, crashed): this one owns it now and
+            // stops it when it exits, or it would run for good.
+            cluster.started_here = true;
+            cluster.claim();
+            tracing::info!(folder = %cluster.root.display(), "embedded PostgreSQL left running by a process that is gone; adopting it");
         } else {
             tracing::info!(folder = %cluster.root.display(), "embedded PostgreSQL already running; reusing it");
         }
@@ -139,8 +146,34 @@ impl Cluster {
 
     fn stop_now(&self) -> anyhow::Result<()> {
         self.pg_ctl(&["stop", "-w", "-t", "60", "-s", "-m", "fast"], None)?;
+        let _ = fs::remove_file(self.owner_file());
         tracing::info!("embedded PostgreSQL stopped");
         Ok(())
+    }
+
+    /// `<pid> <start time>` of the process that started the cluster (or adopted it). The start
+    /// time tells the owner from a later process that got the same pid.
+    fn owner_file(&self) -> PathBuf {
+        self.root.join("owner")
+    }
+
+    fn claim(&self) {
+        let claimed = process_identity(std::process::id())
+            .context("cannot read this process's start time")
+            .and_then(|me| Ok(fs::write(self.owner_file(), me)?));
+        if let Err(err) = claimed {
+            tracing::warn!(error = %err, "cannot record who owns the embedded PostgreSQL");
+        }
+    }
+
+    /// Running, with an owner on record that is gone. Without a record (a cluster started by
+    /// an older regie) it is left alone, as before.
+    fn orphaned(&self) -> bool {
+        let Ok(owner) = fs::read_to_string(self.owner_file()) else {
+            return false;
+        };
+        let pid = owner.split_whitespace().next().and_then(|p| p.parse().ok());
+        pid.and_then(process_identity).as_deref() != Some(owner.trim())
     }
 
     fn data_dir(&self) -> PathBuf {
@@ -276,6 +309,15 @@ impl Cluster {
         }
         Ok(())
     }
+}
+
+/// `<pid> <start time in clock ticks since boot>` of a running process (`/proc/<pid>/stat`,
+/// field 22, counted after the command name, which may hold spaces).
+fn process_identity(pid: u32) -> Option<String> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, after_name) = stat.rsplit_once(')')?;
+    let started = after_name.split_whitespace().nth(19)?;
+    Some(format!("{pid} {started}"))
 }
 
 /// Where PostgreSQL's programs may be: `pg_config --bindir`, `PATH`, then
