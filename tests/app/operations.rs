@@ -596,3 +596,146 @@ async fn a_server_killed_during_saves_keeps_every_acknowledged_save_once_and_who
     .unwrap();
     assert_eq!(counted, kept, "the priority counts match the actions");
 }
+
+/// PostgreSQL stopped and started again under a running server: meanwhile pages answer the
+/// Dutch 503 without hanging, and afterwards the same server serves again by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_rides_out_a_postgresql_restart() {
+    use regie::database::embedded::Cluster;
+
+    let data_dir = std::env::temp_dir().join(format!("regie-pgrestart-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    std::fs::create_dir_all(&data_dir).unwrap();
+    std::fs::set_permissions(
+        &data_dir,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let mut server = Server::start_embedded(&data_dir, free_address()).await;
+    let add = Command::new(env!("CARGO_BIN_EXE_regie"))
+        .args([
+            "user",
+            "add",
+            "--email",
+            "herstart@test.regie.be",
+            "--name",
+            "Herman Herstart",
+            "--role",
+            "ministry",
+        ])
+        .env_remove("DATABASE_URL")
+        .env("REGIE_DATA_DIR", &data_dir)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    add.stdin
+        .as_ref()
+        .unwrap()
+        .write_all(b"een lang en veilig testwachtwoord\n")
+        .unwrap();
+    assert!(add.wait_with_output().unwrap().status.success());
+
+    // Sign in over HTTP: the CSRF cookie and token of the sign-in page, then the form.
+    let addr = server.addr;
+    let page = get(addr, "/login").unwrap();
+    let cookie = page
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: regie_csrf="))
+        .and_then(|v| v.split(';').next())
+        .unwrap()
+        .to_string();
+    let token = page
+        .split_once("name=\"csrf_token\" value=\"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .unwrap()
+        .0
+        .to_string();
+    let body = serde_urlencoded::to_string([
+        ("csrf_token", token.as_str()),
+        ("email", "herstart@test.regie.be"),
+        ("password", "een lang en veilig testwachtwoord"),
+    ])
+    .unwrap();
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "POST /login HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nSec-Fetch-Site: same-origin\r\nCookie: regie_csrf={cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut signed_in = String::new();
+    stream.read_to_string(&mut signed_in).unwrap();
+    assert!(signed_in.starts_with("HTTP/1.1 303"), "{signed_in}");
+    let session = signed_in
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: regie_sessie="))
+        .and_then(|v| v.split(';').next())
+        .unwrap()
+        .to_string();
+    let page = |path: &str| {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: regie_sessie={session}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+    };
+    assert!(page("/gemeenten").starts_with("HTTP/1.1 200"));
+
+    // PostgreSQL goes away (as in a restart or a failover).
+    let stopped = data_dir.clone();
+    tokio::task::spawn_blocking(move || Cluster::stop_for(&stopped))
+        .await
+        .unwrap()
+        .unwrap();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let down = page("/gemeenten");
+        assert!(down.starts_with("HTTP/1.1 503"), "{down}");
+        assert!(down.contains("Tijdelijk niet beschikbaar"));
+        // Not a speed assertion: only that it answers instead of hanging on the database.
+        assert!(started.elapsed() < Duration::from_secs(30));
+    }
+    assert!(page("/readyz").starts_with("HTTP/1.1 503"));
+    assert!(
+        page("/healthz").starts_with("HTTP/1.1 200"),
+        "alive all along"
+    );
+
+    // Back: the same server recovers by itself.
+    let started = data_dir.clone();
+    let cluster = tokio::task::spawn_blocking(move || Cluster::start(&started))
+        .await
+        .unwrap()
+        .unwrap();
+    let since = Instant::now();
+    while !page("/gemeenten").starts_with("HTTP/1.1 200") {
+        assert!(
+            since.elapsed() < Duration::from_secs(60),
+            "the server did not recover from the restart"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(page("/readyz").starts_with("HTTP/1.1 200"));
+
+    server.terminate();
+    assert_eq!(
+        server.exited_within(Duration::from_secs(60)).await,
+        Some(true)
+    );
+    let _ = cluster.stop();
+    let _ = Cluster::stop_for(&data_dir);
+    let location = std::fs::read_to_string(data_dir.join("postgres.location")).ok();
+    let _ = std::fs::remove_dir_all(&data_dir);
+    if let Some(location) = location {
+        let _ = std::fs::remove_dir_all(location.trim());
+    }
+}
