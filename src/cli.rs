@@ -274,6 +274,16 @@ async fn serve(
             }
         });
     }
+    if let Some(at) = config.backup_daily {
+        let dumper = backup::Dumper::new(location, &config)?;
+        tracing::info!(at = %at.format("%H:%M"), keep = config.backup_keep, "daily backups on");
+        tokio::spawn(backup::daily(
+            dumper,
+            backup::folder(&config),
+            at,
+            config.backup_keep,
+        ));
+    }
     let grace = config.shutdown_timeout;
     let state = AppState::new(db.clone(), config);
     let stopping = state.stopping.clone();

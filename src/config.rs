@@ -49,6 +49,11 @@ pub struct Config {
     /// `REGIE_METRICS_BIND`: where Prometheus metrics are served (`GET /metrics`), apart from
     /// the site. `None` (the default): no metrics.
     pub metrics_bind: Option<SocketAddr>,
+    /// `REGIE_BACKUP_DAILY`: a time of day (Belgian time) at which `regie serve` writes a
+    /// backup to `<REGIE_DATA_DIR>/backups/`. `None` (the default): no scheduled backups.
+    pub backup_daily: Option<chrono::NaiveTime>,
+    /// `REGIE_BACKUP_KEEP`: how many scheduled backups stay; older ones are removed.
+    pub backup_keep: usize,
 }
 
 /// How log lines are written (`REGIE_LOG_FORMAT`).
@@ -80,6 +85,8 @@ impl std::fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("metrics_bind", &self.metrics_bind)
+            .field("backup_daily", &self.backup_daily)
+            .field("backup_keep", &self.backup_keep)
             .finish()
     }
 }
@@ -270,6 +277,30 @@ impl Config {
             });
         }
 
+        let backup_daily = match get("REGIE_BACKUP_DAILY") {
+            None => None,
+            Some(v) => Some(
+                chrono::NaiveTime::parse_from_str(v.trim(), "%H:%M").map_err(|_| ConfigError {
+                    name: "REGIE_BACKUP_DAILY",
+                    value: v.clone(),
+                    expected: "a time of day as HH:MM, such as 02:30",
+                })?,
+            ),
+        };
+        let backup_keep = match get("REGIE_BACKUP_KEEP") {
+            None => 7,
+            Some(v) => v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1..=365).contains(n))
+                .ok_or(ConfigError {
+                    name: "REGIE_BACKUP_KEEP",
+                    value: v.clone(),
+                    expected: "a whole number of backups from 1 to 365",
+                })?,
+        };
+
         Ok(Self {
             database_url,
             app_database_url,
@@ -285,6 +316,8 @@ impl Config {
             log_format,
             shutdown_timeout,
             metrics_bind,
+            backup_daily,
+            backup_keep,
         })
     }
 }
@@ -454,7 +487,7 @@ mod tests {
     }
 
     #[test]
-    fn log_format_shutdown_timeout_and_metrics_have_defaults_and_refuse_other_values() {
+    fn operations_settings_have_defaults_and_refuse_other_values() {
         let c = config(&[]).unwrap();
         assert_eq!(c.log_format, LogFormat::Text);
         assert_eq!(c.shutdown_timeout, Duration::from_secs(30));
@@ -472,7 +505,14 @@ mod tests {
                 .metrics_bind,
             Some(SocketAddr::from(([127, 0, 0, 1], 9187)))
         );
+        assert_eq!((c.backup_daily, c.backup_keep), (None, 7));
+        let c = config(&[("REGIE_BACKUP_DAILY", "02:30"), ("REGIE_BACKUP_KEEP", "14")]).unwrap();
+        assert_eq!(c.backup_daily, chrono::NaiveTime::from_hms_opt(2, 30, 0));
+        assert_eq!(c.backup_keep, 14);
         for (name, value) in [
+            ("REGIE_BACKUP_DAILY", "2u30"),
+            ("REGIE_BACKUP_DAILY", "25:00"),
+            ("REGIE_BACKUP_KEEP", "0"),
             ("REGIE_METRICS_BIND", "9187"),
             ("REGIE_METRICS_BIND", "127.0.0.1:3000"),
             ("REGIE_LOG_FORMAT", "JSON-lines"),

@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, bail};
+use chrono::{DateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Europe::Brussels;
 use sqlx::PgPool;
 
 use super::{Location, embedded};
@@ -102,53 +104,146 @@ fn percent_decode(text: &str) -> anyhow::Result<String> {
     Ok(String::from_utf8(bytes)?)
 }
 
-/// `<REGIE_DATA_DIR>/backups/regie-20261203T101500Z.dump`.
-pub fn default_file(config: &Config) -> PathBuf {
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-    config
-        .data_dir
-        .join("backups")
-        .join(format!("regie-{stamp}.dump"))
+/// `<REGIE_DATA_DIR>/backups/`: where `regie backup` and the daily backups write.
+pub fn folder(config: &Config) -> PathBuf {
+    config.data_dir.join("backups")
 }
 
-/// Writes a custom-format archive of the whole database to `file` (through a temporary file
-/// beside it, renamed at the end: a failed backup leaves no file that looks complete). The
-/// file is readable by its owner only: it holds personal data and password hashes.
+/// `<REGIE_DATA_DIR>/backups/regie-20261203T101500Z.dump`.
+pub fn default_file(config: &Config) -> PathBuf {
+    folder(config).join(file_name(Utc::now()))
+}
+
+/// Writes a custom-format archive of the whole database to `file`: see [`Dumper::write`].
 pub fn backup(location: &Location, config: &Config, file: &Path) -> anyhow::Result<u64> {
-    let folder = file.parent().filter(|p| !p.as_os_str().is_empty());
-    if let Some(folder) = folder {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(folder)
-            .with_context(|| format!("cannot create the folder {}", folder.display()))?;
+    Dumper::new(location, config)?.write(file)
+}
+
+/// `pg_dump`, ready to write archives of this database (also from a background task, which
+/// cannot borrow the [`Location`]).
+pub struct Dumper(Client);
+
+impl Dumper {
+    pub fn new(location: &Location, config: &Config) -> anyhow::Result<Self> {
+        Ok(Self(Client::new("pg_dump", location, config)?))
     }
-    if file.exists() {
-        bail!(
-            "{} exists already: choose another name or remove it first",
-            file.display()
-        );
+
+    /// Writes the archive to `file` (through a temporary file beside it, renamed at the end: a
+    /// failed backup leaves no file that looks complete). The file is readable by its owner
+    /// only: it holds personal data and password hashes. Returns its size in bytes.
+    pub fn write(&self, file: &Path) -> anyhow::Result<u64> {
+        let folder = file.parent().filter(|p| !p.as_os_str().is_empty());
+        if let Some(folder) = folder {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(folder)
+                .with_context(|| format!("cannot create the folder {}", folder.display()))?;
+        }
+        if file.exists() {
+            bail!(
+                "{} exists already: choose another name or remove it first",
+                file.display()
+            );
+        }
+        let partial = file.with_extension("dump.partial");
+        let out = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&partial)
+            .with_context(|| format!("cannot write {}", partial.display()))?;
+        let status = self
+            .0
+            .connected()
+            .arg("--format=custom")
+            .stdout(out)
+            .status()
+            .with_context(|| format!("cannot run {}", self.0.program.display()))?;
+        if !status.success() {
+            let _ = fs::remove_file(&partial);
+            bail!("pg_dump failed ({status}); see its message above");
+        }
+        fs::rename(&partial, file)?;
+        Ok(fs::metadata(file)?.len())
     }
-    let partial = file.with_extension("dump.partial");
-    let out = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&partial)
-        .with_context(|| format!("cannot write {}", partial.display()))?;
-    let client = Client::new("pg_dump", location, config)?;
-    let status = client
-        .connected()
-        .arg("--format=custom")
-        .stdout(out)
-        .status()
-        .with_context(|| format!("cannot run {}", client.program.display()))?;
-    if !status.success() {
-        let _ = fs::remove_file(&partial);
-        bail!("pg_dump failed ({status}); see its message above");
+}
+
+/// `REGIE_BACKUP_DAILY`: a backup into `folder` every day at `at` (Belgian time), keeping the
+/// newest `keep`. A failed backup is logged and tried again the next day; the site goes on.
+pub async fn daily(dumper: Dumper, folder: PathBuf, at: NaiveTime, keep: usize) {
+    let dumper = std::sync::Arc::new(dumper);
+    loop {
+        let now = Utc::now();
+        let next = next_run(now, at);
+        tokio::time::sleep((next - now).to_std().unwrap_or_default()).await;
+        let file = folder.join(file_name(Utc::now()));
+        let (writer, target) = (dumper.clone(), file.clone());
+        match tokio::task::spawn_blocking(move || writer.write(&target)).await {
+            Ok(Ok(bytes)) => {
+                tracing::info!(file = %file.display(), bytes, "daily backup written");
+                match prune(&folder, keep) {
+                    Ok(removed) if !removed.is_empty() => {
+                        tracing::info!(removed = removed.len(), "older daily backups removed");
+                    }
+                    Ok(_) => {}
+                    Err(err) => tracing::error!(error = %err, "cannot remove older backups"),
+                }
+            }
+            Ok(Err(err)) => tracing::error!(error = %format!("{err:#}"), "daily backup failed"),
+            Err(err) => tracing::error!(error = %err, "daily backup failed"),
+        }
     }
-    fs::rename(&partial, file)?;
-    Ok(fs::metadata(file)?.len())
+}
+
+/// The first moment after `now` at which the clock in Brussels shows `at`. On the night the
+/// clocks go forward a time that does not exist that night runs an hour later.
+pub fn next_run(now: DateTime<Utc>, at: NaiveTime) -> DateTime<Utc> {
+    let mut day = now.with_timezone(&Brussels).date_naive();
+    loop {
+        let wall = day.and_time(at);
+        let moment = Brussels
+            .from_local_datetime(&wall)
+            .earliest()
+            .or_else(|| {
+                Brussels
+                    .from_local_datetime(&(wall + chrono::Duration::hours(1)))
+                    .earliest()
+            })
+            .map(|t| t.with_timezone(&Utc));
+        if let Some(moment) = moment.filter(|m| *m > now) {
+            return moment;
+        }
+        day = day.succ_opt().unwrap_or(day);
+    }
+}
+
+/// `regie-20261203T101500Z.dump`: the time in the name, so names sort as times do.
+fn file_name(at: DateTime<Utc>) -> String {
+    format!("regie-{}.dump", at.format("%Y%m%dT%H%M%SZ"))
+}
+
+/// Removes all but the newest `keep` backups named as [`file_name`] makes them in `folder`;
+/// other files are left alone. Returns what it removed.
+pub fn prune(folder: &Path, keep: usize) -> std::io::Result<Vec<PathBuf>> {
+    let mut backups: Vec<PathBuf> = fs::read_dir(folder)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_prefix("regie-")?.strip_suffix("Z.dump"))
+                .is_some_and(|stamp| {
+                    chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%dT%H%M%S").is_ok()
+                })
+        })
+        .collect();
+    backups.sort();
+    let old = backups.len().saturating_sub(keep);
+    let removed: Vec<PathBuf> = backups.drain(..old).collect();
+    for path in &removed {
+        fs::remove_file(path)?;
+    }
+    Ok(removed)
 }
 
 /// Whether the database holds regie's tables (or any other table of its own).
@@ -271,6 +366,70 @@ fn script(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn the_daily_backup_runs_at_the_next_time_the_brussels_clock_shows() {
+        let at = NaiveTime::from_hms_opt(2, 30, 0).unwrap();
+        // Winter (UTC+1): 02:30 in Brussels is 01:30 UTC; later today, or else tomorrow.
+        assert_eq!(
+            next_run(utc("2026-12-03T00:00:00Z"), at),
+            utc("2026-12-03T01:30:00Z")
+        );
+        assert_eq!(
+            next_run(utc("2026-12-03T01:30:00Z"), at),
+            utc("2026-12-04T01:30:00Z")
+        );
+        // Summer (UTC+2).
+        assert_eq!(
+            next_run(utc("2026-07-01T12:00:00Z"), at),
+            utc("2026-07-02T00:30:00Z")
+        );
+        // 29 March 2026: 02:30 does not exist in Brussels (02:00 -> 03:00): an hour later.
+        assert_eq!(
+            next_run(utc("2026-03-28T12:00:00Z"), at),
+            utc("2026-03-29T01:30:00Z")
+        );
+    }
+
+    #[test]
+    fn only_the_newest_backups_are_kept_and_other_files_are_left_alone() {
+        let folder = std::env::temp_dir().join(format!("regie-prune-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&folder);
+        fs::create_dir_all(&folder).unwrap();
+        let names = [
+            "regie-20261201T013000Z.dump",
+            "regie-20261202T013000Z.dump",
+            "regie-20261203T013000Z.dump",
+            "regie-voor-de-upgrade.dump",
+            "notes.txt",
+        ];
+        for name in names {
+            fs::write(folder.join(name), b"x").unwrap();
+        }
+        let removed = prune(&folder, 2).unwrap();
+        assert_eq!(removed, vec![folder.join(names[0])]);
+        let mut left: Vec<String> = fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "notes.txt",
+                "regie-20261202T013000Z.dump",
+                "regie-20261203T013000Z.dump",
+                "regie-voor-de-upgrade.dump"
+            ]
+        );
+        fs::remove_dir_all(&folder).unwrap();
+    }
 
     #[test]
     fn a_percent_encoded_password_is_decoded() {
