@@ -106,8 +106,12 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(config.bind)
                 .await
                 .with_context(|| format!("cannot listen on {} (REGIE_BIND)", config.bind))?;
+            let metrics = match config.metrics_bind {
+                Some(addr) => Some(crate::metrics::bind(addr).await?),
+                None => None,
+            };
             let location = Location::open(&config).await?;
-            let result = serve(&location, listener, config).await;
+            let result = serve(&location, listener, metrics, config).await;
             location.close();
             result
         }
@@ -213,6 +217,7 @@ async fn prepared(location: &Location, config: &Config) -> anyhow::Result<PgPool
 async fn serve(
     location: &Location,
     listener: tokio::net::TcpListener,
+    metrics: Option<tokio::net::TcpListener>,
     config: Config,
 ) -> anyhow::Result<()> {
     let owner = prepared(location, &config).await?;
@@ -263,10 +268,9 @@ async fn serve(
         "regie is running on http://{} (Ctrl-C stops it)",
         config.bind
     );
-    if let Some(addr) = config.metrics_bind {
+    if let Some(listener) = metrics {
         let handle = crate::metrics::install()?;
-        let listener = crate::metrics::bind(addr).await?;
-        tracing::info!("metrics on http://{addr}/metrics");
+        tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
         let db = db.clone();
         tokio::spawn(async move {
             if let Err(err) = crate::metrics::serve(listener, handle, db).await {

@@ -57,7 +57,12 @@ impl Client {
                 let mut url = url::Url::parse(url).context("DATABASE_URL is not a valid URL")?;
                 let password = url
                     .password()
-                    .map(|p| percent_decode(p).context("the password in DATABASE_URL is not valid"))
+                    .map(|p| {
+                        percent_encoding::percent_decode_str(p)
+                            .decode_utf8()
+                            .map(|p| p.into_owned())
+                            .context("the password in DATABASE_URL is not valid UTF-8")
+                    })
                     .transpose()?;
                 let _ = url.set_password(None);
                 Ok(Self {
@@ -86,22 +91,6 @@ impl Client {
         command.stdin(Stdio::null());
         command
     }
-}
-
-fn percent_decode(text: &str) -> anyhow::Result<String> {
-    let mut bytes = Vec::with_capacity(text.len());
-    let mut rest = text.as_bytes();
-    while let Some((&b, tail)) = rest.split_first() {
-        if b == b'%' && tail.len() >= 2 {
-            let hex = std::str::from_utf8(&tail[..2])?;
-            bytes.push(u8::from_str_radix(hex, 16)?);
-            rest = &tail[2..];
-        } else {
-            bytes.push(b);
-            rest = tail;
-        }
-    }
-    Ok(String::from_utf8(bytes)?)
 }
 
 /// `<REGIE_DATA_DIR>/backups/`: where `regie backup` and the daily backups write.
@@ -153,18 +142,31 @@ impl Dumper {
             .mode(0o600)
             .open(&partial)
             .with_context(|| format!("cannot write {}", partial.display()))?;
-        let status = self
+        // Its messages come back in the error, so a daily backup logs them like any other
+        // line (JSON included) instead of writing them around the log.
+        let dumped = self
             .0
             .connected()
             .arg("--format=custom")
             .stdout(out)
-            .status()
-            .with_context(|| format!("cannot run {}", self.0.program.display()))?;
-        if !status.success() {
-            let _ = fs::remove_file(&partial);
-            bail!("pg_dump failed ({status}); see its message above");
-        }
-        fs::rename(&partial, file)?;
+            .stderr(Stdio::piped())
+            .output()
+            .with_context(|| format!("cannot run {}", self.0.program.display()));
+        let finished = dumped.and_then(|run| {
+            if !run.status.success() {
+                bail!(
+                    "pg_dump failed ({}): {}",
+                    run.status,
+                    String::from_utf8_lossy(&run.stderr).trim()
+                );
+            }
+            // A link, not a rename: it fails if the name was taken meanwhile, so no backup
+            // ever replaces another.
+            fs::hard_link(&partial, file)
+                .with_context(|| format!("cannot write {}", file.display()))
+        });
+        let _ = fs::remove_file(&partial);
+        finished?;
         Ok(fs::metadata(file)?.len())
     }
 }
@@ -177,7 +179,7 @@ pub async fn daily(dumper: Dumper, folder: PathBuf, at: NaiveTime, keep: usize) 
         let now = Utc::now();
         let next = next_run(now, at);
         tokio::time::sleep((next - now).to_std().unwrap_or_default()).await;
-        let file = folder.join(file_name(Utc::now()));
+        let file = folder.join(daily_file_name(Utc::now()));
         let (writer, target) = (dumper.clone(), file.clone());
         match tokio::task::spawn_blocking(move || writer.write(&target)).await {
             Ok(Ok(bytes)) => {
@@ -223,30 +225,46 @@ fn file_name(at: DateTime<Utc>) -> String {
     format!("regie-{}.dump", at.format("%Y%m%dT%H%M%SZ"))
 }
 
-/// Removes all but the newest `keep` backups named as [`file_name`] makes them in `folder`;
-/// other files are left alone. Returns what it removed.
+/// `regie-daily-20261203T013000Z.dump`: only these are ever removed (by [`prune`]), never a
+/// backup someone made by hand.
+fn daily_file_name(at: DateTime<Utc>) -> String {
+    format!("regie-daily-{}.dump", at.format("%Y%m%dT%H%M%SZ"))
+}
+
+/// Removes all but the newest `keep` daily backups in `folder`, and what a daily backup cut
+/// off (a crash) left half-written; other files are left alone. Returns what it removed.
 pub fn prune(folder: &Path, keep: usize) -> std::io::Result<Vec<PathBuf>> {
-    let mut backups: Vec<PathBuf> = fs::read_dir(folder)?
+    let daily = |path: &PathBuf, suffix: &str| {
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix("regie-daily-")?.strip_suffix(suffix))
+            .is_some_and(|stamp| {
+                chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%dT%H%M%SZ").is_ok()
+            })
+    };
+    let files: Vec<PathBuf> = fs::read_dir(folder)?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| {
-            path.file_name()
-                .and_then(|n| n.to_str())
-                .and_then(|n| n.strip_prefix("regie-")?.strip_suffix("Z.dump"))
-                .is_some_and(|stamp| {
-                    chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%dT%H%M%S").is_ok()
-                })
-        })
+        .collect();
+    let mut backups: Vec<PathBuf> = files
+        .iter()
+        .filter(|p| daily(p, ".dump"))
+        .cloned()
+        .collect();
+    let mut removed: Vec<PathBuf> = files
+        .into_iter()
+        .filter(|p| daily(p, ".dump.partial"))
         .collect();
     backups.sort();
     let old = backups.len().saturating_sub(keep);
-    let removed: Vec<PathBuf> = backups.drain(..old).collect();
+    removed.extend(backups.drain(..old));
     for path in &removed {
         fs::remove_file(path)?;
     }
     Ok(removed)
 }
 
-/// Whether the database holds regie's tables (or any other table of its own).
+/// Whether the database holds no table of its own (regie's or any other): only then does a
+/// restore go ahead without `--replace`.
 pub async fn is_empty(db: &PgPool) -> anyhow::Result<bool> {
     let tables: i64 = sqlx::query_scalar(
         "select count(*) from pg_tables where schemaname not in ('pg_catalog', 'information_schema')",
@@ -355,11 +373,16 @@ fn script(
         .with_context(|| format!("cannot run {}", pg_restore.program.display()))?;
     let mut out = child.stdout.take().context("pg_restore has no output")?;
     let copied = std::io::copy(&mut out, into);
+    if copied.is_err() {
+        // psql stopped (an error): pg_restore would wait for ever on a full pipe.
+        drop(out);
+        let _ = child.kill();
+    }
     let status = child.wait()?;
+    copied.context("psql stopped reading: the restore failed (see the message above)")?;
     if !status.success() {
         bail!("pg_restore could not read {} ({status})", file.display());
     }
-    copied.context("psql stopped reading: the restore failed (see the message above)")?;
     Ok(())
 }
 
@@ -403,17 +426,20 @@ mod tests {
         let _ = fs::remove_dir_all(&folder);
         fs::create_dir_all(&folder).unwrap();
         let names = [
-            "regie-20261201T013000Z.dump",
-            "regie-20261202T013000Z.dump",
-            "regie-20261203T013000Z.dump",
+            "regie-daily-20261201T013000Z.dump",
+            "regie-daily-20261202T013000Z.dump",
+            "regie-daily-20261203T013000Z.dump",
+            "regie-daily-20261203T020000Z.dump.partial",
+            "regie-20261130T120000Z.dump",
             "regie-voor-de-upgrade.dump",
             "notes.txt",
         ];
         for name in names {
             fs::write(folder.join(name), b"x").unwrap();
         }
-        let removed = prune(&folder, 2).unwrap();
-        assert_eq!(removed, vec![folder.join(names[0])]);
+        let mut removed = prune(&folder, 2).unwrap();
+        removed.sort();
+        assert_eq!(removed, vec![folder.join(names[0]), folder.join(names[3])]);
         let mut left: Vec<String> = fs::read_dir(&folder)
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -423,18 +449,13 @@ mod tests {
             left,
             [
                 "notes.txt",
-                "regie-20261202T013000Z.dump",
-                "regie-20261203T013000Z.dump",
+                "regie-20261130T120000Z.dump",
+                "regie-daily-20261202T013000Z.dump",
+                "regie-daily-20261203T013000Z.dump",
                 "regie-voor-de-upgrade.dump"
-            ]
+            ],
+            "a backup made by hand stays, whatever its name"
         );
         fs::remove_dir_all(&folder).unwrap();
-    }
-
-    #[test]
-    fn a_percent_encoded_password_is_decoded() {
-        assert_eq!(percent_decode("p%40ss%2Fw%C3%B6rd").unwrap(), "p@ss/wörd");
-        assert_eq!(percent_decode("plain").unwrap(), "plain");
-        assert!(percent_decode("%zz").is_err());
     }
 }

@@ -113,11 +113,9 @@ impl Server {
     }
 
     async fn launch(addr: SocketAddr, settings: &[(&str, &str)], unset: &[&str]) -> Self {
-        let log = std::env::temp_dir().join(format!(
-            "regie-serve-{}-{}.log",
-            std::process::id(),
-            addr.port()
-        ));
+        // Its own name: a restarted server on the same address must not share (or, when the
+        // one it replaces is dropped, lose) its log.
+        let log = std::env::temp_dir().join(format!("regie-serve-{}.log", uuid::Uuid::new_v4()));
         let out = std::fs::File::create(&log).unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_regie"));
         command
@@ -291,9 +289,10 @@ async fn a_request_that_never_finishes_holds_the_shutdown_for_at_most_its_timeou
     let _stuck = begin_post(server.addr);
     tokio::time::sleep(Duration::from_millis(200)).await;
     server.terminate();
-    // Not a speed assertion: only that it exits at all. Without the bound it waits for ever.
+    // Not a speed assertion: the timeout is 1 s, and without it the server would wait for the
+    // request's own 30 s limit (REQUEST_TIMEOUT).
     assert_eq!(
-        server.exited_within(Duration::from_secs(30)).await,
+        server.exited_within(Duration::from_secs(10)).await,
         Some(true),
         "regie serve kept waiting for a request that never finishes"
     );
@@ -423,9 +422,13 @@ async fn metrics_are_served_apart_from_the_site_by_route_template() {
         .execute(&app.db)
         .await
         .unwrap();
-    let metrics_addr = free_address();
+    let site = free_address();
+    let metrics_addr = std::iter::repeat_with(free_address)
+        .find(|a| *a != site)
+        .unwrap();
     let metrics_bind = metrics_addr.to_string();
-    let server = Server::start(&app, &[("REGIE_METRICS_BIND", metrics_bind.as_str())]).await;
+    let server =
+        Server::start_on(&app, site, &[("REGIE_METRICS_BIND", metrics_bind.as_str())]).await;
     for path in ["/acties/17", "/acties/18", "/readyz", "/bestaat-niet"] {
         get(server.addr, path).expect("an answer");
     }

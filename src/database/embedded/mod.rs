@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, bail};
+use nix::fcntl::OFlag;
 use nix::unistd::{Uid, User};
 use sqlx::postgres::PgConnectOptions;
 
@@ -157,21 +158,48 @@ impl Cluster {
         self.root.join("owner")
     }
 
+    /// Records this process as the owner: written to a new file of its own, then renamed over
+    /// the record (never written through a link or into a FIFO someone planted in the folder,
+    /// which under root belongs to the `postgres` user).
     fn claim(&self) {
         let claimed = process_identity(std::process::id())
             .context("cannot read this process's start time")
-            .and_then(|me| Ok(fs::write(self.owner_file(), me)?));
+            .and_then(|me| {
+                let fresh = self.root.join(format!("owner.{}", std::process::id()));
+                let _ = fs::remove_file(&fresh);
+                OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o644)
+                    .custom_flags(OFlag::O_NOFOLLOW.bits())
+                    .open(&fresh)?
+                    .write_all(me.as_bytes())?;
+                fs::rename(&fresh, self.owner_file())?;
+                Ok(())
+            });
         if let Err(err) = claimed {
             tracing::warn!(error = %err, "cannot record who owns the embedded PostgreSQL");
         }
     }
 
     /// Running, with an owner on record that is gone. Without a record (a cluster started by
-    /// an older regie) it is left alone, as before.
+    /// an older regie) it is left alone, as before. The record is read only if it is a plain
+    /// file: opening a planted FIFO would wait for ever.
     fn orphaned(&self) -> bool {
-        let Ok(owner) = fs::read_to_string(self.owner_file()) else {
+        let opened = OpenOptions::new()
+            .read(true)
+            .custom_flags((OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK).bits())
+            .open(self.owner_file());
+        let Some(mut file) = opened
+            .ok()
+            .filter(|f| f.metadata().is_ok_and(|m| m.is_file()))
+        else {
             return false;
         };
+        let mut owner = String::new();
+        if std::io::Read::read_to_string(&mut file, &mut owner).is_err() {
+            return false;
+        }
         let pid = owner.split_whitespace().next().and_then(|p| p.parse().ok());
         pid.and_then(process_identity).as_deref() != Some(owner.trim())
     }
@@ -221,7 +249,7 @@ impl Cluster {
         // The folder belongs to the server's user: never follow a link it may have planted.
         let mut conf = OpenOptions::new()
             .append(true)
-            .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+            .custom_flags(OFlag::O_NOFOLLOW.bits())
             .open(fresh.join("postgresql.conf"))?;
         writeln!(
             conf,
@@ -346,12 +374,20 @@ fn candidate_bindirs() -> Vec<PathBuf> {
     candidates
 }
 
-/// A client program (`pg_dump`, `pg_restore`) for an external server: the first found where
-/// the server programs are looked for. It must be at least the server's major version; Debian's
-/// `postgresql-client` puts a wrapper on `PATH` that picks the right one.
+/// A client program (`pg_dump`, `pg_restore`, `psql`) for an external server. It must be at
+/// least the server's major version, and a newer one reads older servers, so the newest
+/// installed version comes first (`/usr/lib/postgresql/<version>/bin`), then `PATH` and
+/// `pg_config --bindir`.
 pub fn client_program(name: &str) -> anyhow::Result<PathBuf> {
-    candidate_bindirs()
-        .into_iter()
+    let mut dirs = candidate_bindirs();
+    dirs.sort_by_key(|dir| {
+        let version = dir
+            .strip_prefix("/usr/lib/postgresql")
+            .ok()
+            .and_then(|rest| rest.iter().next()?.to_str()?.parse::<u32>().ok());
+        std::cmp::Reverse(version)
+    });
+    dirs.into_iter()
         .map(|dir| dir.join(name))
         .find(|program| program.is_file())
         .with_context(|| {
