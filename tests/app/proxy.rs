@@ -103,6 +103,31 @@ impl Nginx {
     }
 }
 
+impl Nginx {
+    /// Takes `upstream` out of rotation (`down`) or puts it back, and reloads nginx, as an
+    /// operator does around a restart. nginx's reload is itself graceful: the old workers
+    /// finish their requests.
+    async fn set_down(&self, upstream: SocketAddr, down: bool) {
+        let file = self.dir.join("site.conf");
+        let site = std::fs::read_to_string(&file).unwrap();
+        let line = format!("server {upstream} max_fails=1 fail_timeout=2s");
+        let (from, to) = if down {
+            (format!("{line};"), format!("{line} down;"))
+        } else {
+            (format!("{line} down;"), format!("{line};"))
+        };
+        assert!(
+            site.contains(&from),
+            "deploy/nginx.conf changed its server lines"
+        );
+        std::fs::write(&file, site.replace(&from, &to)).unwrap();
+        let pid = Pid::from_raw(i32::try_from(self.child.id()).unwrap());
+        kill(pid, Signal::SIGHUP).unwrap();
+        // The new workers take over within moments; the old ones finish what they hold.
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+    }
+}
+
 impl Drop for Nginx {
     fn drop(&mut self) {
         // SIGTERM, not SIGKILL: the master then stops its workers, which would otherwise live
@@ -385,22 +410,22 @@ async fn a_rolling_restart_behind_nginx_fails_no_request() {
         .await;
     let proxy = free_address();
     let public = format!("http://{proxy}");
+    // Request logs on (to a file each): a restarted instance shows in its log when nginx has
+    // taken it back.
     let env = [
         ("REGIE_TRUSTED_PROXIES", "127.0.0.1"),
         ("REGIE_PUBLIC_URL", public.as_str()),
-        ("RUST_LOG", "warn"),
     ];
     let mut a = Server::start(&app, &env).await;
     let mut b = Server::start(&app, &env).await;
-    let _nginx = Nginx::start(proxy, [a.addr, b.addr]).await;
+    let nginx = Nginx::start(proxy, [a.addr, b.addr]).await;
     let mut browser = Client::new(proxy, proxy);
     assert_eq!(browser.sign_in(email, PASSWORD, "").status, 303);
     let (token, _) = browser.form_fields("/acties/nieuw");
 
-    // Two clients keep reading a signed-in page, two keep saving new actions. nginx sends a GET
-    // that an instance dropped to the other one, but never a POST that reached an instance: a
-    // save cut off by a stopping instance is a 502, so the saves are what shows a shutdown that
-    // does not let requests finish.
+    // Two clients keep reading a signed-in page, two keep saving new actions. nginx resends a
+    // GET that failed to the other instance, but never a POST that reached one, so a save that
+    // the restart cuts off shows as a 502.
     let stop = Arc::new(AtomicBool::new(false));
     let ok = Arc::new(AtomicUsize::new(0));
     let failures = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -452,12 +477,14 @@ async fn a_rolling_restart_behind_nginx_fails_no_request() {
         })
         .collect();
 
-    // Restart each instance in turn, as the README says: SIGTERM, wait for its exit, start the
-    // new one on its address, wait until it is ready, then for nginx's fail_timeout (2 s) so
-    // nginx takes it back before the other one stops.
+    // Restart each instance in turn, as the README says: take it out of nginx's rotation
+    // (down, reload), SIGTERM, wait for its exit, start the new one on its address, wait until
+    // it is ready, put it back (reload) and wait until nginx sends it requests again; only then
+    // the other one.
     tokio::time::sleep(Duration::from_millis(500)).await;
     for server in [&mut a, &mut b] {
         let before = ok.load(Ordering::Relaxed);
+        nginx.set_down(server.addr, true).await;
         server.terminate();
         assert_eq!(
             server.exited_within(Duration::from_secs(30)).await,
@@ -466,7 +493,15 @@ async fn a_rolling_restart_behind_nginx_fails_no_request() {
         tokio::time::sleep(Duration::from_millis(300)).await;
         let addr = server.addr;
         *server = Server::start_on(&app, addr, &env).await;
-        tokio::time::sleep(Duration::from_millis(2500)).await;
+        nginx.set_down(addr, false).await;
+        let back = Instant::now();
+        while served(&server.output(), "/gemeenten", 200) == 0 {
+            assert!(
+                back.elapsed() < Duration::from_secs(60),
+                "nginx did not take the restarted instance back"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         assert!(
             ok.load(Ordering::Relaxed) > before,
             "requests were served while an instance restarted"
