@@ -28,12 +28,23 @@ struct Nginx {
 }
 
 impl Nginx {
-    async fn start(addr: SocketAddr, upstreams: [SocketAddr; 2]) -> Self {
-        let program = ["/usr/sbin/nginx", "/usr/local/sbin/nginx"]
+    /// nginx's program, or `None` (skip) where it is not installed, as for the browser tests:
+    /// under `CI=true` a missing nginx fails the run instead.
+    fn program() -> Option<PathBuf> {
+        let found = ["/usr/sbin/nginx", "/usr/local/sbin/nginx"]
             .into_iter()
             .map(PathBuf::from)
-            .find(|p| p.is_file())
-            .expect("this test needs nginx: apt-get install nginx (.ci/run installs it)");
+            .find(|p| p.is_file());
+        if found.is_none() {
+            if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+                panic!("CI=true but nginx is missing: apt-get install nginx");
+            }
+            eprintln!("SKIPPED nginx test: nginx is not installed (apt-get install nginx)");
+        }
+        found
+    }
+
+    async fn start(program: PathBuf, addr: SocketAddr, upstreams: [SocketAddr; 2]) -> Self {
         let dir = std::env::temp_dir().join(format!(
             "regie-nginx-{}-{}",
             std::process::id(),
@@ -275,6 +286,9 @@ fn served(log: &str, path: &str, status: u16) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_behind_nginx_share_sessions_throttling_idempotency_and_the_outbox() {
+    let Some(program) = Nginx::program() else {
+        return;
+    };
     let app = TestApp::new().await;
     let partnership = app.with_partnership("Regio Achter De Proxy").await;
     let email = "proxy.regisseur@test.regie.be";
@@ -302,7 +316,7 @@ async fn two_instances_behind_nginx_share_sessions_throttling_idempotency_and_th
     ];
     let mut a = Server::start(&app, &env).await;
     let mut b = Server::start(&app, &env).await;
-    let _nginx = Nginx::start(proxy, [a.addr, b.addr]).await;
+    let _nginx = Nginx::start(program, proxy, [a.addr, b.addr]).await;
 
     // One session, signed in through the proxy, served by both instances in turn. A client
     // that names its own address is not believed: nginx replaces the header.
@@ -401,6 +415,9 @@ async fn two_instances_behind_nginx_share_sessions_throttling_idempotency_and_th
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_rolling_restart_behind_nginx_fails_no_request() {
+    let Some(program) = Nginx::program() else {
+        return;
+    };
     let app = TestApp::new().await;
     let partnership = app.with_partnership("Regio Rollend").await;
     let email = "rollend@test.regie.be";
@@ -418,7 +435,7 @@ async fn a_rolling_restart_behind_nginx_fails_no_request() {
     ];
     let mut a = Server::start(&app, &env).await;
     let mut b = Server::start(&app, &env).await;
-    let nginx = Nginx::start(proxy, [a.addr, b.addr]).await;
+    let nginx = Nginx::start(program, proxy, [a.addr, b.addr]).await;
     let mut browser = Client::new(proxy, proxy);
     assert_eq!(browser.sign_in(email, PASSWORD, "").status, 303);
     let (token, _) = browser.form_fields("/acties/nieuw");
