@@ -269,14 +269,7 @@ async fn serve(
         config.bind
     );
     if let Some(listener) = metrics {
-        let handle = crate::metrics::install()?;
-        tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
-        let db = db.clone();
-        tokio::spawn(async move {
-            if let Err(err) = crate::metrics::serve(listener, handle, db).await {
-                tracing::error!(error = %err, "the metrics server stopped");
-            }
-        });
+        spawn_metrics(listener, db.clone())?;
     }
     if let Some(at) = config.backup_daily {
         let dumper = backup::Dumper::new(location, &config)?;
@@ -288,8 +281,34 @@ async fn serve(
             config.backup_keep,
         ));
     }
-    let grace = config.shutdown_timeout;
-    let state = AppState::new(db.clone(), config);
+    serve_until_stopped(listener, AppState::new(db.clone(), config)).await?;
+    // Closing waits for connections in use, which a request cut off by the shutdown's time
+    // limit may still hold.
+    let _ = tokio::time::timeout(Duration::from_secs(5), db.close()).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The metrics page on its own listener (`REGIE_METRICS_BIND`).
+fn spawn_metrics(listener: tokio::net::TcpListener, db: PgPool) -> anyhow::Result<()> {
+    let handle = crate::metrics::install()?;
+    tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
+    tokio::spawn(async move {
+        if let Err(err) = crate::metrics::serve(listener, handle, db).await {
+            tracing::error!(error = %err, "the metrics server stopped");
+        }
+    });
+    Ok(())
+}
+
+/// Serves until Ctrl-C or SIGTERM; then stops accepting at once and lets the requests in
+/// flight finish, but not for ever (`REGIE_SHUTDOWN_TIMEOUT`): a client that never finishes
+/// its request must not keep a rolling restart waiting.
+async fn serve_until_stopped(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+) -> anyhow::Result<()> {
+    let grace = state.config.shutdown_timeout;
     let stopping = state.stopping.clone();
     let (began, mut begun) = tokio::sync::watch::channel(false);
     let server = axum::serve(
@@ -302,8 +321,6 @@ async fn serve(
         let _ = began.send(true);
     })
     .into_future();
-    // Stop accepting at once, let the requests in flight finish, but not for ever: a client
-    // that never finishes its request must not keep a rolling restart waiting.
     tokio::select! {
         served = server => served?,
         () = async {
@@ -314,9 +331,6 @@ async fn serve(
             "requests still in flight after REGIE_SHUTDOWN_TIMEOUT: stopping without them"
         ),
     }
-    // Closing waits for connections in use, which a request cut off above may still hold.
-    let _ = tokio::time::timeout(Duration::from_secs(5), db.close()).await;
-    tracing::info!("stopped");
     Ok(())
 }
 
