@@ -154,10 +154,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Backup { file } => {
             let file = file.unwrap_or_else(|| backup::default_file(&config));
             let location = Location::open(&config).await?;
-            let written = {
-                let (location, config, file) = (&location, &config, &file);
-                tokio::task::block_in_place(|| backup::backup(location, config, file))
-            };
+            let written = backup::backup(&location, &config, &file).await;
             location.close();
             let bytes = written?;
             println!(

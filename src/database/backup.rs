@@ -104,8 +104,8 @@ pub fn default_file(config: &Config) -> PathBuf {
 }
 
 /// Writes a custom-format archive of the whole database to `file`: see [`Dumper::write`].
-pub fn backup(location: &Location, config: &Config, file: &Path) -> anyhow::Result<u64> {
-    Dumper::new(location, config)?.write(file)
+pub async fn backup(location: &Location, config: &Config, file: &Path) -> anyhow::Result<u64> {
+    Dumper::new(location, config)?.write(file).await
 }
 
 /// `pg_dump`, ready to write archives of this database (also from a background task, which
@@ -117,10 +117,14 @@ impl Dumper {
         Ok(Self(Client::new("pg_dump", location, config)?))
     }
 
-    /// Writes the archive to `file` (through a temporary file beside it, renamed at the end: a
+    /// Writes the archive to `file` (through a temporary file beside it, linked at the end: a
     /// failed backup leaves no file that looks complete). The file is readable by its owner
     /// only: it holds personal data and password hashes. Returns its size in bytes.
-    pub fn write(&self, file: &Path) -> anyhow::Result<u64> {
+    ///
+    /// pg_dump runs as a child of this task and is killed when the task is dropped, so a
+    /// server that shuts down does not wait for a daily backup (its `.partial` file is removed
+    /// by the next [`prune`]).
+    pub async fn write(&self, file: &Path) -> anyhow::Result<u64> {
         let folder = file.parent().filter(|p| !p.as_os_str().is_empty());
         if let Some(folder) = folder {
             fs::DirBuilder::new()
@@ -144,14 +148,20 @@ impl Dumper {
             .with_context(|| format!("cannot write {}", partial.display()))?;
         // Its messages come back in the error, so a daily backup logs them like any other
         // line (JSON included) instead of writing them around the log.
-        let dumped = self
-            .0
-            .connected()
+        let mut command = self.0.connected();
+        command
             .arg("--format=custom")
             .stdout(out)
-            .stderr(Stdio::piped())
-            .output()
-            .with_context(|| format!("cannot run {}", self.0.program.display()));
+            .stderr(Stdio::piped());
+        // spawn, not output(): tokio's output() would pipe standard output too.
+        let dumped = match tokio::process::Command::from(command)
+            .kill_on_drop(true)
+            .spawn()
+        {
+            Ok(child) => child.wait_with_output().await.map_err(anyhow::Error::from),
+            Err(err) => Err(anyhow::Error::from(err)),
+        }
+        .with_context(|| format!("cannot run {}", self.0.program.display()));
         let finished = dumped.and_then(|run| {
             if !run.status.success() {
                 bail!(
@@ -174,15 +184,13 @@ impl Dumper {
 /// `REGIE_BACKUP_DAILY`: a backup into `folder` every day at `at` (Belgian time), keeping the
 /// newest `keep`. A failed backup is logged and tried again the next day; the site goes on.
 pub async fn daily(dumper: Dumper, folder: PathBuf, at: NaiveTime, keep: usize) {
-    let dumper = std::sync::Arc::new(dumper);
     loop {
         let now = Utc::now();
         let next = next_run(now, at);
         tokio::time::sleep((next - now).to_std().unwrap_or_default()).await;
         let file = folder.join(daily_file_name(Utc::now()));
-        let (writer, target) = (dumper.clone(), file.clone());
-        match tokio::task::spawn_blocking(move || writer.write(&target)).await {
-            Ok(Ok(bytes)) => {
+        match dumper.write(&file).await {
+            Ok(bytes) => {
                 tracing::info!(file = %file.display(), bytes, "daily backup written");
                 match prune(&folder, keep) {
                     Ok(removed) if !removed.is_empty() => {
@@ -192,8 +200,7 @@ pub async fn daily(dumper: Dumper, folder: PathBuf, at: NaiveTime, keep: usize) 
                     Err(err) => tracing::error!(error = %err, "cannot remove older backups"),
                 }
             }
-            Ok(Err(err)) => tracing::error!(error = %format!("{err:#}"), "daily backup failed"),
-            Err(err) => tracing::error!(error = %err, "daily backup failed"),
+            Err(err) => tracing::error!(error = %format!("{err:#}"), "daily backup failed"),
         }
     }
 }
