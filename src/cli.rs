@@ -106,7 +106,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(config.bind)
                 .await
                 .with_context(|| format!("cannot listen on {} (REGIE_BIND)", config.bind))?;
-            let metrics = match config.metrics_bind {
+            let metrics = match config.operations.metrics_bind {
                 Some(addr) => Some(crate::metrics::bind(addr).await?),
                 None => None,
             };
@@ -268,14 +268,14 @@ async fn serve(
     if let Some(listener) = metrics {
         spawn_metrics(listener, db.clone())?;
     }
-    if let Some(at) = config.backup_daily {
+    if let Some(at) = config.operations.backup_daily {
         let dumper = backup::Dumper::new(location, &config)?;
-        tracing::info!(at = %at.format("%H:%M"), keep = config.backup_keep, "daily backups on");
+        tracing::info!(at = %at.format("%H:%M"), keep = config.operations.backup_keep, "daily backups on");
         tokio::spawn(backup::daily(
             dumper,
             backup::folder(&config),
             at,
-            config.backup_keep,
+            config.operations.backup_keep,
         ));
     }
     serve_until_stopped(listener, AppState::new(db.clone(), config)).await?;
@@ -305,7 +305,7 @@ async fn serve_until_stopped(
     listener: tokio::net::TcpListener,
     state: AppState,
 ) -> anyhow::Result<()> {
-    let grace = state.config.shutdown_timeout;
+    let grace = state.config.operations.shutdown_timeout;
     let stopping = state.stopping.clone();
     let (began, mut begun) = tokio::sync::watch::channel(false);
     let server = axum::serve(

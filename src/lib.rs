@@ -55,7 +55,7 @@ pub fn app(state: AppState) -> Router {
         .with_state(state.clone());
     let app = web::middleware::stack(routes, &state);
     // Outermost, so the time measured is the whole answer; only with REGIE_METRICS_BIND.
-    if state.config.metrics_bind.is_some() {
+    if state.config.operations.metrics_bind.is_some() {
         app.layer(axum::middleware::from_fn(metrics::track))
     } else {
         app

@@ -37,7 +37,7 @@ async fn main() -> ExitCode {
         _ => EnvFilter::new("info,sqlx=warn,tower_sessions=warn"),
     };
     let logs = tracing_subscriber::fmt().with_env_filter(filter);
-    match config.log_format {
+    match config.operations.log_format {
         LogFormat::Json => logs.json().init(),
         // Colours only for a person at a terminal: a log file or journal gets plain text, not
         // escape codes. NO_COLOR (no-color.org) turns them off at a terminal too.

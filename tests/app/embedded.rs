@@ -8,7 +8,7 @@ use std::time::Duration;
 use regie::database::embedded::Cluster;
 use sqlx::{Connection, PgConnection};
 
-use crate::operations::{Server, free_address};
+use crate::server::{Server, free_address};
 
 async fn answers(cluster: &Cluster) -> bool {
     match PgConnection::connect_with(&cluster.connect_options("postgres")).await {

@@ -237,22 +237,18 @@ impl TestApp {
     /// An application configured with these environment variables (`REGIE_PUBLIC_URL`, ...).
     pub async fn with_settings(settings: &[(&str, &str)]) -> Self {
         let db = fresh_database().await;
-        let state = AppState::new(app_pool(&db).await, test_config_with(settings));
-        Self {
-            router: regie::app(state.clone()),
-            db,
-            state,
-            cookies: Mutex::new(HashMap::new()),
-            csrf: Mutex::new(None),
-            ip: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10)),
-            forwarded_for: None,
-        }
+        let requests = app_pool(&db).await;
+        Self::on(db, AppState::new(requests, test_config_with(settings)))
     }
 
     /// The application on another database, such as a restored backup: `db` logs in as its
     /// owner, `requests` as the requests' role.
     pub fn serving(db: PgPool, requests: PgPool) -> Self {
-        let state = AppState::new(requests, test_config());
+        Self::on(db, AppState::new(requests, test_config()))
+    }
+
+    /// A fresh browser (no cookies) on the router of `state`; `db` is the owner's pool.
+    fn on(db: PgPool, state: AppState) -> Self {
         Self {
             router: regie::app(state.clone()),
             db,
@@ -269,13 +265,9 @@ impl TestApp {
     pub async fn other_instance(&self) -> Self {
         let state = AppState::new(app_pool(&self.db).await, test_config());
         Self {
-            db: self.db.clone(),
-            router: regie::app(state.clone()),
-            state,
-            cookies: Mutex::new(HashMap::new()),
-            csrf: Mutex::new(None),
             ip: self.ip,
             forwarded_for: self.forwarded_for.clone(),
+            ..Self::on(self.db.clone(), state)
         }
     }
 

@@ -18,7 +18,7 @@ use nix::unistd::Pid;
 use regie::identity::Role;
 
 use crate::helpers::{PASSWORD, TestApp};
-use crate::operations::{Server, free_address};
+use crate::server::{Server, free_address};
 use crate::smtp::SmtpServer;
 
 /// nginx in the foreground with `deploy/nginx.conf` in front of `upstreams`, in its own folder.

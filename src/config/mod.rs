@@ -5,9 +5,14 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::time::Duration;
 
 use lettre::message::Mailbox;
+
+mod net;
+mod operations;
+
+pub use net::IpNet;
+pub use operations::{LogFormat, Operations};
 
 /// Application configuration, read once at start-up.
 #[derive(Clone)]
@@ -40,27 +45,8 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// `REGIE_MAIL_FROM`: the sender of the mail (`regie <noreply@regie.vlaanderen.be>`).
     pub mail_from: Mailbox,
-    /// `REGIE_LOG_FORMAT`: `text` (the default, for people) or `json` (a JSON object per line,
-    /// for log shippers).
-    pub log_format: LogFormat,
-    /// `REGIE_SHUTDOWN_TIMEOUT`: after `SIGTERM` or Ctrl-C, how long requests in flight may
-    /// take to finish before the server exits anyway.
-    pub shutdown_timeout: Duration,
-    /// `REGIE_METRICS_BIND`: where Prometheus metrics are served (`GET /metrics`), apart from
-    /// the site. `None` (the default): no metrics.
-    pub metrics_bind: Option<SocketAddr>,
-    /// `REGIE_BACKUP_DAILY`: a time of day (Belgian time) at which `regie serve` writes a
-    /// backup to `<REGIE_DATA_DIR>/backups/`. `None` (the default): no scheduled backups.
-    pub backup_daily: Option<chrono::NaiveTime>,
-    /// `REGIE_BACKUP_KEEP`: how many scheduled backups stay; older ones are removed.
-    pub backup_keep: usize,
-}
-
-/// How log lines are written (`REGIE_LOG_FORMAT`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LogFormat {
-    Text,
-    Json,
+    /// How regie runs as a service: logs, shutdown, metrics, daily backups ([`Operations`]).
+    pub operations: Operations,
 }
 
 // Hand-written so that the database and SMTP URLs (they may hold a password) never reach a log
@@ -82,11 +68,7 @@ impl std::fmt::Debug for Config {
             .field("max_upload_mb", &self.max_upload_mb)
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<set>"))
             .field("mail_from", &self.mail_from.to_string())
-            .field("log_format", &self.log_format)
-            .field("shutdown_timeout", &self.shutdown_timeout)
-            .field("metrics_bind", &self.metrics_bind)
-            .field("backup_daily", &self.backup_daily)
-            .field("backup_keep", &self.backup_keep)
+            .field("operations", &self.operations)
             .finish()
     }
 }
@@ -234,72 +216,7 @@ impl Config {
             })?,
         };
 
-        let log_format = match get("REGIE_LOG_FORMAT").as_deref().map(str::trim) {
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(v) => {
-                return Err(ConfigError {
-                    name: "REGIE_LOG_FORMAT",
-                    value: v.to_string(),
-                    expected: "text or json",
-                });
-            }
-        };
-
-        let shutdown_timeout = match get("REGIE_SHUTDOWN_TIMEOUT") {
-            None => Duration::from_secs(30),
-            Some(v) => v
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n| (1..=3600).contains(n))
-                .map(Duration::from_secs)
-                .ok_or(ConfigError {
-                    name: "REGIE_SHUTDOWN_TIMEOUT",
-                    value: v.clone(),
-                    expected: "a whole number of seconds from 1 to 3600",
-                })?,
-        };
-
-        let metrics_bind = match get("REGIE_METRICS_BIND") {
-            None => None,
-            Some(v) => Some(v.trim().parse().map_err(|_| ConfigError {
-                name: "REGIE_METRICS_BIND",
-                value: v.clone(),
-                expected: "an address with port, such as 127.0.0.1:9187",
-            })?),
-        };
-        if metrics_bind.is_some_and(|m| m == bind) {
-            return Err(ConfigError {
-                name: "REGIE_METRICS_BIND",
-                value: bind.to_string(),
-                expected: "another address than REGIE_BIND: metrics are not for the public",
-            });
-        }
-
-        let backup_daily = match get("REGIE_BACKUP_DAILY") {
-            None => None,
-            Some(v) => Some(
-                chrono::NaiveTime::parse_from_str(v.trim(), "%H:%M").map_err(|_| ConfigError {
-                    name: "REGIE_BACKUP_DAILY",
-                    value: v.clone(),
-                    expected: "a time of day as HH:MM, such as 02:30",
-                })?,
-            ),
-        };
-        let backup_keep = match get("REGIE_BACKUP_KEEP") {
-            None => 7,
-            Some(v) => v
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n| (1..=365).contains(n))
-                .ok_or(ConfigError {
-                    name: "REGIE_BACKUP_KEEP",
-                    value: v.clone(),
-                    expected: "a whole number of backups from 1 to 365",
-                })?,
-        };
+        let operations = Operations::from_lookup(get, bind)?;
 
         Ok(Self {
             database_url,
@@ -313,11 +230,7 @@ impl Config {
             max_upload_mb,
             smtp_url,
             mail_from,
-            log_format,
-            shutdown_timeout,
-            metrics_bind,
-            backup_daily,
-            backup_keep,
+            operations,
         })
     }
 }
@@ -394,56 +307,6 @@ fn default_mail_from(public_url: Option<&str>) -> Mailbox {
         })
 }
 
-/// An address or a network (`10.0.0.0/8`, `::1`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct IpNet {
-    addr: IpAddr,
-    prefix: u8,
-}
-
-impl IpNet {
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        // An IPv4 client may reach an IPv6 socket as ::ffff:a.b.c.d.
-        let ip = match ip {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-            v4 => v4,
-        };
-        match (self.addr, ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u32::from(net) & mask == u32::from(ip) & mask
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u128::from(net) & mask == u128::from(ip) & mask
-            }
-            _ => false,
-        }
-    }
-}
-
-impl std::str::FromStr for IpNet {
-    type Err = ();
-
-    fn from_str(value: &str) -> Result<Self, ()> {
-        let (addr, prefix) = match value.split_once('/') {
-            Some((addr, prefix)) => (addr, Some(prefix)),
-            None => (value, None),
-        };
-        let addr: IpAddr = addr.parse().map_err(|_| ())?;
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            None => max,
-            Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).ok_or(())?,
-        };
-        Ok(Self { addr, prefix })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -484,44 +347,6 @@ mod tests {
         assert_eq!(c.max_upload_bytes(), 10 * 1024 * 1024);
         let c = config(&[("REGIE_MAX_UPLOAD_MB", " 100 ")]).unwrap();
         assert_eq!(c.max_upload_mb, 100);
-    }
-
-    #[test]
-    fn operations_settings_have_defaults_and_refuse_other_values() {
-        let c = config(&[]).unwrap();
-        assert_eq!(c.log_format, LogFormat::Text);
-        assert_eq!(c.shutdown_timeout, Duration::from_secs(30));
-        let c = config(&[
-            ("REGIE_LOG_FORMAT", "json"),
-            ("REGIE_SHUTDOWN_TIMEOUT", "5"),
-        ])
-        .unwrap();
-        assert_eq!(c.log_format, LogFormat::Json);
-        assert_eq!(c.shutdown_timeout, Duration::from_secs(5));
-        assert_eq!(c.metrics_bind, None);
-        assert_eq!(
-            config(&[("REGIE_METRICS_BIND", "127.0.0.1:9187")])
-                .unwrap()
-                .metrics_bind,
-            Some(SocketAddr::from(([127, 0, 0, 1], 9187)))
-        );
-        assert_eq!((c.backup_daily, c.backup_keep), (None, 7));
-        let c = config(&[("REGIE_BACKUP_DAILY", "02:30"), ("REGIE_BACKUP_KEEP", "14")]).unwrap();
-        assert_eq!(c.backup_daily, chrono::NaiveTime::from_hms_opt(2, 30, 0));
-        assert_eq!(c.backup_keep, 14);
-        for (name, value) in [
-            ("REGIE_BACKUP_DAILY", "2u30"),
-            ("REGIE_BACKUP_DAILY", "25:00"),
-            ("REGIE_BACKUP_KEEP", "0"),
-            ("REGIE_METRICS_BIND", "9187"),
-            ("REGIE_METRICS_BIND", "127.0.0.1:3000"),
-            ("REGIE_LOG_FORMAT", "JSON-lines"),
-            ("REGIE_SHUTDOWN_TIMEOUT", "0"),
-            ("REGIE_SHUTDOWN_TIMEOUT", "30s"),
-        ] {
-            let err = config(&[(name, value)]).unwrap_err();
-            assert_eq!(err.name, name, "{value}");
-        }
     }
 
     #[test]
