@@ -79,6 +79,8 @@ pub enum Action {
     ReportMessagePosted,
     ReviewerAssigned,
     ReportDeadlineSet,
+    ReportChecksRequired,
+    PaymentCorrected,
     NotificationPreferencesChanged,
 }
 
@@ -138,6 +140,8 @@ impl Action {
         Self::ReportMessagePosted,
         Self::ReviewerAssigned,
         Self::ReportDeadlineSet,
+        Self::ReportChecksRequired,
+        Self::PaymentCorrected,
         Self::NotificationPreferencesChanged,
     ];
 
@@ -197,6 +201,8 @@ impl Action {
             Self::ReportMessagePosted => "report.message_posted",
             Self::ReviewerAssigned => "report.reviewer_assigned",
             Self::ReportDeadlineSet => "report.deadline_set",
+            Self::ReportChecksRequired => "report.checks_required",
+            Self::PaymentCorrected => "budget.payment_corrected",
             Self::NotificationPreferencesChanged => "notification.preferences_changed",
         }
     }
@@ -257,6 +263,8 @@ impl Action {
             Self::ReportMessagePosted => "Bericht bij jaarrapport",
             Self::ReviewerAssigned => "Beoordelaar van werkingsgebied toegewezen",
             Self::ReportDeadlineSet => "Indiendatum van jaarrapporten vastgelegd",
+            Self::ReportChecksRequired => "Verplichte controles van jaarrapporten vastgelegd",
+            Self::PaymentCorrected => "Betaling tegengeboekt (correctie)",
             Self::NotificationPreferencesChanged => "Voorkeuren voor e-mailmeldingen gewijzigd",
         }
     }

@@ -46,6 +46,8 @@ pub struct ReportData {
     pub actions_total: i64,
     /// Titles of the year's cancelled actions (they do not count for the priorities).
     pub cancelled: Vec<String>,
+    /// The year's actions (not cancelled) without participants reached or without results.
+    pub incomplete: Vec<IncompleteAction>,
     /// Planned and reached participants per target group.
     pub reach: Vec<Reach>,
     /// Distinct partners over the year's actions.
@@ -87,6 +89,17 @@ impl ReportData {
     pub fn reach_reached(&self) -> i64 {
         self.reach.iter().map(|r| r.reached).sum()
     }
+}
+
+/// An action of the year that says nothing of what it achieved.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IncompleteAction {
+    pub title: String,
+    /// No participant reached in any target group.
+    pub no_reach: bool,
+    /// The results field is empty.
+    pub no_results: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -169,6 +182,8 @@ struct YearAction {
     title: String,
     priorities: Vec<i16>,
     cancelled: bool,
+    no_reach: bool,
+    no_results: bool,
 }
 
 /// Groups the year's actions per priority (WSE-LR1..LR4, each present even when empty).
@@ -219,8 +234,11 @@ pub async fn assemble(
     // The same "belongs to the year" as the priority counts' triggers.
     let actions = sqlx::query_as!(
         YearAction,
-        r#"select title, priorities as "priorities!", status = 'geannuleerd' as "cancelled!"
-           from actions
+        r#"select title, priorities as "priorities!", status = 'geannuleerd' as "cancelled!",
+                  not exists (select 1 from action_participants ap
+                              where ap.action_id = a.action_id and ap.reached > 0) as "no_reach!",
+                  btrim(results) = '' as "no_results!"
+           from actions a
            where partnership_id = $1 and deleted_at is null
              and $2 between extract(year from starts_on)::int
                         and extract(year from coalesce(ends_on, starts_on))::int
@@ -290,6 +308,15 @@ pub async fn assemble(
             .iter()
             .filter(|a| a.cancelled)
             .map(|a| a.title.clone())
+            .collect(),
+        incomplete: actions
+            .iter()
+            .filter(|a| !a.cancelled && (a.no_reach || a.no_results))
+            .map(|a| IncompleteAction {
+                title: a.title.clone(),
+                no_reach: a.no_reach,
+                no_results: a.no_results,
+            })
             .collect(),
         reach: reach
             .into_iter()
@@ -396,6 +423,8 @@ mod tests {
             title: title.to_string(),
             priorities: priorities.to_vec(),
             cancelled,
+            no_reach: false,
+            no_results: false,
         }
     }
 

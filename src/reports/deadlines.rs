@@ -3,7 +3,7 @@
 //! missing.
 //!
 //! Routes: `GET /admin/indiendata` and `POST /admin/indiendata` (`year`, `due_on` dd/mm/jjjj),
-//! admins only. The database allows a due date from 1 January of the year to 31 December two
+//! admins only; the completeness checks required per year are set in [`super::requirements`]. The database allows a due date from 1 January of the year to 31 December two
 //! years later (`report_deadlines_due_on`); anything else is a typing error.
 //!
 //! Counting, per year and over the werkingsgebieden whose policy period covers it:
@@ -22,6 +22,7 @@ use axum::routing::get;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
+use super::completeness::Check;
 use crate::audit::{self, Action};
 use crate::auth::{AdminOnly, SignedIn};
 use crate::error::{Result, ResultExt};
@@ -52,23 +53,29 @@ struct YearRow {
     /// Not handed in: missing once the due date passed, else still open.
     not_handed_in: i64,
     overdue: bool,
+    /// The completeness checks required for the year.
+    required: Vec<Check>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct DeadlineForm {
+pub(super) struct DeadlineForm {
     year: String,
     due_on: String,
 }
 
 #[derive(Template)]
 #[template(path = "reports/deadlines.html")]
-struct DeadlinesPage {
+pub(super) struct DeadlinesPage {
     layout: Layout,
     rows: Vec<YearRow>,
     years: Vec<Choice>,
     form: DeadlineForm,
     errors: FieldErrors,
+    /// The form of the required checks: its years, and per check whether it is ticked.
+    check_years: Vec<Choice>,
+    checks: Vec<Choice>,
+    checks_error: String,
 }
 
 /// The report years: from the first policy period's first year to the last year of the period
@@ -100,7 +107,9 @@ async fn rows(state: &AppState, first: i32, last: i32) -> Result<Vec<YearRow>> {
                       where a.status in ('ingediend', 'in_behandeling', 'goedgekeurd')) as "handed_in!",
                   count(a.partnership_id) filter (
                       where a.status in ('ingediend', 'in_behandeling', 'goedgekeurd')
-                        and (a.first_submitted at time zone 'Europe/Brussels')::date > d.due_on) as "late!"
+                        and (a.first_submitted at time zone 'Europe/Brussels')::date > d.due_on) as "late!",
+                  array(select c.check_code from report_required_checks c
+                        where c.year = y.year) as "required!"
            from years y
            left join report_deadlines d on d.year = y.year
            left join per_area a on a.year = y.year
@@ -122,16 +131,36 @@ async fn rows(state: &AppState, first: i32, last: i32) -> Result<Vec<YearRow>> {
             late: r.late,
             not_handed_in: r.areas - r.handed_in,
             overdue: r.due_on.is_some_and(|d| d < today),
+            required: Check::ALL
+                .into_iter()
+                .filter(|c| r.required.iter().any(|code| code == c.code()))
+                .collect(),
         })
         .collect())
 }
 
+/// The required checks as the form shows them: the year chosen and the checks ticked.
+pub(super) struct ChecksTyped {
+    pub year: String,
+    pub ticked: Vec<Check>,
+    pub error: String,
+}
+
 impl DeadlinesPage {
-    async fn build(
+    pub(super) async fn build(
         state: &AppState,
         signed_in: &SignedIn,
         form: DeadlineForm,
         errors: FieldErrors,
+    ) -> Result<Self> {
+        Self::build_with(state, signed_in, (form, errors), None).await
+    }
+
+    pub(super) async fn build_with(
+        state: &AppState,
+        signed_in: &SignedIn,
+        (form, errors): (DeadlineForm, FieldErrors),
+        checks: Option<ChecksTyped>,
     ) -> Result<Self> {
         let rows = match year_range(state).await? {
             Some((first, last)) => rows(state, first, last).await?,
@@ -147,12 +176,38 @@ impl DeadlinesPage {
                 )
             })
             .collect();
+        // Unless a refused form is shown again: the chosen year's checks as stored.
+        let checks = checks.unwrap_or_else(|| ChecksTyped {
+            ticked: rows
+                .iter()
+                .find(|r| r.year.to_string() == form.year.trim())
+                .map(|r| r.required.clone())
+                .unwrap_or_default(),
+            year: form.year.clone(),
+            error: String::new(),
+        });
+        let check_years = rows
+            .iter()
+            .map(|r| {
+                Choice::new(
+                    r.year,
+                    r.year.to_string(),
+                    checks.year.trim() == r.year.to_string(),
+                )
+            })
+            .collect();
         Ok(Self {
             layout: signed_in.layout("Indiendata van de jaarrapporten").await?,
             rows,
             years,
             form,
             errors,
+            check_years,
+            checks: Check::ALL
+                .into_iter()
+                .map(|c| Choice::new(c.code(), c.label(), checks.ticked.contains(&c)))
+                .collect(),
+            checks_error: checks.error,
         })
     }
 }

@@ -10,9 +10,10 @@ use axum::response::Response;
 use axum::routing::post;
 use serde::Deserialize;
 use serde_json::json;
+use sqlx::PgConnection;
 
 use super::assemble::Narrative;
-use super::db;
+use super::db::{self, Report};
 use super::show::{self, Typed};
 use crate::audit::{self, Action};
 use crate::auth::SignedIn;
@@ -45,7 +46,7 @@ struct NarrativeForm {
 }
 
 /// Per field over [`MAX_CHARS`], a Dutch message.
-fn validate(n: &Narrative) -> FieldErrors {
+pub(super) fn validate(n: &Narrative) -> FieldErrors {
     let mut errors = FieldErrors::new();
     for (field, label, value) in [
         ("context", "Context", &n.context),
@@ -108,25 +109,69 @@ async fn update(
 
     let mut tx = state.db.begin().await?;
     let report = db::lock(&mut tx, partnership_id, year).await?;
-    let refusal = match &report {
-        Some(r) if !r.status.editable() => Some(
-            "Dit rapport is ingediend en kan niet meer gewijzigd worden. Uw tekst is niet bewaard.",
-        ),
-        Some(r) if r.version != form.version => Some(
-            "Iemand anders heeft de toelichting intussen gewijzigd. Uw tekst staat hieronder nog; kijk de bewaarde versie na en bewaar opnieuw.",
-        ),
-        None if form.version != 0 => Some(
-            "Dit rapport bestaat niet meer in de vorm die u las. Uw tekst staat hieronder nog; bewaar opnieuw.",
-        ),
-        _ => None,
-    };
+    let refusal = stale(report.as_ref(), form.version);
     if let Some(message) = refusal {
         drop(tx);
         let (typed, status) = refuse(narrative, message, StatusCode::CONFLICT);
         return show::render(&state, &signed_in, partnership_id, year, typed, status).await;
     }
 
-    // The first save creates the row; two first saves at once: the second finds it taken.
+    let Some(_) = store(
+        &mut tx,
+        &signed_in,
+        partnership_id,
+        year,
+        &narrative,
+        form.version,
+    )
+    .await?
+    else {
+        drop(tx);
+        let (typed, status) = refuse(narrative, SAVED_MEANWHILE, StatusCode::CONFLICT);
+        return show::render(&state, &signed_in, partnership_id, year, typed, status).await;
+    };
+    tx.commit().await?;
+    let to = format!("{}#toelichting", db::path(partnership_id, year));
+    flash::redirect(
+        &signed_in.session,
+        FlashKind::Success,
+        "Toelichting bewaard.",
+        &to,
+    )
+    .await
+}
+
+/// The answer when another save came in between.
+pub(super) const SAVED_MEANWHILE: &str = "Iemand anders heeft de toelichting intussen bewaard. Uw tekst staat hieronder nog; kijk de bewaarde versie na en bewaar opnieuw.";
+
+/// Why text written at `version` cannot be saved over `report` as it is now, if it cannot.
+pub(super) fn stale(report: Option<&Report>, version: i32) -> Option<&'static str> {
+    match report {
+        Some(r) if !r.status.editable() => Some(
+            "Dit rapport is ingediend en kan niet meer gewijzigd worden. Uw tekst is niet bewaard.",
+        ),
+        Some(r) if r.version != version => Some(
+            "Iemand anders heeft de toelichting intussen gewijzigd. Uw tekst staat hieronder nog; kijk de bewaarde versie na en bewaar opnieuw.",
+        ),
+        None if version != 0 => Some(
+            "Dit rapport bestaat niet meer in de vorm die u las. Uw tekst staat hieronder nog; bewaar opnieuw.",
+        ),
+        _ => None,
+    }
+}
+
+/// Saves `narrative` as the report of `partnership_id` for `year` if it is still at `version`
+/// (0: nobody saved it yet), and audits it, in the caller's transaction. The first save creates
+/// the row; of two first saves at once the second finds it taken. Returns the report's id, or
+/// none when someone saved another version meanwhile.
+pub(super) async fn store(
+    conn: &mut PgConnection,
+    signed_in: &SignedIn,
+    partnership_id: i64,
+    year: i32,
+    narrative: &Narrative,
+    version: i32,
+) -> Result<Option<i64>> {
     let saved = sqlx::query_scalar!(
         r#"insert into reports (partnership_id, year, context, worked, not_worked, plans,
                                 created_by, updated_by)
@@ -145,34 +190,19 @@ async fn update(
         narrative.not_worked,
         narrative.plans,
         signed_in.user.user_id,
-        form.version
+        version
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *conn)
     .await?;
-    let Some(report_id) = saved else {
-        drop(tx);
-        let (typed, status) = refuse(
-            narrative,
-            "Iemand anders heeft de toelichting intussen bewaard. Uw tekst staat hieronder nog; kijk de bewaarde versie na en bewaar opnieuw.",
-            StatusCode::CONFLICT,
-        );
-        return show::render(&state, &signed_in, partnership_id, year, typed, status).await;
-    };
-    audit::Entry::new(Action::ReportSaved)
-        .actor(&signed_in.user)
-        .object("report", report_id)
-        .details(json!({ "partnership_id": partnership_id, "year": year }))
-        .record(&mut *tx, &signed_in.ctx)
-        .await?;
-    tx.commit().await?;
-    let to = format!("{}#toelichting", db::path(partnership_id, year));
-    flash::redirect(
-        &signed_in.session,
-        FlashKind::Success,
-        "Toelichting bewaard.",
-        &to,
-    )
-    .await
+    if let Some(report_id) = saved {
+        audit::Entry::new(Action::ReportSaved)
+            .actor(&signed_in.user)
+            .object("report", report_id)
+            .details(json!({ "partnership_id": partnership_id, "year": year }))
+            .record(&mut *conn, &signed_in.ctx)
+            .await?;
+    }
+    Ok(saved)
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! each other, optionally asking for an answer by a date.
 //!
 //! Route: `POST /jaarrapporten/{partnership}/{year}/berichten` (`body`, `answer_by` dd/mm/jjjj,
-//! optional) for who may write messages (see [`super::access`]).
+//! optional; `about`, optional: the remark of a sent-back report it answers) for who may write
+//! messages (see [`super::access`]).
 //!
 //! A message on a report nobody started yet creates its concept row in the same transaction:
 //! the department may well ask "waar blijft het rapport?" before the regisseur wrote a word.
@@ -19,6 +20,7 @@ use super::access;
 use super::db;
 use super::notify::{self, Event};
 use super::show::{self, Typed};
+use super::show_review::about_phrase;
 use crate::audit::{self, Action};
 use crate::auth::SignedIn;
 use crate::error::{AppError, Result};
@@ -43,6 +45,8 @@ const MAX_BODY: usize = 5000;
 struct MessageForm {
     body: String,
     answer_by: String,
+    /// The remark this message answers (a checklist item's code or `terugsturen`), if any.
+    about: String,
 }
 
 /// The message once valid: its text and the date an answer is asked by.
@@ -105,12 +109,15 @@ async fn create(
         Err(errors) => {
             let typed = Typed {
                 message: Some((form.body, form.answer_by, errors)),
+                about: Some(form.about).filter(|a| !a.is_empty()),
                 ..Typed::default()
             };
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return show::render(&state, &signed_in, partnership_id, year, typed, status).await;
         }
     };
+    // Only a known remark: anything else in the field is dropped, not stored.
+    let about = Some(form.about.trim()).filter(|a| about_phrase(a).is_some());
     let user = &signed_in.user;
     let from_area = user.role == Role::Regisseur;
     let mut tx = state.db.begin().await?;
@@ -128,8 +135,8 @@ async fn create(
     .execute(&mut *tx)
     .await?;
     let message = sqlx::query!(
-        r#"insert into report_messages (report_id, author_id, side, body, answer_by)
-           select report_id, $3, $4::text::report_side, $5, $6 from reports
+        r#"insert into report_messages (report_id, author_id, side, body, answer_by, about)
+           select report_id, $3, $4::text::report_side, $5, $6, $7 from reports
            where partnership_id = $1 and year = $2
            returning report_id, message_id"#,
         partnership_id,
@@ -141,7 +148,8 @@ async fn create(
             "departement"
         },
         body,
-        answer_by as Option<NaiveDate>
+        answer_by as Option<NaiveDate>,
+        about
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -155,6 +163,7 @@ async fn create(
             "message_id": message.message_id,
             "length": body.chars().count(),
             "answer_by": answer_by,
+            "about": about,
         }))
         .record(&mut *tx, &signed_in.ctx)
         .await?;
@@ -181,6 +190,7 @@ mod tests {
         MessageForm {
             body: body.into(),
             answer_by: answer_by.into(),
+            about: String::new(),
         }
     }
 

@@ -9,15 +9,20 @@
 //!   messages), [`edit`]: `POST /jaarrapporten/{partnership}/{year}` (the narrative).
 //! - [`submissions`]: `GET /jaarrapporten/{partnership}/{year}/indieningen/{number}` (a frozen
 //!   submission), `GET /jaarrapporten/{partnership}/{year}/verschillen?van=&naar=`.
-//! - [`workflow`]: `POST /jaarrapporten/{partnership}/{year}/{indienen,in-behandeling,goedkeuren,
-//!   terugsturen,heropenen}`.
+//! - [`submit`]: `POST /jaarrapporten/{partnership}/{year}/indienen/controleren` (what will be
+//!   frozen, and the completeness check of [`completeness`]), `POST .../indienen`.
+//! - [`workflow`]: `POST /jaarrapporten/{partnership}/{year}/{in-behandeling,goedkeuren,
+//!   terugsturen,heropenen}`; approving with something open asks first ([`approve`]).
 //! - [`review`]: `POST /jaarrapporten/{partnership}/{year}/controlelijst`.
 //! - [`messages`]: `POST /jaarrapporten/{partnership}/{year}/berichten`.
 //! - [`reviewers`]: `POST /werkingsgebieden/{id}/beoordelaar` (admins assign the reviewer).
-//! - [`deadlines`]: `GET/POST /admin/indiendata` (admins set the due date per report year).
+//! - [`deadlines`]: `GET/POST /admin/indiendata` (admins set the due date per report year),
+//!   [`requirements`]: `POST /admin/indiendata/controles` (the checks required per year).
 
 pub mod access;
+mod approve;
 pub mod assemble;
+pub mod completeness;
 pub mod db;
 pub mod deadlines;
 pub mod diff;
@@ -26,12 +31,14 @@ mod list;
 mod messages;
 pub mod model;
 pub mod notify;
+mod requirements;
 pub mod review;
 pub mod reviewers;
 pub mod show;
 pub mod show_figures;
 pub mod show_review;
 mod submissions;
+mod submit;
 mod workflow;
 
 use axum::Router;
@@ -44,9 +51,11 @@ pub fn router() -> Router<AppState> {
         .merge(show::router())
         .merge(edit::router())
         .merge(submissions::router())
+        .merge(submit::router())
         .merge(workflow::router())
         .merge(review::router())
         .merge(messages::router())
         .merge(reviewers::router())
         .merge(deadlines::router())
+        .merge(requirements::router())
 }

@@ -13,8 +13,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::post;
 
+use sqlx::PgConnection;
+
 use super::access;
-use super::db;
+use super::db::{self, Report};
+use super::model::Step;
 use super::show::{self, Typed};
 use crate::audit::{self, Action};
 use crate::auth::SignedIn;
@@ -64,10 +67,20 @@ pub const STATES: [(&str, &str); 3] = [
 const MAX_REMARK: usize = 2000;
 
 /// One item as typed: code, state code, remark.
-type TypedItem = (String, String, String);
+pub type TypedItem = (String, String, String);
+
+/// The six items as typed.
+pub type TypedItems = Vec<TypedItem>;
+
+/// Whether a form carries the checklist (the review steps are buttons of the checklist form).
+pub(super) fn present(form: &HashMap<String, String>) -> bool {
+    ITEMS
+        .iter()
+        .any(|(code, _)| form.contains_key(&format!("{code}_state")))
+}
 
 /// Reads the six items from the form; the items as typed and, when refused, why.
-fn read(form: &HashMap<String, String>) -> (Vec<TypedItem>, Option<String>) {
+pub(super) fn read(form: &HashMap<String, String>) -> (TypedItems, Option<String>) {
     let mut items = Vec::new();
     let mut refusal = None;
     for (code, label) in ITEMS {
@@ -140,6 +153,47 @@ async fn update(
         let status = StatusCode::CONFLICT;
         return show::render(&state, &signed_in, partnership_id, year, typed, status).await;
     };
+    save(&mut tx, &signed_in, &report, &items).await?;
+    tx.commit().await?;
+    // The form also holds the remarks for a send-back; typed there but not sent, they stay.
+    let reason = form.get("reason").map_or("", |r| r.trim());
+    if !reason.is_empty() {
+        let typed = Typed {
+            step: Some((
+                Step::SendBack,
+                reason.to_string(),
+                "Controlelijst bewaard. Uw opmerkingen voor de regisseur zijn nog niet \
+                 verstuurd: dat doet „Terugsturen”."
+                    .to_string(),
+            )),
+            ..Typed::default()
+        };
+        return show::render(
+            &state,
+            &signed_in,
+            partnership_id,
+            year,
+            typed,
+            StatusCode::OK,
+        )
+        .await;
+    }
+    flash::redirect(
+        &signed_in.session,
+        FlashKind::Success,
+        "Controlelijst bewaard.",
+        &format!("{}#controlelijst", db::path(area.partnership_id, year)),
+    )
+    .await
+}
+
+/// Stores the checklist of `report` as typed and audits it, in the caller's transaction.
+pub(super) async fn save(
+    conn: &mut PgConnection,
+    signed_in: &SignedIn,
+    report: &Report,
+    items: &[TypedItem],
+) -> Result<()> {
     let codes: Vec<String> = items.iter().map(|i| i.0.clone()).collect();
     let states: Vec<String> = items.iter().map(|i| i.1.clone()).collect();
     let remarks: Vec<String> = items.iter().map(|i| i.2.clone()).collect();
@@ -159,7 +213,7 @@ async fn update(
         &remarks,
         signed_in.user.user_id
     )
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?
     .rows_affected();
     let summary: serde_json::Map<String, serde_json::Value> = items
@@ -170,21 +224,14 @@ async fn update(
         .actor(&signed_in.user)
         .object("report", report.report_id)
         .details(serde_json::json!({
-            "partnership_id": partnership_id,
-            "year": year,
+            "partnership_id": report.partnership_id,
+            "year": report.year,
             "changed": changed,
             "states": summary,
         }))
-        .record(&mut *tx, &signed_in.ctx)
+        .record(&mut *conn, &signed_in.ctx)
         .await?;
-    tx.commit().await?;
-    flash::redirect(
-        &signed_in.session,
-        FlashKind::Success,
-        "Controlelijst bewaard.",
-        &format!("{}#controlelijst", db::path(area.partnership_id, year)),
-    )
-    .await
+    Ok(())
 }
 
 #[cfg(test)]

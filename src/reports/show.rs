@@ -19,12 +19,14 @@ use super::assemble::{self, Narrative, Snapshot};
 use super::db::{self, Area, Report};
 use super::model::{ReportStatus, Step};
 use super::show_figures::FiguresView;
-use super::show_review::{self as review, ChecklistLine, HistoryLine, MessageLine, SubmissionLine};
+use super::show_review::{
+    self as review, ChecklistLine, HistoryLine, MessageLine, Remark, SentBack, SubmissionLine,
+};
 use crate::auth::SignedIn;
 use crate::database::Timestamp;
 use crate::error::{AppError, Result};
 use crate::state::AppState;
-use crate::web::extract::Path;
+use crate::web::extract::{Path, Query};
 use crate::web::format::today;
 use crate::web::forms::FieldErrors;
 use crate::web::layout::Layout;
@@ -49,6 +51,22 @@ pub struct Typed {
     pub checklist: Option<(ChecklistTyped, String)>,
     /// The message form: body, answer-by date as typed, errors (`body`, `answer_by`).
     pub message: Option<(String, String, FieldErrors)>,
+    /// The remark a message answers (`?antwoord=` or the refused form's `about`).
+    pub about: Option<String>,
+}
+
+/// `?antwoord=CODE`: open the message form as an answer to that remark.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ShowQuery {
+    antwoord: String,
+}
+
+/// A review step offered as a button of the checklist form.
+pub struct StepButton {
+    pub slug: &'static str,
+    pub label: &'static str,
+    pub secondary: bool,
 }
 
 /// A workflow step the user may take now, as a small form.
@@ -126,9 +144,19 @@ struct ReportPage {
     /// What the user typed when the report could no longer be edited.
     unsaved: Option<Narrative>,
     version: i32,
+    /// Steps with a form of their own (reopening).
     steps: Vec<StepForm>,
-    /// The own regisseur of a report nobody saved yet: save first, then submit.
-    submit_hint: bool,
+    /// Steps that are buttons of the checklist form, with the reason typed there and why a
+    /// step was refused.
+    review_steps: Vec<StepButton>,
+    review_reason: String,
+    review_error: String,
+    /// The own regisseur may submit (from the narrative form).
+    can_submit: bool,
+    /// A sent-back report: the department's remarks, shown first.
+    sent_back: Option<SentBack>,
+    /// The werkingsgebied's side answers the remarks in the thread.
+    answers_remarks: bool,
     history: Vec<HistoryLine>,
     submissions: Vec<SubmissionLine>,
     /// The last two submissions' numbers, to compare them.
@@ -142,19 +170,26 @@ struct ReportPage {
     message_body: String,
     message_answer_by: String,
     message_errors: FieldErrors,
+    /// The remark the message form answers: its code, section and text.
+    answering: Option<Remark>,
 }
 
 async fn show(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path((partnership_id, year)): Path<(i64, i32)>,
+    Query(query): Query<ShowQuery>,
 ) -> Result<Response> {
+    let typed = Typed {
+        about: Some(query.antwoord).filter(|a| !a.is_empty()),
+        ..Typed::default()
+    };
     render(
         &state,
         &signed_in,
         partnership_id,
         year,
-        Typed::default(),
+        typed,
         StatusCode::OK,
     )
     .await
@@ -179,23 +214,33 @@ pub async fn open(
     Ok((area, access))
 }
 
-/// The steps `signed_in` may take on a report in `status` (`None`: nobody saved it yet).
+/// The review steps `signed_in` may take on a report in `status` (`None`: nobody saved it
+/// yet): those of the checklist form as buttons, reopening as a form of its own. Submitting is
+/// the narrative form's.
 fn steps(
     signed_in: &SignedIn,
     access: Access,
     status: Option<ReportStatus>,
     typed: Option<&(Step, String, String)>,
-) -> Vec<StepForm> {
-    let Some(status) = status else {
-        return Vec::new();
+) -> (Vec<StepButton>, Vec<StepForm>) {
+    let Some(status) = status.filter(|_| access.review) else {
+        return (Vec::new(), Vec::new());
     };
-    Step::ALL
+    let (buttons, forms): (Vec<Step>, Vec<Step>) = Step::ALL
         .into_iter()
         .filter(|step| step.from(status).is_some() && step.taken_by(signed_in.user.role))
-        .filter(|step| match step {
-            Step::Submit => access.write,
-            _ => access.review,
+        .filter(|step| *step != Step::Submit)
+        .partition(|step| *step != Step::Reopen);
+    let buttons = buttons
+        .into_iter()
+        .map(|step| StepButton {
+            slug: step.slug(),
+            label: step.label(),
+            secondary: step == Step::SendBack,
         })
+        .collect();
+    let forms = forms
+        .into_iter()
         .map(|step| {
             let (reason, error) = typed
                 .filter(|(s, _, _)| *s == step)
@@ -204,16 +249,13 @@ fn steps(
             StepForm {
                 slug: step.slug(),
                 label: step.label(),
-                reason_label: match step {
-                    Step::SendBack => "Opmerkingen voor de regisseur",
-                    Step::Reopen => "Reden van heropening",
-                    _ => "",
-                },
+                reason_label: "Reden van heropening",
                 reason,
                 error,
             }
         })
-        .collect()
+        .collect();
+    (buttons, forms)
 }
 
 /// The report page of werkingsgebied `partnership_id` for `year`, with `typed` values filled in,
@@ -279,10 +321,27 @@ pub async fn render(
     let (message_body, message_answer_by, message_errors) = typed
         .message
         .unwrap_or_else(|| (String::new(), String::new(), FieldErrors::new()));
+    let sent_back = match (&report, report_status) {
+        (Some(r), Some(ReportStatus::Teruggestuurd)) => {
+            review::sent_back(&mut conn, r.report_id).await?
+        }
+        _ => None,
+    };
+    let answering = typed
+        .about
+        .as_deref()
+        .filter(|_| access.message && access.write)
+        .and_then(|code| review::remark_about(sent_back.as_ref(), code));
 
     // A row at version 0 was opened by a message before anyone wrote the report: nothing to
     // submit yet.
     let written_status = report.as_ref().filter(|r| r.version > 0).map(|r| r.status);
+    let (review_steps, steps) = steps(signed_in, access, written_status, typed.step.as_ref());
+    let (review_reason, review_error) = typed
+        .step
+        .filter(|(step, _, _)| *step != Step::Reopen)
+        .map(|(_, reason, error)| (reason, error))
+        .unwrap_or_default();
     let page = ReportPage {
         layout: signed_in
             .layout(format!("Jaarrapport {year} · {}", area.name))
@@ -299,8 +358,13 @@ pub async fn render(
         can_edit,
         unsaved,
         version: report.as_ref().map_or(0, |r| r.version),
-        steps: steps(signed_in, access, written_status, typed.step.as_ref()),
-        submit_hint: access.write && written_status.is_none(),
+        steps,
+        review_steps,
+        review_reason,
+        review_error,
+        can_submit: can_edit && Step::Submit.taken_by(signed_in.user.role),
+        sent_back,
+        answers_remarks: access.message && access.write,
         history,
         compare: submissions
             .last()
@@ -316,6 +380,7 @@ pub async fn render(
         message_body,
         message_answer_by,
         message_errors,
+        answering,
         area,
         year,
     };

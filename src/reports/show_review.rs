@@ -3,7 +3,7 @@
 //! made ready for the template.
 
 use chrono::NaiveDate;
-use sqlx::PgExecutor;
+use sqlx::{PgConnection, PgExecutor};
 
 use super::model::ReportStatus;
 use super::review::ITEMS;
@@ -158,6 +158,108 @@ pub async fn checklist(
         .collect())
 }
 
+/// The department's remarks on a report it sent back: the send-back's own remarks and every
+/// checklist item marked "opmerking", each with who wrote it when and whether the werkingsgebied
+/// answered it in the thread since.
+pub struct SentBack {
+    pub remarks: Vec<Remark>,
+}
+
+/// One remark of a sent-back report.
+#[derive(Clone)]
+pub struct Remark {
+    /// The checklist item's code, or `terugsturen` for the send-back's own remarks.
+    pub code: String,
+    /// The section it is about.
+    pub section: String,
+    pub text: String,
+    pub who: String,
+    pub when: String,
+    /// "beantwoord op ..." once a message answers it, else empty.
+    pub answered: String,
+}
+
+/// What a message about remark `code` answers, in words; none for an unknown code.
+pub fn about_phrase(code: &str) -> Option<String> {
+    if code == SENT_BACK {
+        return Some("de opmerkingen bij het terugsturen".into());
+    }
+    ITEMS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, label)| format!("de opmerking bij „{label}”"))
+}
+
+/// The code of the send-back's own remarks in `report_messages.about`.
+pub const SENT_BACK: &str = "terugsturen";
+
+/// The remarks of the last send-back of `report_id`, if it was ever sent back.
+pub async fn sent_back(conn: &mut PgConnection, report_id: i64) -> Result<Option<SentBack>> {
+    let Some(back) = sqlx::query!(
+        r#"select t.reason, u.full_name as "who?", t.changed_at as "changed_at: Timestamp"
+           from report_transitions t left join users u on u.user_id = t.changed_by
+           where t.report_id = $1 and t.to_status = 'teruggestuurd'
+           order by t.transition_id desc limit 1"#,
+        report_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let items = sqlx::query!(
+        r#"select i.item, i.remark, u.full_name as "who?", i.updated_at as "updated_at: Timestamp"
+           from report_review_items i left join users u on u.user_id = i.updated_by
+           where i.report_id = $1 and i.state = 'opmerking'"#,
+        report_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    // An answer is a message about the remark, written since the report was sent back.
+    let answers = sqlx::query!(
+        r#"select about as "about!", min(created_at) as "first!: Timestamp" from report_messages
+           where report_id = $1 and about is not null and created_at >= $2
+           group by about"#,
+        report_id,
+        back.changed_at
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let answered = |code: &str| {
+        answers
+            .iter()
+            .find(|a| a.about == code)
+            .map(|a| format!("beantwoord op {}", format::datetime(a.first)))
+            .unwrap_or_default()
+    };
+    let mut remarks = vec![Remark {
+        code: SENT_BACK.into(),
+        section: "Het rapport als geheel".into(),
+        answered: answered(SENT_BACK),
+        text: back.reason,
+        who: back.who.unwrap_or_else(|| "-".into()),
+        when: format::datetime(back.changed_at),
+    }];
+    for (code, label) in ITEMS {
+        if let Some(item) = items.iter().find(|i| i.item == code) {
+            remarks.push(Remark {
+                code: code.into(),
+                section: label.into(),
+                text: item.remark.clone(),
+                who: item.who.clone().unwrap_or_else(|| "-".into()),
+                when: format::datetime(item.updated_at),
+                answered: answered(code),
+            });
+        }
+    }
+    Ok(Some(SentBack { remarks }))
+}
+
+/// The remark with `code` of a sent-back report, which a message can answer.
+pub fn remark_about(sent_back: Option<&SentBack>, code: &str) -> Option<Remark> {
+    sent_back?.remarks.iter().find(|r| r.code == code).cloned()
+}
+
 /// One message of the thread.
 pub struct MessageLine {
     pub author: String,
@@ -168,6 +270,8 @@ pub struct MessageLine {
     /// "Antwoord gevraagd tegen ...", "te laat beantwoord", ... or empty.
     pub answer: String,
     pub overdue: bool,
+    /// "Antwoord op ..." for a message that answers a remark, else empty.
+    pub about: String,
 }
 
 /// What a message stands for when it asks an answer.
@@ -210,7 +314,7 @@ pub async fn messages(
     today: NaiveDate,
 ) -> Result<Vec<MessageLine>> {
     let rows = sqlx::query!(
-        r#"select u.full_name as author, m.side::text as "side!", m.body,
+        r#"select u.full_name as author, m.side::text as "side!", m.body, m.about,
                   m.answer_by as "answer_by: NaiveDate", m.created_at as "created_at: Timestamp",
                   (m.created_at at time zone 'Europe/Brussels')::date as "on!: NaiveDate"
            from report_messages m join users u on u.user_id = m.author_id
@@ -239,6 +343,12 @@ pub async fn messages(
                 body: r.body,
                 answer,
                 overdue,
+                about: r
+                    .about
+                    .as_deref()
+                    .and_then(about_phrase)
+                    .map(|phrase| format!("Antwoord op {phrase}"))
+                    .unwrap_or_default(),
             }
         })
         .collect())

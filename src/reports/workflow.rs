@@ -1,29 +1,38 @@
-//! The workflow's steps: the regisseur submits; ministry staff take up, approve, send back (with
-//! remarks) and reopen (with a reason). Each step stores who, when and why, is audited and
-//! notifies the other side, all in one transaction; submitting also freezes a snapshot.
+//! The review steps: ministry staff take up, approve, send back (with remarks) and reopen (with a
+//! reason). Each step stores who, when and why, is audited and notifies the other side, all in
+//! one transaction ([`apply`], which the regisseur's submission in [`super::submit`] shares).
 //!
 //! Routes (one per step, the form's `version` names the report version it was made from):
-//! `POST /jaarrapporten/{partnership}/{year}/indienen`, `.../in-behandeling`, `.../goedkeuren`,
+//! `POST /jaarrapporten/{partnership}/{year}/in-behandeling`, `.../goedkeuren`,
 //! `.../terugsturen` (`reason`: the remarks), `.../heropenen` (`reason`).
 //!
+//! The reviewer's steps are buttons of the checklist form, so what the reviewer typed in the
+//! checklist is sent along and saved in the same transaction as the step: clicking
+//! "Terugsturen" without saving the checklist first loses nothing. Approving with something
+//! still open asks first ([`super::approve`]).
+//!
 //! Checks, in order: 404 for an unknown werkingsgebied or a year outside its period; 403
-//! (audited) for who may not take the step; 422 for a form without a version; 409 when there is
-//! no report yet, when someone changed it since the form was made, or when the step cannot be
-//! taken from the current status; 422 for a missing or too long reason.
+//! (audited) for who may not take the step; 422 for a form without a version or a checklist
+//! that does not validate; 409 when there is no report yet, when someone changed it since the
+//! form was made, or when the step cannot be taken from the current status; 422 for a missing
+//! or too long reason.
+
+use std::collections::HashMap;
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::post;
-use serde::Deserialize;
 use sqlx::PgConnection;
 
 use super::access;
+use super::approve;
 use super::assemble::{self, Narrative, Snapshot};
 use super::db::{self, Area, Report};
 use super::model::{ReportStatus, Step};
 use super::notify::{self, Event};
+use super::review;
 use super::show::{self, Typed};
 use crate::audit::{self, Action};
 use crate::auth::SignedIn;
@@ -34,7 +43,6 @@ use crate::web::flash::{self, FlashKind};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/jaarrapporten/{partnership}/{year}/indienen", post(submit))
         .route(
             "/jaarrapporten/{partnership}/{year}/in-behandeling",
             post(take_up),
@@ -54,31 +62,36 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The longest reason, as `report_transitions_reason_length` allows.
-const MAX_REASON: usize = 5000;
+pub(super) const MAX_REASON: usize = 5000;
 
-/// A step's form: the report version it was made from and, for sending back and reopening,
-/// the reason.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct StepForm {
-    version: Option<String>,
-    reason: String,
+/// A step's form, read from the posted fields: the report version it was made from, the reason
+/// (remarks of a send-back, motivation of an approval, reason of a reopening), whether the
+/// approval was confirmed, and the checklist as typed when the form carried it.
+pub(super) struct StepForm {
+    pub version: Option<i32>,
+    pub reason: String,
+    pub confirmed: bool,
+    /// The checklist items as typed, and why they were refused.
+    pub checklist: Option<(review::TypedItems, Option<String>)>,
 }
 
-async fn submit(
-    state: State<AppState>,
-    signed_in: SignedIn,
-    path: Path<(i64, i32)>,
-    form: Form<StepForm>,
-) -> Result<Response> {
-    take(state, signed_in, path, form, Step::Submit).await
+impl StepForm {
+    fn read(fields: &HashMap<String, String>) -> Self {
+        let field = |name: &str| fields.get(name).map_or("", |v| v.trim());
+        Self {
+            version: field("version").parse().ok(),
+            reason: field("reason").to_string(),
+            confirmed: field("bevestigd") == "1",
+            checklist: review::present(fields).then(|| review::read(fields)),
+        }
+    }
 }
 
 async fn take_up(
     state: State<AppState>,
     signed_in: SignedIn,
     path: Path<(i64, i32)>,
-    form: Form<StepForm>,
+    form: Form<HashMap<String, String>>,
 ) -> Result<Response> {
     take(state, signed_in, path, form, Step::TakeUp).await
 }
@@ -87,7 +100,7 @@ async fn approve(
     state: State<AppState>,
     signed_in: SignedIn,
     path: Path<(i64, i32)>,
-    form: Form<StepForm>,
+    form: Form<HashMap<String, String>>,
 ) -> Result<Response> {
     take(state, signed_in, path, form, Step::Approve).await
 }
@@ -96,7 +109,7 @@ async fn send_back(
     state: State<AppState>,
     signed_in: SignedIn,
     path: Path<(i64, i32)>,
-    form: Form<StepForm>,
+    form: Form<HashMap<String, String>>,
 ) -> Result<Response> {
     take(state, signed_in, path, form, Step::SendBack).await
 }
@@ -105,20 +118,20 @@ async fn reopen(
     state: State<AppState>,
     signed_in: SignedIn,
     path: Path<(i64, i32)>,
-    form: Form<StepForm>,
+    form: Form<HashMap<String, String>>,
 ) -> Result<Response> {
     take(state, signed_in, path, form, Step::Reopen).await
 }
 
 /// Why a step was not taken: the status to answer with and the sentence the page shows.
-struct Refusal(StatusCode, String);
+pub(super) struct Refusal(pub StatusCode, pub String);
 
 impl Refusal {
-    fn conflict(message: impl Into<String>) -> Self {
+    pub fn conflict(message: impl Into<String>) -> Self {
         Self(StatusCode::CONFLICT, message.into())
     }
 
-    fn invalid(message: impl Into<String>) -> Self {
+    pub fn invalid(message: impl Into<String>) -> Self {
         Self(StatusCode::UNPROCESSABLE_ENTITY, message.into())
     }
 }
@@ -127,7 +140,7 @@ async fn take(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path((partnership_id, year)): Path<(i64, i32)>,
-    Form(form): Form<StepForm>,
+    Form(fields): Form<HashMap<String, String>>,
     step: Step,
 ) -> Result<Response> {
     let area = db::area(&state.db, partnership_id)
@@ -135,76 +148,56 @@ async fn take(
         .filter(|a| a.covers(year))
         .ok_or(AppError::NotFound)?;
     let access = access::of(&state.db, &signed_in.user, partnership_id, year).await?;
-    let may = match step {
-        Step::Submit => access.write,
-        _ => access.review,
-    };
     access::require(
         &state,
         &signed_in,
-        step.taken_by(signed_in.user.role) && may,
+        step.taken_by(signed_in.user.role) && access.review,
     )
     .await?;
 
-    let reason = form.reason.trim().to_string();
-    let Some(version) = form.version.and_then(|v| v.trim().parse::<i32>().ok()) else {
+    let form = StepForm::read(&fields);
+    let Some(version) = form.version else {
         let refusal = Refusal::invalid("Het formulier is onvolledig; laad de pagina opnieuw.");
-        return refuse(&state, &signed_in, &area, year, step, reason, refusal).await;
+        return refuse(&state, &signed_in, &area, year, step, form, refusal).await;
     };
+    if let Some((_, Some(message))) = &form.checklist {
+        let refusal = Refusal::invalid(message.clone());
+        return refuse(&state, &signed_in, &area, year, step, form, refusal).await;
+    }
 
     let mut tx = state.db.begin().await?;
-    let (report, to) = match check(&mut tx, &area, year, step, version, &reason).await? {
+    let (report, to) = match check(&mut tx, &area, year, step, version).await? {
         Ok(checked) => checked,
         Err(refusal) => {
             // The failed transaction gives its connection back before the page renders.
             drop(tx);
-            return refuse(&state, &signed_in, &area, year, step, reason, refusal).await;
+            return refuse(&state, &signed_in, &area, year, step, form, refusal).await;
         }
     };
-    sqlx::query!(
-        r#"update reports set status = $2, version = version + 1, updated_by = $3, updated_at = now()
-           where report_id = $1"#,
-        report.report_id,
-        to as _,
-        signed_in.user.user_id
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query!(
-        r#"insert into report_transitions (report_id, from_status, to_status, reason, changed_by)
-           values ($1, $2, $3, $4, $5)"#,
-        report.report_id,
-        report.status as _,
-        to as _,
-        reason,
-        signed_in.user.user_id
-    )
-    .execute(&mut *tx)
-    .await?;
-    let submission = match step {
-        Step::Submit => Some(freeze(&mut tx, &report, signed_in.user.user_id).await?),
-        _ => None,
+    let typed_items = form.checklist.as_ref().map(|(items, _)| items.as_slice());
+    if step == Step::Approve {
+        let open = approve::open_items(&mut tx, &report, typed_items).await?;
+        // Something open: the confirmation page, until it comes back confirmed and motivated.
+        let motivated = form.confirmed && !form.reason.is_empty();
+        if !open.is_empty() && !motivated {
+            drop(tx);
+            return approve::confirm(&signed_in, &area, year, &report, &form, open).await;
+        }
+    }
+    if let Err(refusal) = reason_fits(step, &form.reason) {
+        drop(tx);
+        return refuse(&state, &signed_in, &area, year, step, form, refusal).await;
+    }
+    if let Some(items) = typed_items.filter(|_| report.status.under_review()) {
+        review::save(&mut tx, &signed_in, &report, items).await?;
+    }
+    let transition = Transition {
+        report: &report,
+        step,
+        to,
+        reason: &form.reason,
     };
-    audit::Entry::new(Action::ReportStatusChanged)
-        .actor(&signed_in.user)
-        .object("report", report.report_id)
-        .details(serde_json::json!({
-            "partnership_id": partnership_id,
-            "year": year,
-            "from": report.status.code(),
-            "to": to.code(),
-            "submission": submission,
-        }))
-        .record(&mut *tx, &signed_in.ctx)
-        .await?;
-    let event = match step {
-        Step::Submit => Event::Submitted,
-        Step::TakeUp => Event::TakenUp,
-        Step::Approve => Event::Approved,
-        Step::SendBack => Event::SentBack(&reason),
-        Step::Reopen => Event::Reopened(&reason),
-    };
-    notify::send(&mut tx, &state, &area, year, &event, signed_in.user.user_id).await?;
+    apply(&mut tx, &state, &signed_in, &area, transition).await?;
     tx.commit().await?;
     flash::redirect(
         &signed_in.session,
@@ -215,14 +208,13 @@ async fn take(
     .await
 }
 
-/// Locks the report and checks that `step` may be taken now, from `version`, with `reason`.
-async fn check(
+/// Locks the report and checks that `step` may be taken now, from `version`.
+pub(super) async fn check(
     conn: &mut PgConnection,
     area: &Area,
     year: i32,
     step: Step,
     version: i32,
-    reason: &str,
 ) -> Result<Result<(Report, ReportStatus), Refusal>> {
     // Version 0: a row a message opened before anyone wrote the report (see `messages`).
     let Some(report) = db::lock(conn, area.partnership_id, year)
@@ -247,18 +239,89 @@ async fn check(
             step.label()
         ))));
     };
+    Ok(Ok((report, to)))
+}
+
+/// A send-back needs its remarks and a reopening its reason; no reason may be too long.
+fn reason_fits(step: Step, reason: &str) -> std::result::Result<(), Refusal> {
     if step.needs_reason() && reason.is_empty() {
-        return Ok(Err(Refusal::invalid(match step {
+        return Err(Refusal::invalid(match step {
             Step::SendBack => "Schrijf op wat het werkingsgebied moet aanvullen of aanpassen.",
             _ => "Schrijf op waarom u het goedgekeurde rapport heropent.",
-        })));
+        }));
     }
     if reason.chars().count() > MAX_REASON {
-        return Ok(Err(Refusal::invalid(format!(
+        return Err(Refusal::invalid(format!(
             "De toelichting mag hoogstens {MAX_REASON} tekens lang zijn."
-        ))));
+        )));
     }
-    Ok(Ok((report, to)))
+    Ok(())
+}
+
+/// A step about to be taken on a locked report.
+pub(super) struct Transition<'a> {
+    pub report: &'a Report,
+    pub step: Step,
+    pub to: ReportStatus,
+    pub reason: &'a str,
+}
+
+/// Takes `t` in the caller's transaction: the status and version, the history line with its
+/// reason, a frozen submission when submitting, the audit entry and the notifications.
+pub(super) async fn apply(
+    tx: &mut PgConnection,
+    state: &AppState,
+    signed_in: &SignedIn,
+    area: &Area,
+    t: Transition<'_>,
+) -> Result<()> {
+    let report = t.report;
+    sqlx::query!(
+        r#"update reports set status = $2, version = version + 1, updated_by = $3, updated_at = now()
+           where report_id = $1"#,
+        report.report_id,
+        t.to as _,
+        signed_in.user.user_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        r#"insert into report_transitions (report_id, from_status, to_status, reason, changed_by)
+           values ($1, $2, $3, $4, $5)"#,
+        report.report_id,
+        report.status as _,
+        t.to as _,
+        t.reason,
+        signed_in.user.user_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    let submission = match t.step {
+        Step::Submit => Some(freeze(tx, report, signed_in.user.user_id).await?),
+        _ => None,
+    };
+    audit::Entry::new(Action::ReportStatusChanged)
+        .actor(&signed_in.user)
+        .object("report", report.report_id)
+        .details(serde_json::json!({
+            "partnership_id": area.partnership_id,
+            "year": report.year,
+            "from": report.status.code(),
+            "to": t.to.code(),
+            "submission": submission,
+            "motivated": !t.reason.is_empty(),
+        }))
+        .record(&mut *tx, &signed_in.ctx)
+        .await?;
+    let event = match t.step {
+        Step::Submit => Event::Submitted,
+        Step::TakeUp => Event::TakenUp,
+        Step::Approve => Event::Approved,
+        Step::SendBack => Event::SentBack(t.reason),
+        Step::Reopen => Event::Reopened(t.reason),
+    };
+    notify::send(tx, state, area, report.year, &event, signed_in.user.user_id).await?;
+    Ok(())
 }
 
 /// Stores the next submission of `report`: the figures as assembled now and the narrative as
@@ -286,7 +349,7 @@ async fn freeze(conn: &mut PgConnection, report: &Report, user_id: i64) -> Resul
 }
 
 /// The flash message after `step`.
-fn done(step: Step) -> &'static str {
+pub(super) fn done(step: Step) -> &'static str {
     match step {
         Step::Submit => "Rapport ingediend.",
         Step::TakeUp => "Rapport in behandeling genomen.",
@@ -296,18 +359,20 @@ fn done(step: Step) -> &'static str {
     }
 }
 
-/// The report page again, with the reason as typed and why the step was not taken.
+/// The report page again, with the reason and checklist as typed and why the step was not
+/// taken.
 async fn refuse(
     state: &AppState,
     signed_in: &SignedIn,
     area: &Area,
     year: i32,
     step: Step,
-    reason: String,
+    form: StepForm,
     Refusal(status, message): Refusal,
 ) -> Result<Response> {
     let typed = Typed {
-        step: Some((step, reason, message)),
+        step: Some((step, form.reason, message)),
+        checklist: form.checklist.map(|(items, _)| (items, String::new())),
         ..Typed::default()
     };
     show::render(state, signed_in, area.partnership_id, year, typed, status).await

@@ -6,6 +6,7 @@ pub mod extract;
 pub mod flash;
 pub mod format;
 pub mod forms;
+pub mod idempotency;
 pub mod layout;
 pub mod middleware;
 pub mod money;

@@ -176,6 +176,7 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect, Expect)] = &[
     ("POST", "/jaarrapporten/{partnership}/2024", ToLogin, Forbidden, Forbidden, Forbidden, Forbidden),
     ("GET", "/jaarrapporten/{partnership}/2024/indieningen/1", ToLogin, Ok, Ok, Forbidden, Forbidden),
     ("GET", "/jaarrapporten/{partnership}/2024/verschillen?van=1&naar=1", ToLogin, Ok, Ok, Forbidden, Forbidden),
+    ("POST", "/jaarrapporten/{partnership}/2024/indienen/controleren", ToLogin, Forbidden, Forbidden, Forbidden, Forbidden),
     ("POST", "/jaarrapporten/{partnership}/2024/indienen", ToLogin, Forbidden, Forbidden, Forbidden, Forbidden),
     ("POST", "/jaarrapporten/{partnership}/2024/in-behandeling", ToLogin, Unprocessable, Unprocessable, Forbidden, Forbidden),
     ("POST", "/jaarrapporten/{partnership}/2024/goedkeuren", ToLogin, Unprocessable, Unprocessable, Forbidden, Forbidden),
@@ -186,6 +187,7 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect, Expect)] = &[
     ("POST", "/werkingsgebieden/{partnership}/beoordelaar", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
     ("GET", "/admin/indiendata", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
     ("POST", "/admin/indiendata", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("POST", "/admin/indiendata/controles", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
     // Notifications: everyone their own.
     ("GET", "/meldingen", ToLogin, Ok, Ok, Ok, Ok),
     ("POST", "/meldingen/gelezen", ToLogin, Redirect, Redirect, Redirect, Redirect),

@@ -35,6 +35,7 @@ mod privileges;
 mod proxy;
 mod reference_cache;
 mod reports_page;
+mod reports_submit;
 mod reports_workflow;
 mod security;
 mod server;

@@ -66,14 +66,20 @@ async fn denials(app: &TestApp) -> usize {
         .count()
 }
 
-/// Takes `step` on the report of `p` for `year`, from the version stored now.
+/// Takes `step` on the report of `p` for `year`, from the version stored now. An approval is
+/// sent as confirmed with a motivation, as the confirmation page sends it: what it asks first
+/// is tested in `approving_with_something_open_asks_first_and_keeps_the_motivation`.
 async fn take(browser: &TestApp, p: i64, step: Step, reason: &str) -> TestResponse {
     let version = version(browser, p, YEAR).await.to_string();
+    let mut fields = vec![("version", version.as_str()), ("reason", reason)];
+    if step == Step::Approve {
+        fields.push(("bevestigd", "1"));
+        if reason.trim().is_empty() {
+            fields[1].1 = "Goedgekeurd na overleg.";
+        }
+    }
     browser
-        .post_form(
-            &format!("{}/{}", path(p, YEAR), step.slug()),
-            &[("version", &version), ("reason", reason)],
-        )
+        .post_form(&format!("{}/{}", path(p, YEAR), step.slug()), &fields)
         .await
 }
 

@@ -7,14 +7,27 @@ use regie::identity::Role;
 use super::{Browser, serve, sign_in};
 use crate::helpers::TestApp;
 
-/// Opens `path` and presses the button of the form that posts to `action_suffix` there.
+/// Opens `path` and presses the review button (of the checklist form) that posts to
+/// `action_suffix` there.
 async fn press(browser: &Browser, base: &str, path: &str, action_suffix: &str) {
     browser.visit(&format!("{base}{path}")).await;
     browser
-        .click(&format!(
-            "form[action$='{action_suffix}'] button[type=submit]"
-        ))
+        .click(&format!("button[formaction$='{action_suffix}']"))
         .await;
+}
+
+/// From the report page: "Indienen…", then on the confirmation page "Definitief indienen".
+async fn submit(regisseur: &Browser, year: i32) {
+    regisseur
+        .click("button[formaction$='/indienen/controleren']")
+        .await;
+    regisseur
+        .wait_for_text("h1", &format!("Jaarrapport {year} indienen?"))
+        .await;
+    regisseur
+        .click("form.report-submit button[type=submit]")
+        .await;
+    regisseur.wait_for_text("main", "Rapport ingediend.").await;
 }
 
 #[tokio::test]
@@ -65,10 +78,7 @@ async fn a_report_goes_round_the_whole_loop_and_both_sides_are_told_each_step() 
     regisseur
         .wait_for_text("main", "Toelichting bewaard.")
         .await;
-    regisseur
-        .click("form[action$='/indienen'] button[type=submit]")
-        .await;
-    regisseur.wait_for_text("main", "Rapport ingediend.").await;
+    submit(&regisseur, 2025).await;
 
     // The reviewer starts on the dashboard, is told, takes it up and sends it back.
     sign_in(&reviewer, &base, "mia@vlaanderen.be", "Overzicht").await;
@@ -82,11 +92,9 @@ async fn a_report_goes_round_the_whole_loop_and_both_sides_are_told_each_step() 
         .wait_for_text("main", "Rapport in behandeling genomen.")
         .await;
     reviewer
-        .fill("#reason-terugsturen", "Vul het bereik per doelgroep aan.")
+        .fill("#reason", "Vul het bereik per doelgroep aan.")
         .await;
-    reviewer
-        .click("form[action$='/terugsturen'] button[type=submit]")
-        .await;
+    reviewer.click("button[formaction$='/terugsturen']").await;
     reviewer
         .wait_for_text("main", "Rapport teruggestuurd naar het werkingsgebied.")
         .await;
@@ -101,7 +109,18 @@ async fn a_report_goes_round_the_whole_loop_and_both_sides_are_told_each_step() 
         .await;
     assert!(told.contains("Vul het bereik per doelgroep aan."), "{told}");
     assert!(told.contains("is in behandeling genomen"), "{told}");
+    // On the report the remarks come first, above the form, each to be answered.
     regisseur.visit(&format!("{base}{report}")).await;
+    let remarks = regisseur
+        .wait_for_text(".alert-sent-back", "Vul het bereik per doelgroep aan.")
+        .await;
+    assert!(remarks.contains("Mia Beoordelaar"), "{remarks}");
+    regisseur
+        .click("#opmerking-terugsturen a[href*='antwoord=terugsturen']")
+        .await;
+    regisseur
+        .wait_for_text(".answering", "Vul het bereik per doelgroep aan.")
+        .await;
     regisseur
         .fill("#body", "Het bereik staat nu bij de context.")
         .await;
@@ -109,6 +128,15 @@ async fn a_report_goes_round_the_whole_loop_and_both_sides_are_told_each_step() 
         .click("form.report-message-form button[type=submit]")
         .await;
     regisseur.wait_for_text("main", "Bericht geplaatst.").await;
+    regisseur
+        .wait_for_text(".alert-sent-back", "beantwoord op")
+        .await;
+    regisseur
+        .wait_for_text(
+            ".report-messages",
+            "Antwoord op de opmerkingen bij het terugsturen",
+        )
+        .await;
     regisseur
         .fill(
             "#context",
@@ -121,10 +149,7 @@ async fn a_report_goes_round_the_whole_loop_and_both_sides_are_told_each_step() 
     regisseur
         .wait_for_text("main", "Toelichting bewaard.")
         .await;
-    regisseur
-        .click("form[action$='/indienen'] button[type=submit]")
-        .await;
-    regisseur.wait_for_text("main", "Rapport ingediend.").await;
+    submit(&regisseur, 2025).await;
 
     // The reviewer sees the answer and the difference, takes it up again and approves.
     reviewer.visit(&format!("{base}/meldingen")).await;
@@ -144,10 +169,25 @@ async fn a_report_goes_round_the_whole_loop_and_both_sides_are_told_each_step() 
     reviewer
         .wait_for_text("main", "Rapport in behandeling genomen.")
         .await;
+    // The checklist is still open and the report incomplete: approving asks first.
+    reviewer.click("button[formaction$='/goedkeuren']").await;
     reviewer
-        .click("form[action$='/goedkeuren'] button[type=submit]")
+        .wait_for_text("h1", "Jaarrapport 2025 goedkeuren?")
+        .await;
+    reviewer.wait_for_text("main", "nog niet bekeken").await;
+    reviewer
+        .fill(
+            "#reason",
+            "Bereik nagekeken in het bericht van de regisseur.",
+        )
+        .await;
+    reviewer
+        .click("form.report-approve button[type=submit]")
         .await;
     reviewer.wait_for_text("main", "Rapport goedgekeurd.").await;
+    reviewer
+        .wait_for_text("main", "Bereik nagekeken in het bericht van de regisseur.")
+        .await;
     reviewer.wait_for_text("main", "Goedgekeurd").await;
 
     // The regisseur's notifications tell the whole story.
@@ -177,4 +217,84 @@ async fn a_report_goes_round_the_whole_loop_and_both_sides_are_told_each_step() 
     .unwrap();
     // To Mia: submitted twice, one message. To Rita: taken up twice, sent back, approved.
     assert_eq!(mails, 7);
+}
+
+#[tokio::test]
+async fn indienen_without_saving_first_freezes_the_text_just_typed() {
+    let Some(regisseur) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let area = app
+        .with_partnership("Regio Kortrijk")
+        .members(&["34022"])
+        .await;
+    app.with_user(Role::Regisseur)
+        .email("rita@kortrijk.be")
+        .name("Rita Regisseur")
+        .regisseur_of(area)
+        .await;
+    let base = serve(&app).await;
+    let report = format!("/jaarrapporten/{area}/2025");
+
+    // One section saved, then more typed in another and "Indienen…" clicked without saving.
+    sign_in(&regisseur, &base, "rita@kortrijk.be", "Welkom").await;
+    regisseur.visit(&format!("{base}{report}")).await;
+    regisseur.fill("#context", "Een jaar van opbouw.").await;
+    regisseur
+        .click("form.report-form button[type=submit]")
+        .await;
+    regisseur
+        .wait_for_text("main", "Toelichting bewaard.")
+        .await;
+    regisseur
+        .fill(
+            "#worked",
+            "De jobbeurs trok 40 werkzoekenden.\nDe tweede regel.",
+        )
+        .await;
+    regisseur
+        .click("button[formaction$='/indienen/controleren']")
+        .await;
+
+    // The confirmation shows what will be frozen and what is missing, in plain Dutch.
+    let page = regisseur
+        .wait_for_text("main", "De jobbeurs trok 40 werkzoekenden.")
+        .await;
+    for gap in [
+        "De sectie „Plannen” van de toelichting is leeg.",
+        "WSE-LR1 (",
+        "De uitgaven van 2025 zijn nog niet gerapporteerd.",
+    ] {
+        assert!(page.contains(gap), "{gap} in {page}");
+    }
+    regisseur
+        .click("form.report-submit button[type=submit]")
+        .await;
+    regisseur.wait_for_text("main", "Rapport ingediend.").await;
+    regisseur.close().await;
+
+    let (worked, status): (String, String) =
+        sqlx::query_as("select worked, status::text from reports where partnership_id = $1")
+            .bind(area)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(status, "ingediend");
+    assert_eq!(
+        worked,
+        "De jobbeurs trok 40 werkzoekenden.\nDe tweede regel."
+    );
+    let frozen: serde_json::Value = sqlx::query_scalar(
+        "select snapshot->'narrative' from report_submissions s join reports r using (report_id) where r.partnership_id = $1",
+    )
+    .bind(area)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(frozen["context"], "Een jaar van opbouw.");
+    assert_eq!(
+        frozen["worked"],
+        "De jobbeurs trok 40 werkzoekenden.\nDe tweede regel."
+    );
 }
