@@ -12,11 +12,15 @@
 //! - [`unemployment`]: `GET/POST /budget/werkloosheid` (rates per municipality and year).
 //! - [`simulation`]: `GET /budget/simulatie` (what-if; nothing saved).
 //! - [`partnership`]: `GET /werkingsgebieden/{id}/budget`,
-//!   `POST /werkingsgebieden/{id}/budget/betalingen`, `POST /werkingsgebieden/{id}/budget/uitgaven`.
+//!   `POST /werkingsgebieden/{id}/budget/betalingen` ([`payments`]),
+//!   `GET/POST /werkingsgebieden/{id}/budget/betalingen/{payment}/corrigeren` ([`corrections`]),
+//!   `POST /werkingsgebieden/{id}/budget/uitgaven` ([`spending`]).
+//! - [`signals`]: paid or spent above the allocation, for every page that shows money.
 //! - [`api`]: `GET /api/v1/allocations?period=` (public open data).
 
 pub mod access;
 mod api;
+mod corrections;
 pub mod db;
 mod envelopes;
 mod overview;
@@ -24,6 +28,7 @@ mod partnership;
 mod payments;
 pub mod rule;
 mod rules;
+pub mod signals;
 mod simulation;
 mod spending;
 mod unemployment;

@@ -24,6 +24,7 @@ use sqlx::{PgConnection, PgPool};
 
 use super::db::{self, RuleVersion};
 use super::rule::{self, Area, Funding};
+use super::signals::{Position, Signal};
 use crate::auth::StaffOnly;
 use crate::error::{AppError, Result};
 use crate::periods::{self, Period};
@@ -56,6 +57,8 @@ struct YearRow {
     /// `None`: no envelope set.
     envelope: Option<String>,
     allocated: String,
+    /// Envelope minus allocated; `None` without an envelope.
+    not_allocated: Option<String>,
     rule: RuleCell,
     paid: String,
     reported: String,
@@ -165,6 +168,8 @@ struct OverviewPage {
     years: Vec<YearRow>,
     plan: Arc<Plan>,
     periods: Vec<Choice>,
+    /// Paid or spent above the allocation, every year.
+    signals: Vec<Signal>,
 }
 
 /// Everything on the page that comes from reference and budget data only (envelopes, rules,
@@ -265,6 +270,7 @@ async fn index(
         years,
         plan,
         periods,
+        signals: money.signals,
     })
 }
 
@@ -321,10 +327,12 @@ async fn year_rows(
         let amount = |per_year: &BTreeMap<i16, i64>| {
             format::euro_cents(per_year.get(&year).copied().unwrap_or(0))
         };
+        let allocated_cents = allocated.get(&year).copied().unwrap_or(0);
         rows.push(YearRow {
             year,
             envelope: envelope.map(format::euro_cents),
             allocated: amount(allocated),
+            not_allocated: envelope.map(|e| format::euro_cents(e - allocated_cents)),
             rule,
             paid: String::new(),
             reported: String::new(),
@@ -363,35 +371,34 @@ impl AreaCache {
     }
 }
 
-/// Money that moved per year: paid (advances and balances minus recoveries), reported as
-/// spent, and the costs of the actions logged (not deleted) by the werkingsgebieden whose
-/// policy period holds the year.
+/// Money that moved per year: paid (advances and balances minus recoveries and corrections),
+/// reported as spent, and the costs of the actions logged (not deleted) by the werkingsgebieden
+/// whose policy period holds the year; and where a werkingsgebied went above its allocation.
 struct Money {
     paid: BTreeMap<i16, i64>,
     reported: BTreeMap<i16, i64>,
     action_costs: BTreeMap<i16, i64>,
+    signals: Vec<Signal>,
 }
 
 impl Money {
-    /// One statement; the action costs come from `action_cost_totals`, which triggers keep.
+    /// One statement: the positions of `budget_positions` (what the signals are made of, and
+    /// summed per year the paid and reported columns), then the action costs per year from
+    /// `action_cost_totals`, which triggers keep.
     async fn load(db: &PgPool) -> Result<Self> {
         let rows = sqlx::query!(
-            r#"select 'paid' as "kind!", year as "year!",
-                      sum(case when kind = 'terugvordering' then -amount_cents
-                               else amount_cents end)::bigint as "total!"
-               from payments group by year
+            r#"select 'position' as "kind!", b.partnership_id, p.name, b.year as "year!",
+                      b.allocated_cents, b.paid_cents as "amount!", b.spent_cents
+               from budget_positions b join partnerships p using (partnership_id)
                union all
-               select 'reported', year,
-                      sum(staff_cents + operating_cents + actions_cents)::bigint
-               from spending_reports group by year
-               union all
-               select 'actions', t.year, sum(t.cost_cents)::bigint
+               select 'actions', null, null, t.year, null, sum(t.cost_cents)::bigint, null
                from action_cost_totals t
                join partnerships p on p.partnership_id = t.partnership_id
                join policy_periods pp on pp.policy_period_id = p.policy_period_id
                where t.year between extract(year from pp.starts_on)
                                 and extract(year from pp.ends_on)
-               group by t.year"#
+               group by t.year
+               order by 1 desc, 4, 3, 2"#
         )
         .fetch_all(db)
         .await?;
@@ -399,14 +406,27 @@ impl Money {
             paid: BTreeMap::new(),
             reported: BTreeMap::new(),
             action_costs: BTreeMap::new(),
+            signals: Vec::new(),
         };
         for r in rows {
-            let column = match r.kind.as_str() {
-                "paid" => &mut money.paid,
-                "reported" => &mut money.reported,
-                _ => &mut money.action_costs,
-            };
-            column.insert(r.year, r.total);
+            match (r.kind.as_str(), r.partnership_id) {
+                ("position", Some(partnership_id)) => {
+                    *money.paid.entry(r.year).or_default() += r.amount;
+                    *money.reported.entry(r.year).or_default() += r.spent_cents.unwrap_or(0);
+                    let position = Position {
+                        partnership_id,
+                        name: r.name.unwrap_or_default(),
+                        year: r.year,
+                        allocated_cents: r.allocated_cents,
+                        paid_cents: r.amount,
+                        spent_cents: r.spent_cents,
+                    };
+                    money.signals.extend(position.signals());
+                }
+                _ => {
+                    money.action_costs.insert(r.year, r.amount);
+                }
+            }
         }
         Ok(money)
     }

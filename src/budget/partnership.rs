@@ -14,8 +14,9 @@ use axum::routing::get;
 
 use super::access::{self, Access};
 use super::db;
-use super::payments::{PaymentForm, PaymentKind};
+use super::payments::{PaymentForm, PaymentKind, capitalised};
 use super::rule::{self, Area};
+use super::signals;
 use super::spending::SpendingForm;
 use crate::auth::SignedIn;
 use crate::database::Timestamp;
@@ -26,18 +27,22 @@ use crate::periods::Period;
 use crate::state::AppState;
 use crate::web::extract::Path;
 use crate::web::forms::{Choice, FieldErrors};
+use crate::web::idempotency;
 use crate::web::layout::Layout;
 use crate::web::money::plain_euro;
 use crate::web::{format, render};
 
+mod forms;
 mod stored;
 
+use forms::*;
 use stored::*;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/werkingsgebieden/{id}/budget", get(show))
         .merge(super::payments::router())
+        .merge(super::corrections::router())
         .merge(super::spending::router())
 }
 
@@ -118,15 +123,6 @@ struct ProposalView {
     rule: String,
 }
 
-struct PaymentLine {
-    date: String,
-    kind: &'static str,
-    /// Negative for a recovery.
-    amount: String,
-    note: String,
-    recorded: String,
-}
-
 struct ReportLine {
     staff: String,
     operating: String,
@@ -135,57 +131,6 @@ struct ReportLine {
     note: String,
     reported: String,
     version: i32,
-}
-
-/// The spending form of one year, with the input and errors of a failed save.
-pub(super) struct SpendingFormView {
-    year: i16,
-    version: String,
-    /// Personeel, werking, acties.
-    amounts: [AmountField; 3],
-    note: String,
-    /// The logged action costs, offered as the amount for actions.
-    suggestion: String,
-    errors: FieldErrors,
-    /// Open when it carries an error.
-    open: bool,
-}
-
-/// One amount field of the spending form.
-struct AmountField {
-    name: &'static str,
-    label: &'static str,
-    value: String,
-}
-
-fn amount_fields(staff: String, operating: String, actions: String) -> [AmountField; 3] {
-    [
-        AmountField {
-            name: "personeel",
-            label: "Personeel",
-            value: staff,
-        },
-        AmountField {
-            name: "werking",
-            label: "Werking",
-            value: operating,
-        },
-        AmountField {
-            name: "acties",
-            label: "Acties",
-            value: actions,
-        },
-    ]
-}
-
-/// The payment form, shown once below the years.
-struct PaymentFormView {
-    years: Vec<Choice>,
-    kinds: Vec<Choice>,
-    date: String,
-    amount: String,
-    note: String,
-    errors: FieldErrors,
 }
 
 /// A link from the error summary at the top to the field it is about.
@@ -200,6 +145,8 @@ struct YearSection {
     history: Vec<AllocationLine>,
     proposal: ProposalView,
     payments: Vec<PaymentLine>,
+    /// Paid or spent above the allocation, in words.
+    signals: Vec<String>,
     report: Option<ReportLine>,
     /// Of the actions logged that year: how many have a cost and how many do not.
     logged_actions: String,
@@ -368,6 +315,7 @@ pub(super) async fn page(
 ) -> Result<BudgetPage> {
     let years = target.years();
     let mut stored = stored(state, target.p.partnership_id).await?;
+    let signals = signals::of_partnership(&state.db, target.p.partnership_id).await?;
     let mut proposals = proposals(state, &target).await?;
     let (payment_input, payment_errors, spending_input) = match submitted {
         Submitted::Nothing => (None, FieldErrors::new(), None),
@@ -400,16 +348,14 @@ pub(super) async fn page(
             .payments
             .extract_if(.., |p| p.year == year)
             .map(|p| {
-                let signed = p.kind.signed(p.amount_cents);
-                net_paid += signed;
-                PaymentLine {
-                    date: format::date(p.paid_on),
-                    kind: p.kind.label(),
-                    amount: format::euro_cents(signed),
-                    note: p.note,
-                    recorded: who_when(p.recorded_by, p.recorded_at),
-                }
+                net_paid += p.net_cents;
+                PaymentLine::from(p)
             })
+            .collect();
+        let year_signals = signals
+            .iter()
+            .filter(|s| s.year == year)
+            .map(|s| format!("{}: {}.", capitalised(s.label()), s.text()))
             .collect();
 
         let report = stored
@@ -444,6 +390,7 @@ pub(super) async fn page(
             history,
             proposal,
             payments,
+            signals: year_signals,
             logged_actions: logged_actions(
                 logged.map_or(0, |l| l.with_cost),
                 logged.map_or(0, |l| l.actions - l.with_cost),
@@ -490,83 +437,4 @@ pub(super) async fn page(
         period: target.period,
         p: target.p,
     })
-}
-
-fn spending_form_view(
-    year: i16,
-    report: Option<&StoredReport>,
-    logged_cents: i64,
-    submitted: Option<&(SpendingForm, FieldErrors, bool)>,
-) -> SpendingFormView {
-    let suggestion = format!(
-        "Gelogde actiekosten {year}: {} (wordt voorgesteld zolang er geen rapport is).",
-        format::euro_cents(logged_cents)
-    );
-    let stored_version = report.map_or(0, |r| r.version).to_string();
-    match submitted {
-        Some((form, errors, conflict)) => SpendingFormView {
-            year,
-            // After a conflict the form names the stored version: saving again overwrites it.
-            version: if *conflict {
-                stored_version
-            } else {
-                form.version.clone()
-            },
-            amounts: amount_fields(
-                form.personeel.clone(),
-                form.werking.clone(),
-                form.acties.clone(),
-            ),
-            note: form.opmerking.clone(),
-            suggestion,
-            errors: errors.clone(),
-            open: true,
-        },
-        None => match report {
-            Some(r) => SpendingFormView {
-                year,
-                version: stored_version,
-                amounts: amount_fields(
-                    plain_euro(r.staff_cents),
-                    plain_euro(r.operating_cents),
-                    plain_euro(r.actions_cents),
-                ),
-                note: r.note.clone(),
-                suggestion,
-                errors: FieldErrors::new(),
-                open: false,
-            },
-            None => SpendingFormView {
-                year,
-                version: stored_version,
-                amounts: amount_fields(String::new(), String::new(), plain_euro(logged_cents)),
-                note: String::new(),
-                suggestion,
-                errors: FieldErrors::new(),
-                open: false,
-            },
-        },
-    }
-}
-
-fn payment_form_view(
-    years: &[i16],
-    input: Option<PaymentForm>,
-    errors: FieldErrors,
-) -> PaymentFormView {
-    let form = input.unwrap_or_default();
-    PaymentFormView {
-        years: years
-            .iter()
-            .map(|y| Choice::new(y, y.to_string(), form.jaar.trim() == y.to_string()))
-            .collect(),
-        kinds: PaymentKind::ALL
-            .into_iter()
-            .map(|k| Choice::new(k.code(), k.label(), form.soort == k.code()))
-            .collect(),
-        date: form.datum,
-        amount: form.bedrag,
-        note: form.opmerking,
-        errors,
-    }
 }

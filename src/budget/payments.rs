@@ -1,6 +1,11 @@
-//! Payments to (and recoveries from) a werkingsgebied, recorded by admins. A payment is never
-//! edited or deleted (the database refuses it): a wrong one is corrected with a recovery
-//! (terugvordering), so what was paid and corrected stays visible.
+//! Payments to (and recoveries from) a werkingsgebied, recorded by admins, by accounting rules:
+//! - a payment is never edited or deleted (the database refuses it); a wrong one is reversed by
+//!   a correction that names it ([`super::corrections`]), and both stay in the history;
+//! - zero, negative and absurd amounts (above the year's whole envelope) get a field error;
+//! - a payment that would take the net paid of the werkingsgebied and year above its
+//!   allocation in force is refused, unless it is marked as an overpayment with a motivation
+//!   (the database checks the same, `payments_within_allocation`);
+//! - a form sent twice records one payment ([`crate::web::idempotency`]).
 //!
 //! Route: `POST /werkingsgebieden/{id}/budget/betalingen`.
 
@@ -12,7 +17,13 @@ use axum::routing::post;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+use std::collections::BTreeMap;
+
+use sqlx::PgConnection;
+
+use super::db;
 use super::partnership::{self, Submitted};
+use super::signals;
 use crate::audit::{self, Action};
 use crate::auth::SignedIn;
 use crate::error::{Result, ResultExt};
@@ -20,6 +31,7 @@ use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::flash::{self, FlashKind};
 use crate::web::forms::{self, FieldError, FieldErrors};
+use crate::web::idempotency::{self, Claim};
 use crate::web::money::{MAX_CENTS, parse_euro_unbounded};
 use crate::web::{format, render_with_status};
 
@@ -79,6 +91,11 @@ pub(super) struct PaymentForm {
     pub datum: String,
     pub bedrag: String,
     pub opmerking: String,
+    /// `1` when the admin pays more than allocated on purpose.
+    pub overbetaling: String,
+    /// Why, when it is an overpayment.
+    pub motivering: String,
+    pub idempotency_key: String,
 }
 
 struct ValidPayment {
@@ -87,6 +104,8 @@ struct ValidPayment {
     paid_on: NaiveDate,
     amount_cents: i64,
     note: String,
+    /// Empty unless marked as an overpayment.
+    overpayment_reason: String,
 }
 
 /// The year a form names, if it is one of `years` (the werkingsgebied's policy period); the
@@ -142,12 +161,75 @@ pub(super) fn amount(
     None
 }
 
-fn capitalised(label: &str) -> String {
+pub(super) fn capitalised(label: &str) -> String {
     let mut chars = label.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
     }
+}
+
+/// The motivation of an overpayment, when the form marks one: required, at most [`MAX_NOTE`]
+/// characters.
+pub(super) fn overpayment(errors: &mut FieldErrors, marked: &str, motivation: &str) -> String {
+    let motivation = motivation.trim();
+    if marked.trim() != "1" {
+        return String::new();
+    }
+    if motivation.is_empty() {
+        errors.add(
+            "motivering",
+            "Schrijf waarom u bewust meer betaalt dan toegekend.",
+        );
+    } else if motivation.chars().count() > MAX_NOTE {
+        errors.add(
+            "motivering",
+            format!("Een motivering mag hoogstens {MAX_NOTE} tekens lang zijn."),
+        );
+    }
+    motivation.to_string()
+}
+
+/// Refuses an amount above the year's whole envelope: no werkingsgebied gets that, so it is a
+/// typing error (a zero too many).
+fn within_envelope(errors: &mut FieldErrors, year: i16, amount_cents: i64, envelope: Option<i64>) {
+    if let Some(envelope) = envelope.filter(|e| amount_cents > *e) {
+        errors.add(
+            "bedrag",
+            format!(
+                "Het bedrag ({}) is groter dan het hele budget van {year} ({}): controleer het \
+                 bedrag.",
+                format::euro_cents(amount_cents),
+                format::euro_cents(envelope)
+            ),
+        );
+    }
+}
+
+/// Why a payment with `effect` on the net paid would go above the allocation, if it would.
+pub(super) fn above_allocation(
+    year: i16,
+    effect: i64,
+    (allocated, paid): (Option<i64>, i64),
+) -> Option<String> {
+    let after = paid + effect;
+    if effect <= 0 || after <= allocated.unwrap_or(0) {
+        return None;
+    }
+    let hint = "Is dat bewust, vink dan „Overbetaling” aan en schrijf waarom.";
+    Some(match allocated {
+        Some(allocated) => format!(
+            "Hiermee komt het netto betaalde voor {year} op {}, {} meer dan de toekenning van \
+             {}. {hint}",
+            format::euro_cents(after),
+            format::euro_cents(after - allocated),
+            format::euro_cents(allocated)
+        ),
+        None => format!(
+            "Voor {year} is er nog niets toegekend: dit bedrag zou helemaal te veel betaald zijn. \
+             Leg eerst de toekenning vast. {hint}"
+        ),
+    })
 }
 
 /// An optional note of at most [`MAX_NOTE`] characters, trimmed.
@@ -162,7 +244,11 @@ pub(super) fn note(errors: &mut FieldErrors, value: &str) -> String {
     value
 }
 
-fn validate(form: &PaymentForm, years: &[i16]) -> (Option<ValidPayment>, FieldErrors) {
+fn validate(
+    form: &PaymentForm,
+    years: &[i16],
+    envelopes: &BTreeMap<i16, i64>,
+) -> (Option<ValidPayment>, FieldErrors) {
     let mut errors = FieldErrors::new();
     let year = year_of_period(&mut errors, &form.jaar, years);
     let kind = PaymentKind::parse(&form.soort);
@@ -177,7 +263,11 @@ fn validate(form: &PaymentForm, years: &[i16]) -> (Option<ValidPayment>, FieldEr
         );
     }
     let amount_cents = amount(&mut errors, "bedrag", "het bedrag", &form.bedrag, true);
+    if let (Some(year), Some(cents)) = (year, amount_cents) {
+        within_envelope(&mut errors, year, cents, envelopes.get(&year).copied());
+    }
     let note = note(&mut errors, &form.opmerking);
+    let overpayment_reason = overpayment(&mut errors, &form.overbetaling, &form.motivering);
     let valid = match (year, kind, paid_on, amount_cents) {
         (Some(year), Some(kind), Some(paid_on), Some(amount_cents)) if errors.is_empty() => {
             Some(ValidPayment {
@@ -186,6 +276,7 @@ fn validate(form: &PaymentForm, years: &[i16]) -> (Option<ValidPayment>, FieldEr
                 paid_on,
                 amount_cents,
                 note,
+                overpayment_reason,
             })
         }
         _ => None,
@@ -217,6 +308,15 @@ const CONSTRAINT_ERRORS: &[(&str, FieldError)] = &[
             message: "Het bedrag moet groter dan nul zijn.",
         },
     ),
+    (
+        "payments_within_allocation",
+        FieldError {
+            field: "bedrag",
+            message: "Hiermee komt het netto betaalde boven de toekenning (intussen werd een \
+                      andere betaling geregistreerd). Is dat bewust, vink dan „Overbetaling” aan \
+                      en schrijf waarom.",
+        },
+    ),
 ];
 
 async fn create(
@@ -226,64 +326,106 @@ async fn create(
     Form(form): Form<PaymentForm>,
 ) -> Result<Response> {
     let target = partnership::target(&state, &signed_in, id, |a| a.pay).await?;
-    let (valid, mut errors) = validate(&form, &target.years());
+    let envelopes = envelopes(&state).await?;
+    let (valid, mut errors) = validate(&form, &target.years(), &envelopes);
     if let Some(v) = valid {
+        let user_id = signed_in.user.user_id;
+        let key = idempotency::parse(&form.idempotency_key);
         let mut tx = state.db.begin().await?;
-        let inserted = sqlx::query_scalar!(
-            r#"insert into payments (partnership_id, year, kind, paid_on, amount_cents, note,
-                                     recorded_by)
-               values ($1, $2, $3, $4, $5, $6, $7)
-               returning payment_id"#,
-            id,
-            v.year,
-            v.kind as PaymentKind,
-            v.paid_on as NaiveDate,
-            v.amount_cents,
-            v.note,
-            signed_in.user.user_id
-        )
-        .fetch_one(&mut *tx)
-        .await
-        .on_constraint(CONSTRAINT_ERRORS)?;
-        match inserted {
-            Ok(payment_id) => {
-                // The note stays out of the audit trail: it may name people.
-                audit::Entry::new(Action::PaymentRecorded)
-                    .actor(&signed_in.user)
-                    .object("payment", payment_id)
-                    .details(serde_json::json!({
-                        "partnership_id": id,
-                        "year": v.year,
-                        "kind": v.kind.code(),
-                        "paid_on": v.paid_on,
-                        "amount_cents": v.amount_cents,
-                    }))
-                    .record(&mut *tx, &signed_in.ctx)
-                    .await?;
-                tx.commit().await?;
-                return flash::redirect(
-                    &signed_in.session,
-                    FlashKind::Success,
-                    format!(
+        if let Claim::Answered { location, message } =
+            idempotency::claim(&mut tx, user_id, key).await?
+        {
+            drop(tx);
+            return idempotency::replay(&signed_in.session, &location, &message).await;
+        }
+        let position = signals::paid_against_allocation(&mut *tx, id, v.year).await?;
+        let effect = v.kind.signed(v.amount_cents);
+        match above_allocation(v.year, effect, position).filter(|_| v.overpayment_reason.is_empty())
+        {
+            Some(message) => errors.add("bedrag", message),
+            None => match insert(&mut tx, &signed_in, id, &v).await? {
+                Ok(()) => {
+                    let location = format!("{}#betalingen", partnership::path(id));
+                    let message = format!(
                         "Betaling geregistreerd: {} {} voor {}.",
                         v.kind.label(),
                         format::euro_cents(v.amount_cents),
                         v.year
-                    ),
-                    &format!("{}#betalingen", partnership::path(id)),
-                )
-                .await;
-            }
-            Err(error) => {
-                // The failed transaction gives its connection back before the page renders.
-                drop(tx);
-                errors.push(error);
-            }
+                    );
+                    idempotency::answer(&mut tx, user_id, key, &location, &message).await?;
+                    tx.commit().await?;
+                    return flash::redirect(
+                        &signed_in.session,
+                        FlashKind::Success,
+                        message,
+                        &location,
+                    )
+                    .await;
+                }
+                Err(error) => errors.push(error),
+            },
         }
+        // The failed transaction gives its connection back before the page renders.
+        drop(tx);
     }
     let page =
         partnership::page(&state, &signed_in, target, Submitted::Payment(form, errors)).await?;
     render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+/// Every envelope by year.
+async fn envelopes(state: &AppState) -> Result<BTreeMap<i16, i64>> {
+    Ok(db::envelopes(&state.db)
+        .await?
+        .into_iter()
+        .map(|e| (e.year, e.amount_cents))
+        .collect())
+}
+
+/// Stores the payment and audits it; a named constraint the form could not foresee comes back
+/// as a field error.
+async fn insert(
+    conn: &mut PgConnection,
+    signed_in: &SignedIn,
+    id: i64,
+    v: &ValidPayment,
+) -> Result<std::result::Result<(), FieldError>> {
+    let inserted = sqlx::query_scalar!(
+        r#"insert into payments (partnership_id, year, kind, paid_on, amount_cents, note,
+                                 overpayment_reason, recorded_by)
+           values ($1, $2, $3, $4, $5, $6, $7, $8)
+           returning payment_id"#,
+        id,
+        v.year,
+        v.kind as PaymentKind,
+        v.paid_on as NaiveDate,
+        v.amount_cents,
+        v.note,
+        v.overpayment_reason,
+        signed_in.user.user_id
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .on_constraint(CONSTRAINT_ERRORS)?;
+    let payment_id = match inserted {
+        Ok(payment_id) => payment_id,
+        Err(error) => return Ok(Err(error)),
+    };
+    // The note and the motivation stay out of the audit trail: they may name people.
+    audit::Entry::new(Action::PaymentRecorded)
+        .actor(&signed_in.user)
+        .object("payment", payment_id)
+        .details(serde_json::json!({
+            "partnership_id": id,
+            "year": v.year,
+            "kind": v.kind.code(),
+            "paid_on": v.paid_on,
+            "amount_cents": v.amount_cents,
+            "overpayment": !v.overpayment_reason.is_empty(),
+        }))
+        .record(&mut *conn, &signed_in.ctx)
+        .await?;
+    Ok(Ok(()))
 }
 
 #[cfg(test)]
@@ -296,8 +438,12 @@ mod tests {
             soort: soort.into(),
             datum: datum.into(),
             bedrag: bedrag.into(),
-            opmerking: String::new(),
+            ..PaymentForm::default()
         }
+    }
+
+    fn no_envelopes() -> BTreeMap<i16, i64> {
+        BTreeMap::new()
     }
 
     #[test]
@@ -305,6 +451,7 @@ mod tests {
         let (valid, errors) = validate(
             &form("2024", "voorschot", "15/03/2024", "25.000,00"),
             &[2023, 2024, 2025],
+            &no_envelopes(),
         );
         assert!(errors.is_empty(), "{errors:?}");
         let v = valid.unwrap();
@@ -316,7 +463,11 @@ mod tests {
 
     #[test]
     fn wrong_years_kinds_dates_and_amounts_get_a_message_each() {
-        let (valid, errors) = validate(&form("2022", "gift", "31/02/2024", "-5"), &[2023, 2024]);
+        let (valid, errors) = validate(
+            &form("2022", "gift", "31/02/2024", "-5"),
+            &[2023, 2024],
+            &no_envelopes(),
+        );
         assert!(valid.is_none());
         assert!(errors.get("jaar").unwrap().contains("2023, 2024"));
         assert!(errors.get("soort").is_some());
@@ -326,9 +477,70 @@ mod tests {
             Some("Het bedrag kan niet negatief zijn.")
         );
         for bad in ["0", "0,00", "abc", "", "2.000.000.000,00"] {
-            let (_, errors) = validate(&form("2023", "saldo", "2023-05-01", bad), &[2023]);
+            let (_, errors) = validate(
+                &form("2023", "saldo", "2023-05-01", bad),
+                &[2023],
+                &no_envelopes(),
+            );
             assert!(errors.get("bedrag").is_some(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn an_amount_above_the_whole_envelope_is_a_typing_error() {
+        let envelopes = BTreeMap::from([(2026, 300_000_000)]);
+        let (valid, errors) = validate(
+            &form("2026", "voorschot", "01/03/2026", "3.000.000,01"),
+            &[2026],
+            &envelopes,
+        );
+        assert!(valid.is_none());
+        assert_eq!(
+            errors.get("bedrag"),
+            Some(
+                "Het bedrag (€ 3.000.000,01) is groter dan het hele budget van 2026 \
+                 (€ 3.000.000,00): controleer het bedrag."
+            )
+        );
+        let (valid, _) = validate(
+            &form("2026", "voorschot", "01/03/2026", "3.000.000,00"),
+            &[2026],
+            &envelopes,
+        );
+        assert!(valid.is_some());
+    }
+
+    #[test]
+    fn an_overpayment_needs_its_motivation() {
+        let mut marked = form("2026", "voorschot", "01/03/2026", "500.000");
+        marked.overbetaling = "1".into();
+        let (valid, errors) = validate(&marked, &[2026], &no_envelopes());
+        assert!(valid.is_none());
+        assert!(errors.get("motivering").is_some());
+        marked.motivering = "  Beslissing van de minister.  ".into();
+        let (valid, _) = validate(&marked, &[2026], &no_envelopes());
+        assert_eq!(
+            valid.unwrap().overpayment_reason,
+            "Beslissing van de minister."
+        );
+    }
+
+    #[test]
+    fn a_payment_above_the_allocation_is_refused_with_the_figures() {
+        let refused = above_allocation(2026, 50_000_000, (Some(5_000_000), 0)).unwrap();
+        assert!(
+            refused.starts_with(
+                "Hiermee komt het netto betaalde voor 2026 op € 500.000,00, € 450.000,00 meer \
+                 dan de toekenning van € 50.000,00."
+            ),
+            "{refused}"
+        );
+        let nothing_allocated = above_allocation(2026, 100, (None, 0)).unwrap();
+        assert!(nothing_allocated.starts_with("Voor 2026 is er nog niets toegekend"));
+        assert_eq!(above_allocation(2026, 1_000, (Some(5_000), 4_000)), None);
+        assert!(above_allocation(2026, 1_001, (Some(5_000), 4_000)).is_some());
+        // A recovery only lowers what was paid.
+        assert_eq!(above_allocation(2026, -100, (Some(0), 500)), None);
     }
 
     #[test]

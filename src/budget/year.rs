@@ -23,6 +23,7 @@ use sqlx::{PgConnection, PgPool};
 
 use super::db::{self, Allocation, Envelope, RuleVersion};
 use super::rule::{self, Area, Boundary, Distribution, Funding, Line, Proposal, Rule};
+use super::signals::{self, Signal};
 use crate::audit::{self, Action};
 use crate::auth::{AdminOnly, SignedIn, StaffOnly};
 use crate::database::Timestamp;
@@ -235,6 +236,8 @@ struct ProposalRow {
     allocation_note: String,
     /// The motivation of an overridden allocation in force.
     motivation: String,
+    /// Paid or spent above the allocation, in words.
+    signals: Vec<String>,
 }
 
 /// A werkingsgebied on the admins' form.
@@ -276,6 +279,11 @@ struct YearPage {
     rows: Vec<ProposalRow>,
     short: bool,
     ranked_without_rate: String,
+    /// The municipalities whose unemployment rate the ranking needs and lacks: listed once,
+    /// and only when the envelope is short (else no ranking needs a rate).
+    missing_rates: String,
+    /// Every werkingsgebied with money above its allocation this year.
+    signals: Vec<Signal>,
     rule_total: String,
     funded_total: String,
     /// Envelope minus the rule's total, with a word on what it means.
@@ -306,16 +314,26 @@ impl YearPage {
             .map(|r| (r.rule_id, r.name.as_str()))
             .collect();
         let this_rule = data.rule().map(|r| r.rule_id);
+        let signals = signals::signals(db, Some(year)).await?;
         let rows = d
             .lines
             .iter()
             .map(|line| {
-                proposal_row(
+                let mut row = proposal_row(
                     line,
                     data.current.get(&line.area.id),
                     this_rule,
                     &rule_names,
-                )
+                );
+                row.signals = signals
+                    .iter()
+                    .filter(|s| s.partnership_id == line.area.id)
+                    .map(|s| format!("{}: {}", s.label(), s.text()))
+                    .collect();
+                if d.short && d.ranked_without_rate.contains(&line.area.name) {
+                    row.unemployment = "ontbreekt".into();
+                }
+                row
             })
             .collect();
         let form = (signed_in.user.role == Role::Admin && data.envelope.is_some()).then(|| {
@@ -355,6 +373,8 @@ impl YearPage {
             rows,
             short: d.short,
             ranked_without_rate: d.ranked_without_rate.join(", "),
+            missing_rates: missing_rates(d),
+            signals,
             rule_total: format::euro_cents(d.proposed_cents),
             funded_total: format::euro_cents(d.funded_cents),
             difference,
@@ -378,18 +398,10 @@ fn proposal_row(
         Ok(p) => format::thousands(p),
         Err(_) => "ontbreekt".into(),
     };
-    let unemployment = match line.unemployment_bp {
-        Some(bp) => rule::rate_label(bp),
-        None if area.members.is_empty() => "-".into(),
-        None => {
-            let missing = area.missing_rates();
-            if missing.is_empty() {
-                "ontbreekt (bevolking)".into()
-            } else {
-                format!("ontbreekt: {}", missing.join(", "))
-            }
-        }
-    };
+    // A missing rate matters only to a ranking: the page says so once, above the table.
+    let unemployment = line
+        .unemployment_bp
+        .map_or_else(|| "-".into(), rule::rate_label);
     let (funding, outside) = match &line.funding {
         Funding::Funded if line.rank.is_some() => ("binnen het budget".to_string(), false),
         Funding::Funded => (String::new(), false),
@@ -442,7 +454,25 @@ fn proposal_row(
         allocated,
         allocation_note,
         motivation,
+        signals: Vec::new(),
     }
+}
+
+/// The municipalities, alphabetically and once each, whose missing unemployment rate puts
+/// their werkingsgebied at the back of the ranking; empty when the envelope is not short.
+fn missing_rates(d: &Distribution) -> String {
+    if !d.short {
+        return String::new();
+    }
+    let mut names: Vec<&str> = d
+        .lines
+        .iter()
+        .filter(|l| d.ranked_without_rate.contains(&l.area.name))
+        .flat_map(|l| l.area.missing_rates())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names.join(", ")
 }
 
 fn form_row(

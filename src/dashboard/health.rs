@@ -11,7 +11,9 @@
 //!   the year → grey; not handed in before the due date → orange; after it → red.
 //! - Priorities: all four WSE-LR priorities have an action in the year (the counts of
 //!   `action_priority_counts`, as in the priority matrix) → green; three → orange; fewer → red.
-//! - Spending: no spending reported yet → grey; reported ≤ allocated → green; over → red.
+//! - Spending: paid (net) above the allocation → red, whatever was reported (the same rule as
+//!   `budget::signals`); else no spending reported yet → grey; reported ≤ allocated → green;
+//!   over → red.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -98,7 +100,7 @@ impl Dimension {
             Self::Agreement => "Overeenkomst ondertekend en opgevolgd",
             Self::Report => "Jaarrapport op tijd",
             Self::Priorities => "Elke prioriteit gedekt",
-            Self::Spending => "Uitgaven binnen toekenning",
+            Self::Spending => "Betaald en uitgegeven binnen toekenning",
         }
     }
 
@@ -235,7 +237,22 @@ pub fn priorities(covered: i64) -> (Signal, String) {
     (signal, format!("{covered} van 4 prioriteiten"))
 }
 
-pub fn spending(allocated: Option<i64>, reported: Option<i64>) -> (Signal, String) {
+pub fn spending(allocated: Option<i64>, paid: i64, reported: Option<i64>) -> (Signal, String) {
+    if paid > allocated.unwrap_or(0) {
+        let text = match allocated {
+            Some(a) => format!(
+                "te veel betaald: {} van {}, {} te veel",
+                format::euro_cents(paid),
+                format::euro_cents(a),
+                format::euro_cents(paid - a)
+            ),
+            None => format!(
+                "te veel betaald: {} zonder toekenning",
+                format::euro_cents(paid)
+            ),
+        };
+        return (Signal::Red, text);
+    }
     match (reported, allocated) {
         (None, _) => (Signal::Grey, "nog geen uitgaven gemeld".into()),
         (Some(r), Some(a)) if r <= a => (
@@ -312,8 +329,7 @@ pub async fn rows(
            ),
            pa as (
                select p.partnership_id,
-                      sum(case when p.kind = 'terugvordering' then -p.amount_cents
-                               else p.amount_cents end) as paid
+                      sum(p.net_cents) as paid
                from payments p join areas using (partnership_id)
                where p.year = $2
                group by p.partnership_id
@@ -355,7 +371,7 @@ pub async fn rows(
             let (s2, t2) = agreement(r.agreement_status, r.meetings, year);
             let (s3, t3, late) = report(r.report_status, r.due_on, today);
             let (s4, t4) = priorities(r.priorities);
-            let (s5, t5) = spending(r.allocated, r.reported);
+            let (s5, t5) = spending(r.allocated, r.paid, r.reported);
             let id = r.partnership_id;
             let agreement = r.agreement_id.zip(r.agreement_status);
             let mut row = HealthRow {
@@ -449,9 +465,17 @@ mod tests {
 
     #[test]
     fn spending_over_the_allocation_is_red_and_no_report_grey() {
-        assert_eq!(spending(Some(100), None).0, Signal::Grey);
-        assert_eq!(spending(Some(100), Some(100)).0, Signal::Green);
-        assert_eq!(spending(Some(100), Some(101)).0, Signal::Red);
-        assert_eq!(spending(None, Some(5)).0, Signal::Red);
+        assert_eq!(spending(Some(100), 0, None).0, Signal::Grey);
+        assert_eq!(spending(Some(100), 100, Some(100)).0, Signal::Green);
+        assert_eq!(spending(Some(100), 0, Some(101)).0, Signal::Red);
+        assert_eq!(spending(None, 0, Some(5)).0, Signal::Red);
+        // Paid above the allocation is red before anything is reported.
+        assert_eq!(
+            spending(Some(5_000_000), 50_000_000, None),
+            (
+                Signal::Red,
+                "te veel betaald: € 500.000,00 van € 50.000,00, € 450.000,00 te veel".into()
+            )
+        );
     }
 }

@@ -284,8 +284,7 @@ pub async fn assemble(
         r#"select
              (select amount_cents from allocations
               where partnership_id = $1 and year = $2 and superseded_at is null) as "allocated_cents",
-             (select coalesce(sum(case when kind = 'terugvordering' then -amount_cents
-                                       else amount_cents end), 0)::bigint
+             (select coalesce(sum(net_cents), 0)::bigint
               from payments where partnership_id = $1 and year = $2) as "paid_cents!",
              (select staff_cents + operating_cents + actions_cents from spending_reports
               where partnership_id = $1 and year = $2) as "spent_cents",

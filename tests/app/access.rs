@@ -161,6 +161,8 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect, Expect)] = &[
     // spending (this regisseur is not its regisseur), admins record payments.
     ("GET", "/werkingsgebieden/{partnership}/budget", ToLogin, Ok, Ok, Forbidden, Forbidden),
     ("POST", "/werkingsgebieden/{partnership}/budget/betalingen", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("GET", "/werkingsgebieden/{partnership}/budget/betalingen/{payment}/corrigeren", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    ("POST", "/werkingsgebieden/{partnership}/budget/betalingen/{payment}/corrigeren", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
     ("POST", "/werkingsgebieden/{partnership}/budget/uitgaven", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
     // Allocations are public open data.
     ("GET", "/api/v1/allocations?period={period}", Ok, Ok, Ok, Ok, Ok),
@@ -225,6 +227,19 @@ async fn with_notification(app: &TestApp, user: i64) -> (i64, i64) {
     .unwrap()
 }
 
+/// A payment to `partnership` in 2024, within an allocation.
+async fn with_payment(app: &TestApp, partnership: i64) -> i64 {
+    app.with_envelope(2024, 3_000_000).await;
+    app.with_allocation(partnership, 2024, 50_000).await;
+    sqlx::query_scalar(
+        "insert into payments (partnership_id, year, kind, paid_on, amount_cents) values ($1, 2024, 'voorschot', '2024-02-01', 100000) returning payment_id",
+    )
+    .bind(partnership)
+    .fetch_one(&app.db)
+    .await
+    .unwrap()
+}
+
 /// A saved dashboard filter of `user`.
 async fn with_saved_filter(app: &TestApp, user: i64) -> i64 {
     sqlx::query_scalar(
@@ -276,6 +291,7 @@ async fn check(who: Who) {
         let commitment = app.with_commitment(agreement).await;
         let document = app.with_document(agreement).await;
         let report = app.with_report(partnership, 2024).status("ingediend").await;
+        let payment = with_payment(&app, partnership).await;
         // The signed-in user's own notification (with its mail) and saved filter; for a
         // signed-out visitor they belong to the target user.
         let owner = match who {
@@ -290,6 +306,7 @@ async fn check(who: Who) {
             .replace("{commitment}", &commitment.to_string())
             .replace("{document}", &document.to_string())
             .replace("{report}", &report.to_string())
+            .replace("{payment}", &payment.to_string())
             .replace("{notification}", &notification.to_string())
             .replace("{mail}", &mail.to_string())
             .replace("{filter}", &filter.to_string())

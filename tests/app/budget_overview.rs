@@ -604,9 +604,10 @@ async fn the_overview_follows_changes_to_action_costs_and_payments_at_once() {
     assert!(!year_row(&page.body, 2023).contains("€ 1.234,56"));
     assert!(year_row(&page.body, 2024).contains("€ 2.000,00"));
 
-    // A payment: the cached part of the page follows too.
+    // A payment (without an allocation: marked as an overpayment): the cached part of the
+    // page follows too.
     sqlx::query(
-        "insert into payments (partnership_id, year, kind, paid_on, amount_cents) values ($1, 2024, 'voorschot', '2024-02-01', 7777700)",
+        "insert into payments (partnership_id, year, kind, paid_on, amount_cents, overpayment_reason) values ($1, 2024, 'voorschot', '2024-02-01', 7777700, 'Test')",
     )
     .bind(gent)
     .execute(&app.db)

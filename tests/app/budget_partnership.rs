@@ -67,7 +67,7 @@ async fn its_own_regisseur_reads_the_budget_and_reports_and_corrects_spending() 
     // A regisseur reports spending but records no payments.
     page.assert_contains(&format!("action=\"/werkingsgebieden/{p}/budget/uitgaven\""));
     assert!(!page.body.contains("budget/betalingen\""));
-    page.assert_contains("corrigeert u met een <strong>terugvordering</strong>");
+    page.assert_contains("boekt u tegen met <strong>Corrigeren</strong>");
 
     let first = [
         ("jaar", "2024"),

@@ -141,8 +141,9 @@ async fn the_year_page_explains_every_amount_with_the_rule_and_its_settings() {
         "56.695 inwoners (2020) → minder dan 60.000 inwoners voor een samenwerkingsverband → komt niet in aanmerking",
     );
     page.assert_contains("komt niet in aanmerking</strong>");
-    // Missing unemployment rates are named, never assumed.
-    page.assert_contains("ontbreekt: Edegem, Hove, Mortsel");
+    // Missing unemployment rates are named once, and only when a ranking needs them: here the
+    // envelope is not short, so no row lists its municipalities.
+    assert!(!page.body.contains("ontbreekt: Edegem"), "{}", page.body);
     // 200.000 + 100.000 + 50.000 + 25.000.
     page.assert_contains(r#"<dd id="regeltotaal">€ 375.000,00</dd>"#);
     // Staff who are not admins get no form.
@@ -205,6 +206,44 @@ async fn a_short_envelope_ranks_centre_cities_first_then_the_highest_unemploymen
     assert!(has_value(&page.body, a.voorkempen, "bedrag", "25000,00"));
     assert!(has_value(&page.body, a.noorderkempen, "bedrag", ""));
     assert!(has_value(&page.body, a.zuidrand, "bedrag", ""));
+}
+
+#[tokio::test]
+async fn missing_rates_are_listed_once_and_only_when_the_ranking_needs_them() {
+    let app = TestApp::new().await;
+    let a = areas(&app).await;
+    app.with_envelope(2023, 330_000).await;
+    for nis in VOORKEMPEN {
+        app.with_unemployment_rate(nis, 2020, 900).await;
+    }
+    app.sign_in_as(Role::Ministry).await;
+    let page = app.get("/budget/2023").await;
+    page.assert_contains(
+        "De werkloosheidsgraad 2020 ontbreekt voor: <span id=\"ontbrekende-graden\">Brecht, \
+         Essen, Kalmthout, Malle, Schilde, Stabroek, Wuustwezel, Zoersel</span>.",
+    );
+    // Once for the year: not again in the rows, which say only that the rate is missing.
+    assert_eq!(page.body.matches("Wuustwezel").count(), 1, "{}", page.body);
+    let start = page
+        .body
+        .find(&format!(r#"<tr id="werkingsgebied-{}""#, a.noorderkempen))
+        .unwrap();
+    assert!(
+        page.body[start..].starts_with(&format!(r#"<tr id="werkingsgebied-{}""#, a.noorderkempen))
+    );
+    assert!(
+        page.body[start..start + page.body[start..].find("</tr>").unwrap()]
+            .contains("<td>ontbreekt</td>")
+    );
+
+    // With enough budget nobody is ranked, so no rate is missing.
+    sqlx::query("update budget_envelopes set amount_cents = 100000000 where year = 2023")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let page = app.get("/budget/2023").await;
+    assert!(!page.body.contains("ontbreekt voor"));
+    assert!(!page.body.contains("<td>ontbreekt</td>"));
 }
 
 /// The issue's "done when": an admin fixes the 2023 allocations from the proposal, overriding

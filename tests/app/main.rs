@@ -15,6 +15,7 @@ mod backup;
 mod browser;
 mod budget_overview;
 mod budget_partnership;
+mod budget_payments;
 mod budget_simulation;
 mod budget_year;
 mod cli;

@@ -23,11 +23,19 @@ pub(super) struct StoredAllocation {
 }
 
 pub(super) struct StoredPayment {
+    pub(super) payment_id: i64,
     pub(super) year: i16,
     pub(super) kind: PaymentKind,
     pub(super) paid_on: chrono::NaiveDate,
-    pub(super) amount_cents: i64,
+    /// What it adds to the net paid (negative for a recovery and a correction of a payment).
+    pub(super) net_cents: i64,
     pub(super) note: String,
+    /// The payment this one corrects, with the reason and that payment's date.
+    pub(super) corrects: Option<(i64, chrono::NaiveDate)>,
+    pub(super) reason: String,
+    pub(super) overpayment_reason: String,
+    /// The day it was corrected, if it was.
+    pub(super) corrected_on: Option<chrono::NaiveDate>,
     pub(super) recorded_by: Option<String>,
     pub(super) recorded_at: Timestamp,
 }
@@ -70,18 +78,38 @@ pub(super) async fn stored(state: &AppState, partnership_id: i64) -> Result<Stor
     )
     .fetch_all(&state.db)
     .await?;
-    let payments = sqlx::query_as!(
-        StoredPayment,
-        r#"select p.year, p.kind as "kind: PaymentKind",
-                  p.paid_on as "paid_on: chrono::NaiveDate", p.amount_cents, p.note,
+    let payments = sqlx::query!(
+        r#"select p.payment_id, p.year, p.kind as "kind: PaymentKind",
+                  p.paid_on as "paid_on: chrono::NaiveDate", p.net_cents as "net_cents!", p.note, p.corrects_payment_id, p.reason,
+                  p.overpayment_reason, o.paid_on as "original_paid_on?: chrono::NaiveDate",
+                  c.paid_on as "corrected_on?: chrono::NaiveDate",
                   u.full_name as "recorded_by?", p.recorded_at as "recorded_at: Timestamp"
-           from payments p left join users u on u.user_id = p.recorded_by
+           from payments p
+           left join users u on u.user_id = p.recorded_by
+           left join payments o on o.payment_id = p.corrects_payment_id
+           left join payments c on c.corrects_payment_id = p.payment_id
            where p.partnership_id = $1
            order by p.year, p.paid_on, p.payment_id"#,
         partnership_id
     )
     .fetch_all(&state.db)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|r| StoredPayment {
+        payment_id: r.payment_id,
+        year: r.year,
+        kind: r.kind,
+        paid_on: r.paid_on,
+        net_cents: r.net_cents,
+        note: r.note,
+        corrects: r.corrects_payment_id.zip(r.original_paid_on),
+        reason: r.reason,
+        overpayment_reason: r.overpayment_reason,
+        corrected_on: r.corrected_on,
+        recorded_by: r.recorded_by,
+        recorded_at: r.recorded_at,
+    })
+    .collect();
     let reports = sqlx::query_as!(
         StoredReport,
         r#"select s.year, s.staff_cents, s.operating_cents, s.actions_cents, s.note, s.version,
