@@ -25,17 +25,15 @@ alter table report_messages
 -- Forms that must not act twice (payments, their corrections, spending reports, appointments,
 -- users, a report's submission) carry a random key. The handler claims it in the transaction of
 -- the change; a second submission of the same form waits for the first on this key, finds it
--- claimed, and is answered with where the first one led and its message, changing nothing.
+-- claimed, and is sent where the first one led, changing nothing.
 create table form_submissions (
     user_id    bigint      not null references users (user_id),
     key        uuid        not null,
     location   text        not null default '',
-    message    text        not null default '',
     created_at timestamptz not null default now(),
     primary key (user_id, key),
     constraint form_submissions_location check (
-        location = '' or (location like '/%' and location not like '//%')),
-    constraint form_submissions_message check (char_length(message) <= 1000)
+        location = '' or (location like '/%' and location not like '//%'))
 );
 
 revoke delete, truncate on form_submissions from regie_app;

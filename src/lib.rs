@@ -20,6 +20,7 @@ pub mod municipalities;
 pub mod notifications;
 pub mod partnerships;
 pub mod periods;
+pub mod quality;
 pub mod reference;
 pub mod reports;
 pub mod site;
@@ -48,6 +49,7 @@ pub fn app(state: AppState) -> Router {
         .merge(reports::router())
         .merge(notifications::router())
         .merge(dashboard::router())
+        .merge(quality::router())
         .merge(users::router())
         .merge(audit::router())
         .merge(web::static_files::router())

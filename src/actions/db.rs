@@ -7,7 +7,7 @@ use serde::Deserialize;
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgExecutor};
 
-use super::form::ActionInput;
+use super::form::{ActionInput, Scope};
 use super::history::{Entry, diff, record_change};
 use super::model::{Change, Kind, Origin, PartnerKind, Status};
 use crate::database::Timestamp;
@@ -251,6 +251,28 @@ pub async fn own_partnerships(
 pub struct Member {
     pub nis_code: String,
     pub name: String,
+}
+
+/// What an action of werkingsgebied `partnership_id` may hold: its municipalities and its
+/// policy period, in one statement. 404 for an unknown werkingsgebied.
+pub async fn scope(db: impl PgExecutor<'_>, partnership_id: i64) -> Result<Scope> {
+    let row = sqlx::query!(
+        r#"select pp.name, pp.starts_on, pp.ends_on,
+                  array(select m.nis_code from partnership_members m
+                        where m.partnership_id = p.partnership_id) as "members!"
+           from partnerships p join policy_periods pp using (policy_period_id)
+           where p.partnership_id = $1"#,
+        partnership_id
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(Scope {
+        members: row.members,
+        period_name: row.name,
+        starts_on: row.starts_on,
+        ends_on: row.ends_on,
+    })
 }
 
 /// The municipalities of a werkingsgebied, by name.

@@ -185,9 +185,46 @@ fn long_text(errors: &mut FieldErrors, field: &'static str, label: &str, value: 
     value
 }
 
-/// Validates everything that does not need the database. `members` are the NIS codes of the
-/// werkingsgebied's municipalities.
-pub fn validate(form: &ActionForm, members: &[String]) -> (Option<ActionInput>, FieldErrors) {
+/// What an action of one werkingsgebied may hold: the NIS codes of its municipalities and the
+/// dates of its policy period (the action's dates lie within them, so it counts in the priority
+/// check and the reports of that period).
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub members: Vec<String>,
+    pub period_name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+impl Scope {
+    /// Before a werkingsgebied is chosen: no municipality fits yet and any date the form takes.
+    pub fn unchosen() -> Self {
+        Self {
+            members: Vec::new(),
+            period_name: String::new(),
+            starts_on: NaiveDate::MIN,
+            ends_on: NaiveDate::MAX,
+        }
+    }
+
+    /// The Dutch message for a date outside the policy period, naming it.
+    fn outside(&self, which: &str) -> String {
+        format!(
+            "De {which} moet binnen de beleidsperiode {} van dit werkingsgebied liggen ({} tot en met {}).",
+            self.period_name,
+            crate::web::format::date(self.starts_on),
+            crate::web::format::date(self.ends_on)
+        )
+    }
+
+    fn holds(&self, day: NaiveDate) -> bool {
+        (self.starts_on..=self.ends_on).contains(&day)
+    }
+}
+
+/// Validates everything that does not need the database against the werkingsgebied's `scope`.
+pub fn validate(form: &ActionForm, scope: &Scope) -> (Option<ActionInput>, FieldErrors) {
+    let members = &scope.members;
     let mut errors = FieldErrors::new();
     let title = crate::web::forms::text(&mut errors, "title", "de titel", &form.title, 200);
     let description = long_text(
@@ -289,6 +326,12 @@ pub fn validate(form: &ActionForm, members: &[String]) -> (Option<ActionInput>, 
             "De einddatum kan niet vóór de begindatum liggen.",
         );
     }
+    if starts_on.is_some_and(|s| !scope.holds(s)) {
+        errors.add("starts_on", scope.outside("begindatum"));
+    }
+    if ends_on.is_some_and(|e| !scope.holds(e)) && errors.get("ends_on").is_none() {
+        errors.add("ends_on", scope.outside("einddatum"));
+    }
 
     let cost_cents = if form.cost.trim().is_empty() {
         None
@@ -344,6 +387,15 @@ mod tests {
             .collect()
     }
 
+    fn scope() -> Scope {
+        Scope {
+            members: vec!["34022".to_string()],
+            period_name: "2026-2031".into(),
+            starts_on: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            ends_on: NaiveDate::from_ymd_opt(2031, 12, 31).unwrap(),
+        }
+    }
+
     fn valid() -> Vec<(String, String)> {
         pairs(&[
             ("title", "Lerend netwerk trajectbegeleiders"),
@@ -364,7 +416,7 @@ mod tests {
     #[test]
     fn a_complete_form_becomes_an_action() {
         let form = ActionForm::from_pairs(&valid());
-        let (input, errors) = validate(&form, &["34022".to_string()]);
+        let (input, errors) = validate(&form, &scope());
         assert!(errors.is_empty(), "{errors:?}");
         let input = input.unwrap();
         assert_eq!(input.priorities, vec![2, 4]);
@@ -388,7 +440,7 @@ mod tests {
         p.push(("gemeente".into(), "44021".into()));
         p.push(("partner_naam_1".into(), "zonder soort".into()));
         let form = ActionForm::from_pairs(&p);
-        let (input, errors) = validate(&form, &["34022".to_string()]);
+        let (input, errors) = validate(&form, &scope());
         assert!(input.is_none());
         for field in [
             "prioriteit",
@@ -399,6 +451,36 @@ mod tests {
         ] {
             assert!(errors.get(field).is_some(), "{field}: {errors:?}");
         }
+    }
+
+    #[test]
+    fn dates_outside_the_policy_period_are_refused_with_its_name() {
+        let mut p = valid();
+        p.retain(|(k, _)| k != "starts_on");
+        p.push(("starts_on".into(), "01/05/2010".into()));
+        p.push(("ends_on".into(), "2032-01-01".into()));
+        let (input, errors) = validate(&ActionForm::from_pairs(&p), &scope());
+        assert!(input.is_none());
+        assert_eq!(
+            errors.get("starts_on"),
+            Some(
+                "De begindatum moet binnen de beleidsperiode 2026-2031 van dit werkingsgebied \
+                 liggen (01/01/2026 tot en met 31/12/2031)."
+            )
+        );
+        assert!(
+            errors
+                .get("ends_on")
+                .unwrap()
+                .starts_with("De einddatum moet binnen")
+        );
+        let mut edge = valid();
+        edge.push(("ends_on".into(), "2031-12-31".into()));
+        assert!(
+            validate(&ActionForm::from_pairs(&edge), &scope())
+                .1
+                .is_empty()
+        );
     }
 
     #[test]

@@ -280,14 +280,6 @@ impl ActionFormPage {
 }
 
 /// The NIS codes of a werkingsgebied's municipalities, which an action may name.
-async fn member_codes(state: &AppState, partnership_id: i64) -> Result<Vec<String>> {
-    Ok(db::members(&state.db, partnership_id)
-        .await?
-        .into_iter()
-        .map(|m| m.nis_code)
-        .collect())
-}
-
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct NewQuery {
@@ -366,11 +358,11 @@ async fn save_new(
     {
         return Err(deny(state, signed_in).await);
     }
-    let members = match partnership_id {
-        Some(id) => member_codes(state, id).await?,
-        None => Vec::new(),
+    let scope = match partnership_id {
+        Some(id) => db::scope(&state.db, id).await?,
+        None => form::Scope::unchosen(),
     };
-    let (input, mut errors) = form::validate(&form, &members);
+    let (input, mut errors) = form::validate(&form, &scope);
     if partnership_id.is_none() {
         errors.add("partnership_id", "Kies het werkingsgebied.");
     }
@@ -422,12 +414,26 @@ async fn writable(state: &AppState, signed_in: &SignedIn, id: i64) -> Result<Act
     Ok(action)
 }
 
+/// Loads an action for editing: by its werkingsgebied's current regisseur, or by an admin who
+/// fixes what the data-quality list (`/admin/kwaliteit`) found, such as dates outside the
+/// policy period. The change history names who edited.
+async fn editable(state: &AppState, signed_in: &SignedIn, id: i64) -> Result<Action> {
+    if signed_in.user.role != Role::Admin {
+        return writable(state, signed_in, id).await;
+    }
+    let action = readable(state, signed_in, id).await?;
+    if action.deleted_at.is_some() {
+        return Err(AppError::NotFound);
+    }
+    Ok(action)
+}
+
 async fn edit(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    let a = writable(&state, &signed_in, id).await?;
+    let a = editable(&state, &signed_in, id).await?;
     let form = ActionForm::of(&a);
     let page = ActionFormPage::for_edit(&state, &signed_in, &a, form, FieldErrors::new()).await?;
     render(&page)
@@ -439,11 +445,11 @@ async fn update(
     Path(id): Path<i64>,
     RawForm(body): RawForm,
 ) -> Result<Response> {
-    let before = writable(&state, &signed_in, id).await?;
+    let before = editable(&state, &signed_in, id).await?;
     let raw = pairs(&body);
     let form = ActionForm::from_pairs(&raw);
-    let members = member_codes(&state, before.partnership_id).await?;
-    let (input, mut errors) = form::validate(&form, &members);
+    let scope = db::scope(&state.db, before.partnership_id).await?;
+    let (input, mut errors) = form::validate(&form, &scope);
     let version: Option<i32> = form.version.trim().parse().ok();
     if version.is_none() {
         errors.add(

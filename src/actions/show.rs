@@ -52,6 +52,8 @@ struct ActionPage {
     /// The agreement commitments this action carries out.
     commitments: Vec<CommitmentOfAction>,
     may_write: bool,
+    /// Admins edit too (to fix what the data-quality list found); they do not delete.
+    may_edit: bool,
     may_copy: bool,
     is_admin: bool,
     origin: &'static str,
@@ -117,6 +119,8 @@ async fn show(
             .collect(),
         // For the buttons only: the session's werkingsgebieden. Editing checks again.
         may_write: a.deleted_at.is_none() && user.is_regisseur_of(a.partnership_id),
+        may_edit: a.deleted_at.is_none()
+            && (user.role == Role::Admin || user.is_regisseur_of(a.partnership_id)),
         may_copy: a.deleted_at.is_none() && own.iter().any(|p| *p != a.partnership_id),
         is_admin: user.role == Role::Admin,
         origin: a.origin.label(),

@@ -18,6 +18,7 @@ use crate::state::AppState;
 use crate::web::extract::Path;
 use crate::web::flash::{self, FlashKind};
 use crate::web::forms::FieldErrors;
+use crate::web::idempotency;
 use crate::web::layout::Layout;
 use crate::web::{format, render};
 
@@ -38,6 +39,7 @@ struct ApproveAppointmentPage {
     overlaps: Vec<String>,
     /// Said when the dates do not lie within the werkingsgebied's policy period.
     beyond_period: Option<String>,
+    idempotency_key: String,
 }
 
 /// What approving does with the account of `email`, and whether it may.
@@ -125,6 +127,7 @@ pub(super) async fn approve(
         may_approve,
         overlaps,
         beyond_period,
+        idempotency_key: idempotency::new_key(),
         a,
     })
 }
@@ -139,6 +142,7 @@ pub(super) struct EndAppointmentPage {
     ended_on: String,
     motivation: String,
     errors: FieldErrors,
+    idempotency_key: String,
 }
 
 impl EndAppointmentPage {
@@ -159,6 +163,7 @@ impl EndAppointmentPage {
             ended_on,
             motivation,
             errors,
+            idempotency_key: idempotency::new_key(),
         })
     }
 }

@@ -4,7 +4,8 @@
 //! Routes (admins): `POST /aanstellingen/{id}/goedkeuren`, `POST /aanstellingen/{id}/afwijzen`,
 //! `POST /aanstellingen/{id}/beeindigen`, and the confirmation pages before approving and
 //! ending (`GET`, in [`confirm`]). Each decision checks the appointment's state again: the
-//! confirmation page is no safeguard.
+//! confirmation page is no safeguard. A decision sent twice acts once
+//! ([`crate::web::idempotency`]).
 
 use axum::Router;
 use axum::extract::State;
@@ -27,6 +28,7 @@ use crate::users::db as users_db;
 use crate::web::extract::{Form, Path};
 use crate::web::flash::{self, FlashKind};
 use crate::web::forms::{self, FieldErrors};
+use crate::web::idempotency::{self, Claim};
 use crate::web::render_with_status;
 
 pub fn router() -> Router<AppState> {
@@ -138,12 +140,28 @@ async fn regisseur_account(
     }
 }
 
+/// A confirmation page's form: only its key.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ConfirmedForm {
+    idempotency_key: String,
+}
+
 async fn approve(
     State(state): State<AppState>,
     AdminOnly(admin): AdminOnly,
     Path(id): Path<i64>,
+    Form(form): Form<ConfirmedForm>,
 ) -> Result<Response> {
+    let key = idempotency::parse(&form.idempotency_key);
     let mut tx = state.db.begin().await?;
+    // A double click: the second is sent where the first went, and leaves the session (which
+    // holds the set-password link the first issued) alone.
+    if let Claim::Answered { location } =
+        idempotency::claim(&mut tx, admin.user.user_id, key).await?
+    {
+        return Ok(idempotency::replay(&location));
+    }
     // Lock the request: two admins approving at once must not create two accounts.
     let request = sqlx::query!(
         r#"select a.person_email, a.person_name, a.status as "status: Status", a.partnership_id,
@@ -203,6 +221,8 @@ async fn approve(
         .details(serde_json::json!({ "user_id": user_id, "password_link": link.is_some() }))
         .record(&mut *tx, &admin.ctx)
         .await?;
+    let location = format!("/aanstellingen/{id}");
+    idempotency::answer(&mut tx, admin.user.user_id, key, &location).await?;
     tx.commit().await?;
 
     let message = match &link {
@@ -225,13 +245,7 @@ async fn approve(
             )
             .await?;
     }
-    flash::redirect(
-        &admin.session,
-        FlashKind::Success,
-        message,
-        &format!("/aanstellingen/{id}"),
-    )
-    .await
+    flash::redirect(&admin.session, FlashKind::Success, message, &location).await
 }
 
 #[derive(Deserialize, Default)]
@@ -239,6 +253,7 @@ async fn approve(
 struct DecisionForm {
     motivation: String,
     ended_on: String,
+    idempotency_key: String,
 }
 
 /// The motivation, trimmed, at most 2000 characters.
@@ -284,7 +299,13 @@ async fn reject(
     if !errors.is_empty() {
         return invalid(&state, &admin, id, errors, form).await;
     }
+    let key = idempotency::parse(&form.idempotency_key);
     let mut tx = state.db.begin().await?;
+    if let Claim::Answered { location } =
+        idempotency::claim(&mut tx, admin.user.user_id, key).await?
+    {
+        return Ok(idempotency::replay(&location));
+    }
     let updated = sqlx::query_scalar!(
         r#"update appointments
            set status = 'afgewezen', decided_by = $2, decided_at = now(), decision_motivation = $3
@@ -307,12 +328,14 @@ async fn reject(
         .details(serde_json::json!({ "motivation": motivation }))
         .record(&mut *tx, &admin.ctx)
         .await?;
+    let location = format!("/aanstellingen/{id}");
+    idempotency::answer(&mut tx, admin.user.user_id, key, &location).await?;
     tx.commit().await?;
     flash::redirect(
         &admin.session,
         FlashKind::Success,
         "Aanvraag afgewezen.",
-        &format!("/aanstellingen/{id}"),
+        &location,
     )
     .await
 }
@@ -343,7 +366,13 @@ async fn end(
             EndAppointmentPage::build(&admin, a, form.ended_on, form.motivation, errors).await?;
         return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
+    let key = idempotency::parse(&form.idempotency_key);
     let mut tx = state.db.begin().await?;
+    if let Claim::Answered { location } =
+        idempotency::claim(&mut tx, admin.user.user_id, key).await?
+    {
+        return Ok(idempotency::replay(&location));
+    }
     // From now on current_appointments no longer lists it: write access ends at once.
     let updated = sqlx::query_scalar!(
         r#"update appointments
@@ -372,12 +401,14 @@ async fn end(
         .details(serde_json::json!({ "ended_on": ended_on.to_string(), "motivation": motivation }))
         .record(&mut *tx, &admin.ctx)
         .await?;
+    let location = format!("/aanstellingen/{id}");
+    idempotency::answer(&mut tx, admin.user.user_id, key, &location).await?;
     tx.commit().await?;
     flash::redirect(
         &admin.session,
         FlashKind::Success,
         "Aanstelling beëindigd; de regisseur kan dit werkingsgebied niet meer bewerken.",
-        &format!("/aanstellingen/{id}"),
+        &location,
     )
     .await
 }

@@ -35,6 +35,7 @@ use crate::web::extract::{Form, Path, Query};
 use crate::web::flash::{self, FlashKind};
 use crate::web::format::today;
 use crate::web::forms::{self, Choice, FieldErrors};
+use crate::web::idempotency::{self, Claim};
 use crate::web::layout::Layout;
 use crate::web::{render, render_with_status};
 use db::Appointment;
@@ -195,6 +196,7 @@ struct RequestForm {
     starts_on: String,
     ends_on: String,
     request_note: String,
+    idempotency_key: String,
 }
 
 #[derive(Template)]
@@ -238,6 +240,7 @@ async fn new(
             .werkingsgebied
             .map(|id| id.to_string())
             .unwrap_or_default(),
+        idempotency_key: idempotency::new_key(),
         ..Default::default()
     };
     render(&NewAppointmentPage {
@@ -323,7 +326,15 @@ async fn create(
     if let (true, Some(pid), Some(fte), Some(starts_on), Some(ends_on)) =
         (errors.is_empty(), partnership_id, fte, starts_on, ends_on)
     {
+        let user_id = staff.user.user_id;
+        let key = idempotency::parse(&form.idempotency_key);
         let mut tx = state.db.begin().await?;
+        // A request sent twice is answered as the first one was (it would find itself as an
+        // overlapping request of the same person).
+        if let Claim::Answered { location } = idempotency::claim(&mut tx, user_id, key).await? {
+            drop(tx);
+            return Ok(idempotency::replay(&location));
+        }
         // One request at a time per werkingsgebied, so that two at once cannot both pass the
         // overlap check below. (Not a constraint: older rows may overlap, and a hand-over
         // between two people may, deliberately.)
@@ -371,14 +382,11 @@ async fn create(
             .details(serde_json::json!({ "partnership": pid, "person_email": person_email }))
             .record(&mut *tx, &staff.ctx)
             .await?;
+        let location = format!("/aanstellingen/{id}");
+        let message = "Aanstelling aangevraagd.";
+        idempotency::answer(&mut tx, user_id, key, &location).await?;
         tx.commit().await?;
-        return flash::redirect(
-            &staff.session,
-            FlashKind::Success,
-            "Aanstelling aangevraagd.",
-            &format!("/aanstellingen/{id}"),
-        )
-        .await;
+        return flash::redirect(&staff.session, FlashKind::Success, message, &location).await;
     }
     refused(&state, &staff, partnership_id, form, errors).await
 }
@@ -410,6 +418,14 @@ async fn refused(
     form: RequestForm,
     errors: FieldErrors,
 ) -> Result<Response> {
+    // A refused form did not act: it keeps its key.
+    let form = RequestForm {
+        idempotency_key: match form.idempotency_key.as_str() {
+            "" => idempotency::new_key(),
+            _ => form.idempotency_key.clone(),
+        },
+        ..form
+    };
     render_with_status(
         StatusCode::UNPROCESSABLE_ENTITY,
         &NewAppointmentPage {
@@ -443,6 +459,8 @@ struct AppointmentPage {
     link: Option<String>,
     errors: FieldErrors,
     motivation: String,
+    /// For the rejection form.
+    idempotency_key: String,
 }
 
 impl AppointmentPage {
@@ -469,6 +487,7 @@ impl AppointmentPage {
                 .map(|l| format!("{base}{}", l.path)),
             errors: FieldErrors::new(),
             motivation: String::new(),
+            idempotency_key: idempotency::new_key(),
             a,
         })
     }

@@ -236,11 +236,9 @@ async fn create(
         Err(refused) => errors = refused,
         Ok((reason, motivation)) => {
             let mut tx = state.db.begin().await?;
-            if let Claim::Answered { location, message } =
-                idempotency::claim(&mut tx, user_id, key).await?
-            {
+            if let Claim::Answered { location } = idempotency::claim(&mut tx, user_id, key).await? {
                 drop(tx);
-                return idempotency::replay(&signed_in.session, &location, &message).await;
+                return Ok(idempotency::replay(&location));
             }
             if let Some(refusal) = o.refusal() {
                 status = StatusCode::CONFLICT;
@@ -250,29 +248,29 @@ async fn create(
                 let above = above_allocation(o.year, o.reversal(), position);
                 match above.filter(|_| motivation.is_empty()) {
                     Some(message) => errors.add("reden", message),
-                    None => match insert(&mut tx, &signed_in, id, &o, (&reason, &motivation))
-                        .await?
-                    {
-                        Err(error) => errors.push(error),
-                        Ok(()) => {
-                            let location = format!("{}#betalingen", partnership::path(id));
-                            let message = format!(
-                                "Betaling tegengeboekt: {} van {} voor {}.",
-                                o.kind.label(),
-                                format::euro_cents(o.amount_cents),
-                                o.year
-                            );
-                            idempotency::answer(&mut tx, user_id, key, &location, &message).await?;
-                            tx.commit().await?;
-                            return flash::redirect(
-                                &signed_in.session,
-                                FlashKind::Success,
-                                message,
-                                &location,
-                            )
-                            .await;
+                    None => {
+                        match insert(&mut tx, &signed_in, id, &o, (&reason, &motivation)).await? {
+                            Err(error) => errors.push(error),
+                            Ok(()) => {
+                                let location = format!("{}#betalingen", partnership::path(id));
+                                let message = format!(
+                                    "Betaling tegengeboekt: {} van {} voor {}.",
+                                    o.kind.label(),
+                                    format::euro_cents(o.amount_cents),
+                                    o.year
+                                );
+                                idempotency::answer(&mut tx, user_id, key, &location).await?;
+                                tx.commit().await?;
+                                return flash::redirect(
+                                    &signed_in.session,
+                                    FlashKind::Success,
+                                    message,
+                                    &location,
+                                )
+                                .await;
+                            }
                         }
-                    },
+                    }
                 }
             }
             drop(tx);

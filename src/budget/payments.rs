@@ -332,11 +332,9 @@ async fn create(
         let user_id = signed_in.user.user_id;
         let key = idempotency::parse(&form.idempotency_key);
         let mut tx = state.db.begin().await?;
-        if let Claim::Answered { location, message } =
-            idempotency::claim(&mut tx, user_id, key).await?
-        {
+        if let Claim::Answered { location } = idempotency::claim(&mut tx, user_id, key).await? {
             drop(tx);
-            return idempotency::replay(&signed_in.session, &location, &message).await;
+            return Ok(idempotency::replay(&location));
         }
         let position = signals::paid_against_allocation(&mut *tx, id, v.year).await?;
         let effect = v.kind.signed(v.amount_cents);
@@ -352,7 +350,7 @@ async fn create(
                         format::euro_cents(v.amount_cents),
                         v.year
                     );
-                    idempotency::answer(&mut tx, user_id, key, &location, &message).await?;
+                    idempotency::answer(&mut tx, user_id, key, &location).await?;
                     tx.commit().await?;
                     return flash::redirect(
                         &signed_in.session,

@@ -22,6 +22,7 @@ use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::flash::{self, FlashKind};
 use crate::web::forms::{FieldError, FieldErrors};
+use crate::web::idempotency::{self, Claim};
 use crate::web::render_with_status;
 
 pub fn router() -> Router<AppState> {
@@ -38,6 +39,7 @@ pub(super) struct SpendingForm {
     pub opmerking: String,
     /// The version of the report the form was opened on; 0 for a first report.
     pub version: String,
+    pub idempotency_key: String,
 }
 
 /// The three amounts of a report, in cents.
@@ -221,8 +223,16 @@ async fn create(
     let (valid, mut errors) = validate(&form, &target.years());
     let mut conflict = false;
     if let Some(report) = valid {
+        let user_id = signed_in.user.user_id;
+        let key = idempotency::parse(&form.idempotency_key);
         let mut tx = state.db.begin().await?;
-        match save(&mut tx, id, &report, signed_in.user.user_id).await? {
+        // A form sent twice: the second would find its version taken by the first (a stale
+        // form); it is answered as the first was instead.
+        if let Claim::Answered { location } = idempotency::claim(&mut tx, user_id, key).await? {
+            drop(tx);
+            return Ok(idempotency::replay(&location));
+        }
+        match save(&mut tx, id, &report, user_id).await? {
             Ok(Saved::Stored { version, previous }) => {
                 // The note stays out of the audit trail: it may name people.
                 audit::Entry::new(Action::SpendingReported)
@@ -236,14 +246,12 @@ async fn create(
                     }))
                     .record(&mut *tx, &signed_in.ctx)
                     .await?;
+                let message = format!("Uitgaven van {} bewaard (versie {version}).", report.year);
+                let location = format!("{}#jaar-{}", partnership::path(id), report.year);
+                idempotency::answer(&mut tx, user_id, key, &location).await?;
                 tx.commit().await?;
-                return flash::redirect(
-                    &signed_in.session,
-                    FlashKind::Success,
-                    format!("Uitgaven van {} bewaard (versie {version}).", report.year),
-                    &format!("{}#jaar-{}", partnership::path(id), report.year),
-                )
-                .await;
+                return flash::redirect(&signed_in.session, FlashKind::Success, message, &location)
+                    .await;
             }
             Ok(Saved::Stale) => {
                 drop(tx);
@@ -295,6 +303,7 @@ mod tests {
             acties: acties.into(),
             opmerking: String::new(),
             version: version.into(),
+            idempotency_key: String::new(),
         }
     }
 

@@ -194,7 +194,8 @@ pub async fn generate(
                   params.kinds[s.t]::action_kind,
                   params.groups[s.t]::text[],
                   make_date(s.year, 1, 1) + s.day::int,
-                  make_date(s.year, 1, 1) + s.day::int + 30,
+                  -- Within the year, so within the policy period (actions_dates_in_period).
+                  least(make_date(s.year, 1, 1) + s.day::int + 30, make_date(s.year, 12, 31)),
                   case when make_date(s.year, 1, 1) + s.day::int + 30 < current_date then 'afgerond'
                        when make_date(s.year, 1, 1) + s.day::int < current_date then 'lopend'
                        else 'gepland' end::action_status,

@@ -171,10 +171,9 @@ async fn submit(
     let user_id = signed_in.user.user_id;
     let key = idempotency::parse(&form.idempotency_key);
     let mut tx = state.db.begin().await?;
-    if let Claim::Answered { location, message } = idempotency::claim(&mut tx, user_id, key).await?
-    {
+    if let Claim::Answered { location } = idempotency::claim(&mut tx, user_id, key).await? {
         drop(tx);
-        return idempotency::replay(&signed_in.session, &location, &message).await;
+        return Ok(idempotency::replay(&location));
     }
     let report = db::lock(&mut tx, partnership_id, year).await?;
     let narrative = form.narrative(report.as_ref());
@@ -246,7 +245,7 @@ async fn submit(
     workflow::apply(&mut tx, &state, &signed_in, &area, transition).await?;
     let location = db::path(partnership_id, year);
     let message = workflow::done(Step::Submit);
-    idempotency::answer(&mut tx, user_id, key, &location, message).await?;
+    idempotency::answer(&mut tx, user_id, key, &location).await?;
     tx.commit().await?;
     flash::redirect(&signed_in.session, FlashKind::Success, message, &location).await
 }

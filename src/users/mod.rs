@@ -31,6 +31,7 @@ use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::flash::{self, FlashKind};
 use crate::web::forms::{self, Choice, FieldErrors};
+use crate::web::idempotency::{self, Claim};
 use crate::web::layout::Layout;
 use crate::web::{format, render, render_with_status};
 
@@ -125,6 +126,8 @@ struct UserForm {
     email: String,
     full_name: String,
     role: String,
+    /// On the form that creates a user: it creates one however often it is sent.
+    idempotency_key: String,
 }
 
 #[derive(Template)]
@@ -139,7 +142,10 @@ struct NewUserPage {
 async fn new(AdminOnly(admin): AdminOnly) -> Result<Response> {
     render(&NewUserPage {
         layout: admin.layout("Nieuwe gebruiker").await?,
-        form: UserForm::default(),
+        form: UserForm {
+            idempotency_key: idempotency::new_key(),
+            ..UserForm::default()
+        },
         roles: role_options(None),
         errors: FieldErrors::new(),
     })
@@ -173,7 +179,15 @@ async fn create(
     if let (true, Some(role)) = (errors.is_empty(), role) {
         let one_time = password::one_time_password();
         let hash = state.hasher.hash(one_time.clone()).await?;
+        let key = idempotency::parse(&form.idempotency_key);
         let mut tx = state.db.begin().await?;
+        // Sent twice: the second is sent to the user the first created, and leaves the session
+        // (which holds the one-time password the first issued) alone.
+        if let Claim::Answered { location } =
+            idempotency::claim(&mut tx, admin.user.user_id, key).await?
+        {
+            return Ok(idempotency::replay(&location));
+        }
         let created = db::create(
             &mut *tx,
             db::NewUser {
@@ -193,13 +207,15 @@ async fn create(
                     .details(serde_json::json!({ "email": email, "role": role.code() }))
                     .record(&mut *tx, &admin.ctx)
                     .await?;
+                let location = format!("/admin/gebruikers/{user_id}");
+                idempotency::answer(&mut tx, admin.user.user_id, key, &location).await?;
                 tx.commit().await?;
                 hand_over_password(&admin.session, user_id, one_time).await?;
                 return flash::redirect(
                     &admin.session,
                     FlashKind::Success,
                     "Gebruiker aangemaakt.",
-                    &format!("/admin/gebruikers/{user_id}"),
+                    &location,
                 )
                 .await;
             }
@@ -261,6 +277,7 @@ impl UserPage {
             email: user.email.clone(),
             full_name: user.full_name.clone(),
             role: user.role.code().to_string(),
+            idempotency_key: String::new(),
         });
         let is_vdab = user.role == Role::Vdab;
         let (assignments, assignable) = if is_vdab {

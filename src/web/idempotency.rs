@@ -3,20 +3,22 @@
 //! `idempotency_key`); the handler claims it ([`claim`]) inside the transaction of the change
 //! and records where it sent the user ([`answer`]) before it commits. A second submission of the
 //! same form waits on the first one's claim (the primary key of `form_submissions`), finds it
-//! taken once the first commits, changes nothing and is sent where the first one went, with the
-//! same message ([`replay`]). Should the first roll back, its claim goes with it and the second
-//! acts instead.
+//! taken once the first commits, changes nothing and is sent where the first one went
+//! ([`replay`]). Should the first roll back, its claim goes with it and the second acts instead.
+//!
+//! The replay leaves the session alone. The browser shows the answer to the last submission,
+//! but the first one is the one that acted and left its message (and anything handed over
+//! once, such as a set-password link) in the session; a second write of the session would
+//! replace that with its own, older copy.
 //!
 //! Actions and agreements keep their key on their own rows (they create one row each); this is
 //! the shape for forms that update, or create rows in several tables.
 
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use sqlx::PgConnection;
-use tower_sessions::Session;
 use uuid::Uuid;
 
 use crate::error::Result;
-use crate::web::flash::{self, FlashKind};
 
 /// A fresh key for a form about to be rendered.
 pub fn new_key() -> String {
@@ -34,8 +36,8 @@ pub fn parse(value: &str) -> Option<Uuid> {
 pub enum Claim {
     /// This submission is the first: act, then [`answer`].
     First,
-    /// The form was sent before and acted: where it led and what it said.
-    Answered { location: String, message: String },
+    /// The form was sent before and acted: where it led.
+    Answered { location: String },
 }
 
 /// Claims `key` for `user_id` in the caller's transaction. Without a key every submission is a
@@ -56,34 +58,29 @@ pub async fn claim(conn: &mut PgConnection, user_id: i64, key: Option<Uuid>) -> 
     if claimed.is_some() {
         return Ok(Claim::First);
     }
-    let earlier = sqlx::query!(
-        "select location, message from form_submissions where user_id = $1 and key = $2",
+    let location = sqlx::query_scalar!(
+        "select location from form_submissions where user_id = $1 and key = $2",
         user_id,
         key
     )
     .fetch_one(&mut *conn)
     .await?;
-    Ok(Claim::Answered {
-        location: earlier.location,
-        message: earlier.message,
-    })
+    Ok(Claim::Answered { location })
 }
 
-/// Records where the first submission of `key` led (a local path) and its message.
+/// Records where the first submission of `key` led (a local path).
 pub async fn answer(
     conn: &mut PgConnection,
     user_id: i64,
     key: Option<Uuid>,
     location: &str,
-    message: &str,
 ) -> Result<()> {
     if let Some(key) = key {
         sqlx::query!(
-            "update form_submissions set location = $3, message = $4 where user_id = $1 and key = $2",
+            "update form_submissions set location = $3 where user_id = $1 and key = $2",
             user_id,
             key,
-            location,
-            message
+            location
         )
         .execute(&mut *conn)
         .await?;
@@ -91,10 +88,10 @@ pub async fn answer(
     Ok(())
 }
 
-/// Sends a repeated submission where the first one went, with its message.
-pub async fn replay(session: &Session, location: &str, message: &str) -> Result<Response> {
+/// Sends a repeated submission where the first one went (303).
+pub fn replay(location: &str) -> Response {
     let location = if location.is_empty() { "/" } else { location };
-    flash::redirect(session, FlashKind::Success, message, location).await
+    Redirect::to(location).into_response()
 }
 
 #[cfg(test)]

@@ -130,6 +130,7 @@ fn navigation(role: Option<Role>, path: &str) -> Vec<NavLink> {
                         link("/admin/indiendata", "Indiendata"),
                         link("/admin/gebruikers", "Gebruikers"),
                         link("/admin/uitgaande-post", "Uitgaande post"),
+                        link("/admin/kwaliteit", "Datakwaliteit"),
                         link("/admin/audit", "Audit"),
                     ],
                 ));
@@ -164,6 +165,7 @@ mod tests {
             "/admin/gebruikers",
             "/admin/indiendata",
             "/admin/uitgaande-post",
+            "/admin/kwaliteit",
         ] {
             assert!(hrefs(Some(Role::Admin)).contains(&href));
             assert!(!hrefs(Some(Role::Ministry)).contains(&href));

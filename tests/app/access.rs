@@ -91,8 +91,9 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect, Expect)] = &[
     // Writing actions: only the werkingsgebied's current regisseur; nobody here is one.
     ("GET", "/acties/nieuw", ToLogin, Forbidden, Forbidden, Forbidden, Forbidden),
     ("POST", "/acties/nieuw", ToLogin, Forbidden, Forbidden, Forbidden, Forbidden),
-    ("GET", "/acties/{action}/bewerken", ToLogin, Forbidden, Forbidden, Forbidden, Forbidden),
-    ("POST", "/acties/{action}/bewerken", ToLogin, Forbidden, Forbidden, Forbidden, Forbidden),
+    // Admins edit any action (to fix what /admin/kwaliteit finds); the empty form is refused.
+    ("GET", "/acties/{action}/bewerken", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
+    ("POST", "/acties/{action}/bewerken", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
     ("POST", "/acties/{action}/verwijderen", ToLogin, Forbidden, Forbidden, Forbidden, Forbidden),
     ("POST", "/acties/{action}/overnemen", ToLogin, Forbidden, Forbidden, Forbidden, Forbidden),
     ("GET", "/acties/{action}/verwijderen", ToLogin, Forbidden, Forbidden, Forbidden, Forbidden),
@@ -190,6 +191,7 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect, Expect)] = &[
     ("GET", "/admin/indiendata", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
     ("POST", "/admin/indiendata", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
     ("POST", "/admin/indiendata/controles", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("GET", "/admin/kwaliteit", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
     // Notifications: everyone their own.
     ("GET", "/meldingen", ToLogin, Ok, Ok, Ok, Ok),
     ("POST", "/meldingen/gelezen", ToLogin, Redirect, Redirect, Redirect, Redirect),

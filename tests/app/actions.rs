@@ -167,7 +167,8 @@ async fn only_the_werkingsgebieds_current_regisseur_writes_its_actions() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
-    // Ministry staff and admins read but do not write actions.
+    // Ministry staff read but do not write actions; admins do not log them either, but may
+    // edit one (to fix what the data-quality list finds), and do not delete.
     let ministry = app.other_browser();
     ministry.sign_in_as(Role::Ministry).await;
     let admin = app.other_browser();
@@ -177,11 +178,18 @@ async fn only_the_werkingsgebieds_current_regisseur_writes_its_actions() {
             staff.get("/acties/nieuw").await.status,
             StatusCode::FORBIDDEN
         );
-        assert_eq!(
-            staff.get(&format!("/acties/{id}/bewerken")).await.status,
-            StatusCode::FORBIDDEN
-        );
     }
+    assert_eq!(
+        ministry.get(&format!("/acties/{id}/bewerken")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        admin.get(&format!("/acties/{id}/bewerken")).await.status,
+        StatusCode::OK
+    );
+    let admin_page = admin.get(&format!("/acties/{id}")).await;
+    admin_page.assert_contains(EDIT_BUTTON);
+    assert!(!admin_page.body.contains("/verwijderen\""));
     assert_eq!(
         count(
             &app,
@@ -190,7 +198,7 @@ async fn only_the_werkingsgebieds_current_regisseur_writes_its_actions() {
         .await,
         0
     );
-    // Every refusal is audited: the intruder's four, then two for each of the staff.
+    // Every refusal is audited: the intruder's four, then the ministry's two and the admin's one.
     let denied: Vec<String> = sqlx::query_scalar(
         "select details->>'path' from audit_events where action = 'access.denied' order by audit_event_id",
     )
@@ -207,7 +215,6 @@ async fn only_the_werkingsgebieds_current_regisseur_writes_its_actions() {
             &delete,
             "/acties/nieuw",
             "/acties/nieuw",
-            &edit,
             "/acties/nieuw",
             &edit
         ]
@@ -735,6 +742,12 @@ async fn the_kept_priority_counts_always_equal_a_fresh_count() {
     let app = TestApp::new().await;
     let a = app.with_partnership("Regio A").members(&["34022"]).await;
     let b = app.with_partnership("Regio B").members(&["34003"]).await;
+    // Rows saved before dates had to lie within the policy period may cross its ends and span
+    // years; the counts must hold for those too, so the period's trigger steps aside here.
+    sqlx::query("alter table actions disable trigger actions_dates_in_period")
+        .execute(&app.db)
+        .await
+        .unwrap();
     // The statements are what is tested, not setup: the counts are kept by statement-level
     // triggers, so multi-row inserts, updates that move rows and deletes must all be covered.
     let statements = [

@@ -641,13 +641,16 @@ impl TestApp {
         .unwrap();
     }
 
+    /// An action of `partnership`; it starts on 1 January 2024 unless told otherwise, or on the
+    /// first day of the werkingsgebied's policy period when 2024 is not in it (an action's dates
+    /// lie within its period).
     pub fn with_action(&self, partnership: i64) -> NewAction<'_> {
         NewAction {
             app: self,
             partnership,
             title: "Overleg".to_string(),
             priorities: vec![1],
-            starts_on: date(2024, 1, 1),
+            starts_on: None,
             status: "gepland",
         }
     }
@@ -800,7 +803,7 @@ pub struct NewAction<'a> {
     partnership: i64,
     title: String,
     priorities: Vec<i16>,
-    starts_on: NaiveDate,
+    starts_on: Option<NaiveDate>,
     status: &'static str,
 }
 
@@ -817,7 +820,7 @@ impl<'a> NewAction<'a> {
     }
 
     pub fn starts_on(mut self, day: NaiveDate) -> Self {
-        self.starts_on = day;
+        self.starts_on = Some(day);
         self
     }
 
@@ -829,7 +832,7 @@ impl<'a> NewAction<'a> {
 
     async fn insert(self) -> i64 {
         sqlx::query_scalar(
-            "insert into actions (partnership_id, title, priorities, kind, starts_on, status) values ($1, $2, $3, 'overleg', $4, $5::text::action_status) returning action_id",
+            "insert into actions (partnership_id, title, priorities, kind, starts_on, status) select $1, $2, $3, 'overleg', coalesce($4, case when date '2024-01-01' between pp.starts_on and pp.ends_on then date '2024-01-01' else pp.starts_on end), $5::text::action_status from partnerships p join policy_periods pp using (policy_period_id) where p.partnership_id = $1 returning action_id",
         )
         .bind(self.partnership)
         .bind(&self.title)

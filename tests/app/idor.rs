@@ -252,7 +252,7 @@ const COPY_INTO_B: &[(&str, &str)] = &[
     ("prioriteit", "1"),
     ("kind", "opleiding"),
     ("status", "gepland"),
-    ("starts_on", "2027-03-01"),
+    ("starts_on", "2025-03-01"),
 ];
 
 /// The same, naming another source in the body: the path says what is copied.
@@ -262,7 +262,7 @@ const COPY_INTO_B_FORGED_SOURCE: &[(&str, &str)] = &[
     ("prioriteit", "1"),
     ("kind", "opleiding"),
     ("status", "gepland"),
-    ("starts_on", "2027-03-01"),
+    ("starts_on", "2025-03-01"),
     ("copied_from", "{b_action}"),
 ];
 

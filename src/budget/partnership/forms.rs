@@ -51,6 +51,7 @@ impl From<StoredPayment> for PaymentLine {
 pub(super) struct SpendingFormView {
     pub(super) year: i16,
     pub(super) version: String,
+    pub(super) idempotency_key: String,
     /// Personeel, werking, acties.
     pub(super) amounts: [AmountField; 3],
     pub(super) note: String,
@@ -121,6 +122,11 @@ pub(super) fn spending_form_view(
             } else {
                 form.version.clone()
             },
+            // A refused form did not act: it keeps its key.
+            idempotency_key: match form.idempotency_key.as_str() {
+                "" => idempotency::new_key(),
+                key => key.to_string(),
+            },
             amounts: amount_fields(
                 form.personeel.clone(),
                 form.werking.clone(),
@@ -135,6 +141,7 @@ pub(super) fn spending_form_view(
             Some(r) => SpendingFormView {
                 year,
                 version: stored_version,
+                idempotency_key: idempotency::new_key(),
                 amounts: amount_fields(
                     plain_euro(r.staff_cents),
                     plain_euro(r.operating_cents),
@@ -148,6 +155,7 @@ pub(super) fn spending_form_view(
             None => SpendingFormView {
                 year,
                 version: stored_version,
+                idempotency_key: idempotency::new_key(),
                 amounts: amount_fields(String::new(), String::new(), plain_euro(logged_cents)),
                 note: String::new(),
                 suggestion,
