@@ -10,10 +10,12 @@
 //! (N = 1..3) for imagined ones. A parameter that is absent takes the real value; one that does
 //! not parse gets a Dutch message beside its field and the real value is used instead.
 //!
-//! Real and simulated amounts come from the same pure function, [`rule::distribute`], once
-//! with the stored rule and envelope and once with the scenario's.
+//! The amounts "volgens de regel" and the simulated ones come from the same pure function,
+//! [`rule::distribute`], once with the stored rule and envelope and once with the scenario's.
+//! Beside them stands what is "toegekend": the allocation in force, which an admin may have
+//! fixed at another amount than the rule's (with a motivation), so the two are not the same.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
 use axum::Router;
@@ -22,7 +24,7 @@ use axum::response::Response;
 use axum::routing::get;
 use chrono::Datelike;
 
-use super::db;
+use super::db::{self, Allocation};
 use super::rule::{self, Area, Boundary, Distribution, Funding, Line, Rule};
 use crate::auth::StaffOnly;
 use crate::error::{AppError, Result};
@@ -108,6 +110,8 @@ struct AreaRow {
     taking_part: bool,
     inhabitants: String,
     real: Cell,
+    /// The allocation in force, or "—".
+    allocated: String,
     simulated: Cell,
     difference: String,
     changed: bool,
@@ -118,8 +122,8 @@ struct AreaRow {
 fn rows(
     areas: &[Area],
     scenario: &Scenario,
-    real: &Distribution,
-    sim: &Distribution,
+    (real, sim): (&Distribution, &Distribution),
+    allocations: &BTreeMap<i64, Allocation>,
 ) -> Vec<AreaRow> {
     let real_lines: HashMap<i64, &Line> = real.lines.iter().map(|l| (l.area.id, l)).collect();
     let row = |area: &Area, sim_line: Option<&Line>| {
@@ -135,7 +139,7 @@ fn rows(
                 Funding::Outside(why) => format!("{}; {why}", l.proposal.explanation()),
                 _ => l.proposal.explanation(),
             },
-            (None, Some(l)) => format!("werkelijk: {}", l.proposal.explanation()),
+            (None, Some(l)) => format!("volgens de regel: {}", l.proposal.explanation()),
             (None, None) => String::new(),
         };
         AreaRow {
@@ -148,6 +152,9 @@ fn rows(
                 .population()
                 .map_or_else(|_| "onbekend".to_string(), format::thousands),
             real: Cell::of(real_line, if imagined { "bestaat niet" } else { "" }),
+            allocated: allocations
+                .get(&area.id)
+                .map_or_else(|| "—".into(), |a| format::euro_cents(a.amount_cents)),
             simulated: Cell::of(sim_line, "weggelaten in de simulatie"),
             difference,
             changed: moved || imagined || !taking_part,
@@ -279,6 +286,8 @@ struct SimulationPage {
     real_short: bool,
     simulated_short: bool,
     ranked_without_rate: Vec<String>,
+    /// "€ 2.290.000,00 voor 39 werkingsgebieden": the allocations in force of the year.
+    allocated: String,
 }
 
 async fn simulate(
@@ -314,6 +323,7 @@ async fn simulate(
     let real_envelope = db::envelope(&state.db, year).await?.map(|e| e.amount_cents);
     let areas = db::areas(&state.db, period, &real_rule).await?;
 
+    let allocations = db::current_allocations(&state.db, year).await?;
     let scenario = read(&params, &real_rule, real_envelope);
     let real = rule::distribute(&real_rule, areas.clone(), real_envelope);
     let simulated = rule::distribute(&scenario.rule, scenario.areas(&areas), scenario.envelope);
@@ -342,7 +352,16 @@ async fn simulate(
             .map(|b| (b.code(), b.label()))
             .collect(),
         totals: totals(&real, &simulated),
-        rows: rows(&areas, &scenario, &real, &simulated),
+        rows: rows(&areas, &scenario, (&real, &simulated), &allocations),
+        allocated: format!(
+            "{} voor {}",
+            format::euro_cents(allocations.values().map(|a| a.amount_cents).sum()),
+            format::count(
+                allocations.len() as i64,
+                "werkingsgebied",
+                "werkingsgebieden"
+            )
+        ),
         any_demo: areas.iter().any(|a| a.demo),
         real_short: real.short,
         simulated_short: simulated.short,

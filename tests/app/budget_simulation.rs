@@ -67,7 +67,7 @@ async fn the_start_state_is_the_real_computation() {
     app.sign_in_as(Role::Ministry).await;
     let page = simulate(&app, "jaar=2023").await;
     page.assert_contains("Simulatie: er wordt niets opgeslagen");
-    page.assert_contains(r#"<a href="/budget/simulatie">Terug naar de werkelijke toestand</a>"#);
+    page.assert_contains(r#"<a href="/budget/simulatie">Terug naar de regel zoals ze geldt</a>"#);
     for (id, value) in [
         ("envelop", "€ 300.000,00"),
         ("regel", "€ 200.000,00"),
@@ -76,7 +76,7 @@ async fn the_start_state_is_the_real_computation() {
         ("aantal", "3"),
         ("buiten", "0"),
     ] {
-        assert_eq!(cell(&page, &format!("{id}-werkelijk")), value, "{id}");
+        assert_eq!(cell(&page, &format!("{id}-regel")), value, "{id}");
         assert_eq!(cell(&page, &format!("{id}-simulatie")), value, "{id}");
     }
     assert_eq!(cell(&page, "regel-verschil"), "€ 0,00");
@@ -91,6 +91,36 @@ async fn the_start_state_is_the_real_computation() {
     page.assert_contains(r#"value="300.000""#);
     // Without a year, the page opens on a year of a policy period.
     assert_eq!(app.get("/budget/simulatie").await.status, StatusCode::OK);
+}
+
+/// "Volgens de regel" is the rule's amount; the allocation in force stands beside it under its
+/// own name, and the year's allocated total is said apart (an admin may fix another amount).
+#[tokio::test]
+async fn the_allocation_in_force_stands_beside_the_rules_amount_under_its_own_name() {
+    let app = TestApp::new().await;
+    let (gent, kortrijk, _) = three_areas(&app).await;
+    app.with_allocation(gent, 2023, 100_000).await;
+    sqlx::query(
+        "insert into allocations (partnership_id, year, version, amount_cents, computed_cents, motivation) values ($1, 2023, 1, 6500000, 5000000, 'Herziening')",
+    )
+    .bind(kortrijk)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    app.sign_in_as(Role::Ministry).await;
+    let page = simulate(&app, "jaar=2023").await;
+    page.assert_contains(r#"<th scope="col" class="num">Volgens de regel</th><th scope="col" class="num">Toegekend</th>"#);
+    let row = {
+        let start = page.body.find("Regio Kortrijk</th>").unwrap();
+        &page.body[start..start + page.body[start..].find("</tr>").unwrap()]
+    };
+    assert!(row.contains("€ 50.000,00"), "the rule's amount: {row}");
+    assert!(
+        row.contains(r#"<td class="num">€ 65.000,00</td>"#),
+        "allocated: {row}"
+    );
+    assert!(!page.body.contains("Werkelijk"));
+    page.assert_contains("<strong>€ 165.000,00 voor 2 werkingsgebieden</strong>");
 }
 
 #[tokio::test]
@@ -115,7 +145,7 @@ async fn a_short_envelope_shows_the_ranking_and_who_falls_outside() {
     assert_eq!(cell(&page, "buiten-simulatie"), "2");
     assert_eq!(cell(&page, "buiten-verschil"), "+2");
     // The real side is unchanged.
-    assert_eq!(cell(&page, "gefinancierd-werkelijk"), "€ 200.000,00");
+    assert_eq!(cell(&page, "gefinancierd-regel"), "€ 200.000,00");
 }
 
 /// Among werkingsgebieden without centrumstad the highest average unemployment rate goes first;
@@ -367,7 +397,7 @@ async fn the_demo_has_the_real_envelopes_and_allocations_by_the_rule_once() {
     )
     .await;
     assert_eq!(
-        cell(&page, "gefinancierd-werkelijk"),
+        cell(&page, "gefinancierd-regel"),
         regie::web::format::euro_cents(allocated)
     );
 

@@ -29,6 +29,7 @@ mod durability;
 mod embedded;
 mod helpers;
 mod idor;
+mod money_story;
 mod municipalities;
 mod notifications;
 mod operations;

@@ -131,7 +131,7 @@ pub(super) fn amount(value: &str) -> Option<i64> {
     parse_euro(value)
 }
 
-pub(super) const AMOUNT_MESSAGE: &str = "Vul een bedrag in euro in, zoals 50.000 of 50000,00 (hoogstens 1 miljard); de simulatie rekent met het werkelijke bedrag.";
+pub(super) const AMOUNT_MESSAGE: &str = "Vul een bedrag in euro in, zoals 50.000 of 50000,00 (hoogstens 1 miljard); de simulatie rekent met het bedrag volgens de regel.";
 
 /// A setting: absent or empty takes the real value, a wrong one gets a message and the real
 /// value too.
@@ -176,7 +176,7 @@ pub(super) fn read(params: &Params, real: &Rule, real_envelope: Option<i64>) -> 
                     typed,
                     "Vul het budget in euro in, zoals 3.000.000 (hoogstens 1 miljard), of laat \
                      het veld leeg voor een simulatie zonder envelop; de simulatie rekent met de \
-                     werkelijke envelop.",
+                     vastgelegde envelop.",
                 );
                 real_envelope
             }
