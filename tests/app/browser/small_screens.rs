@@ -138,6 +138,13 @@ async fn no_main_page_is_wider_than_a_phone_for_any_role() {
     )
     .await;
     let this_year = regie::web::format::today().format("%Y").to_string();
+    let payment = first(db, "select min(payment_id) from payments where $1 = $1", 0).await;
+    let paid_area = first(
+        db,
+        "select partnership_id from payments where payment_id = $1",
+        payment,
+    )
+    .await;
 
     for (role, email, name) in [
         (Role::Admin, "klein@vlaanderen.be", "Kim Klein"),
@@ -206,10 +213,20 @@ async fn no_main_page_is_wider_than_a_phone_for_any_role() {
                     "/admin/gebruikers",
                     "/admin/gebruikers/nieuw",
                     "/admin/uitgaande-post",
+                    "/admin/kwaliteit",
                     "/admin/audit",
                     "/wachtwoord",
                 ],
-                &past_details,
+                &[
+                    &past_details[..],
+                    &[
+                        format!("/werkingsgebieden/{paid_area}/budget"),
+                        format!(
+                            "/werkingsgebieden/{paid_area}/budget/betalingen/{payment}/corrigeren"
+                        ),
+                    ],
+                ]
+                .concat(),
             ),
         ),
         (
