@@ -23,17 +23,24 @@ alter table report_messages
         'terugsturen'));
 
 -- Forms that must not act twice (payments, their corrections, spending reports, appointments,
--- users, a report's submission) carry a random key. The handler claims it in the transaction of
--- the change; a second submission of the same form waits for the first on this key, finds it
--- claimed, and is sent where the first one led, changing nothing.
+-- users, a report's submission) carry a random key. The handler claims it, with a digest of
+-- what the form asks, in the transaction of the change; the same form sent again (a double
+-- click) waits for the first on this key, finds it claimed, and is sent where the first one
+-- led, changing nothing. The same key with other content (a form sent, then changed after
+-- going back) is another submission and acts. Rows older than two days are pruned as the user
+-- claims a new one.
 create table form_submissions (
-    user_id    bigint      not null references users (user_id),
-    key        uuid        not null,
-    location   text        not null default '',
-    created_at timestamptz not null default now(),
-    primary key (user_id, key),
+    user_id        bigint      not null references users (user_id),
+    key            uuid        not null,
+    content_sha256 text        not null,
+    location       text        not null default '',
+    created_at     timestamptz not null default now(),
+    primary key (user_id, key, content_sha256),
+    constraint form_submissions_content check (content_sha256 ~ '^[0-9a-f]{64}$'),
     constraint form_submissions_location check (
         location = '' or (location like '/%' and location not like '//%'))
 );
 
-revoke delete, truncate on form_submissions from regie_app;
+-- Requests record where a submission led, and nothing else changes.
+revoke update, truncate on form_submissions from regie_app;
+grant update (location) on form_submissions to regie_app;

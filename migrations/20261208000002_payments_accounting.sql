@@ -25,9 +25,11 @@ alter table payments
 create index payments_corrects_idx on payments (corrects_payment_id)
     where corrects_payment_id is not null;
 
--- Checks a new payment against the one it corrects and against the allocation. Payments of one
--- werkingsgebied are taken one at a time (a transaction-level advisory lock on it): the sum read
--- next, with a fresh snapshot, holds what a payment saved at the same moment committed.
+-- Checks a new payment against the one it corrects and against the allocation: the net paid
+-- may neither go above the allocation in force (unless the row says why: an overpayment) nor
+-- below zero (more recovered than paid). Payments of one werkingsgebied are taken one at a time
+-- (a transaction-level advisory lock on it): the sum read next, with a fresh snapshot, holds
+-- what a payment saved at the same moment committed.
 create function payments_guard() returns trigger
 language plpgsql as $$
 declare
@@ -36,7 +38,7 @@ declare
     paid      bigint;
     allocated bigint;
 begin
-    perform pg_advisory_xact_lock(hashtext('regie.payments'), new.partnership_id::int);
+    perform pg_advisory_xact_lock(hashtextextended('regie.payments:' || new.partnership_id, 0));
     if new.corrects_payment_id is not null then
         select * into original from payments where payment_id = new.corrects_payment_id;
         if original.payment_id is null
@@ -49,9 +51,13 @@ begin
     end if;
     effect := case when (new.kind = 'terugvordering') <> (new.corrects_payment_id is not null)
                    then -new.amount_cents else new.amount_cents end;
+    select coalesce(sum(net_cents), 0) into paid
+    from payments where partnership_id = new.partnership_id and year = new.year;
+    if effect < 0 and paid + effect < 0 then
+        raise exception 'payments of werkingsgebied % in % would go below zero', new.partnership_id, new.year
+            using errcode = 'check_violation', constraint = 'payments_not_below_zero';
+    end if;
     if effect > 0 and char_length(btrim(new.overpayment_reason)) = 0 then
-        select coalesce(sum(net_cents), 0) into paid
-        from payments where partnership_id = new.partnership_id and year = new.year;
         select coalesce(max(amount_cents), 0) into allocated
         from allocations
         where partnership_id = new.partnership_id and year = new.year and superseded_at is null;

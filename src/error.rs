@@ -187,6 +187,15 @@ struct ErrorPage {
 }
 
 impl AppError {
+    /// The named constraint a database error broke, if it is one: for a check the handler
+    /// made before, which only a change in between can still break.
+    pub fn constraint(&self) -> Option<&str> {
+        match self {
+            Self::Database(sqlx::Error::Database(db)) => db.constraint(),
+            _ => None,
+        }
+    }
+
     fn status_and_text(&self) -> (StatusCode, ErrorText) {
         match self {
             Self::NotFound => (StatusCode::NOT_FOUND, NOT_FOUND),

@@ -279,7 +279,7 @@ impl ActionFormPage {
     }
 }
 
-/// The NIS codes of a werkingsgebied's municipalities, which an action may name.
+/// `?werkingsgebied=&prioriteit=`: what the new-action form starts with.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct NewQuery {
@@ -378,9 +378,12 @@ async fn save_new(
             key,
             copied_from,
         )
-        .await?;
-        let (Inserted::New(id) | Inserted::Duplicate(id)) = inserted;
-        return Ok(saved(id));
+        .await;
+        match inserted {
+            Ok(Inserted::New(id) | Inserted::Duplicate(id)) => return Ok(saved(id)),
+            Err(err) if err.constraint() == Some(PERIOD) => errors.add("starts_on", PERIOD_CHANGED),
+            Err(err) => return Err(err),
+        }
     }
     let page =
         ActionFormPage::for_new(state, signed_in, &own, partnership_id, source, form, errors)
@@ -465,13 +468,29 @@ async fn update(
     let mut tx = state.db.begin().await?;
     // The version check happens in the UPDATE itself: of two saves of the same version, one wins.
     let current = db::find(&mut *tx, id).await?;
-    if !db::update(&mut tx, &current, &input, version, signed_in.user.user_id).await? {
-        drop(tx);
-        return conflict::conflict(&state.db, &signed_in, &current, &input, raw).await;
+    match db::update(&mut tx, &current, &input, version, signed_in.user.user_id).await {
+        Ok(true) => {}
+        Ok(false) => {
+            drop(tx);
+            return conflict::conflict(&state.db, &signed_in, &current, &input, raw).await;
+        }
+        Err(err) if err.constraint() == Some(PERIOD) => {
+            drop(tx);
+            errors.add("starts_on", PERIOD_CHANGED);
+            let page = ActionFormPage::for_edit(&state, &signed_in, &before, form, errors).await?;
+            return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+        Err(err) => return Err(err),
     }
     tx.commit().await?;
     Ok(saved(id))
 }
+
+/// The database's check of an action's dates against its policy period: the form checks the
+/// same first, so only a period changed in between breaks it.
+const PERIOD: &str = "actions_dates_in_period";
+const PERIOD_CHANGED: &str = "De beleidsperiode van dit werkingsgebied is intussen gewijzigd: \
+                              kies datums binnen de periode zoals ze nu is.";
 
 /// After a save: the action page, told to confirm it. The confirmation rides in the URL rather
 /// than as a session flash, so saving an action commits once instead of twice (the session

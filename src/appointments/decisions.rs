@@ -10,7 +10,7 @@
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -153,12 +153,12 @@ async fn approve(
     Path(id): Path<i64>,
     Form(form): Form<ConfirmedForm>,
 ) -> Result<Response> {
-    let key = idempotency::parse(&form.idempotency_key);
+    let submission = idempotency::Submission::new(&form.idempotency_key, &("goedkeuren", id));
     let mut tx = state.db.begin().await?;
     // A double click: the second is sent where the first went, and leaves the session (which
     // holds the set-password link the first issued) alone.
     if let Claim::Answered { location } =
-        idempotency::claim(&mut tx, admin.user.user_id, key).await?
+        idempotency::claim(&mut tx, admin.user.user_id, &submission).await?
     {
         return Ok(idempotency::replay(&location));
     }
@@ -222,9 +222,7 @@ async fn approve(
         .record(&mut *tx, &admin.ctx)
         .await?;
     let location = format!("/aanstellingen/{id}");
-    idempotency::answer(&mut tx, admin.user.user_id, key, &location).await?;
-    tx.commit().await?;
-
+    idempotency::answer(&mut tx, admin.user.user_id, &submission, &location).await?;
     let message = match &link {
         Some(_) => {
             "Aanstelling goedgekeurd. Geef de eenmalige link hieronder door aan de regisseur."
@@ -233,6 +231,8 @@ async fn approve(
             "Aanstelling goedgekeurd. De regisseur kan zich aanmelden met het bestaande account."
         }
     };
+    // The link is shown once: it is in the stored session before a second submission, waiting
+    // on this one's claim, can be answered (see idempotency).
     if let Some(path) = link {
         admin
             .session
@@ -245,7 +245,10 @@ async fn approve(
             )
             .await?;
     }
-    flash::redirect(&admin.session, FlashKind::Success, message, &location).await
+    flash::push(&admin.session, FlashKind::Success, message).await?;
+    admin.session.save().await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&location).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -299,10 +302,11 @@ async fn reject(
     if !errors.is_empty() {
         return invalid(&state, &admin, id, errors, form).await;
     }
-    let key = idempotency::parse(&form.idempotency_key);
+    let submission =
+        idempotency::Submission::new(&form.idempotency_key, &("afwijzen", id, &motivation));
     let mut tx = state.db.begin().await?;
     if let Claim::Answered { location } =
-        idempotency::claim(&mut tx, admin.user.user_id, key).await?
+        idempotency::claim(&mut tx, admin.user.user_id, &submission).await?
     {
         return Ok(idempotency::replay(&location));
     }
@@ -329,7 +333,7 @@ async fn reject(
         .record(&mut *tx, &admin.ctx)
         .await?;
     let location = format!("/aanstellingen/{id}");
-    idempotency::answer(&mut tx, admin.user.user_id, key, &location).await?;
+    idempotency::answer(&mut tx, admin.user.user_id, &submission, &location).await?;
     tx.commit().await?;
     flash::redirect(
         &admin.session,
@@ -366,10 +370,13 @@ async fn end(
             EndAppointmentPage::build(&admin, a, form.ended_on, form.motivation, errors).await?;
         return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
-    let key = idempotency::parse(&form.idempotency_key);
+    let submission = idempotency::Submission::new(
+        &form.idempotency_key,
+        &("beeindigen", id, ended_on, &motivation),
+    );
     let mut tx = state.db.begin().await?;
     if let Claim::Answered { location } =
-        idempotency::claim(&mut tx, admin.user.user_id, key).await?
+        idempotency::claim(&mut tx, admin.user.user_id, &submission).await?
     {
         return Ok(idempotency::replay(&location));
     }
@@ -402,7 +409,7 @@ async fn end(
         .record(&mut *tx, &admin.ctx)
         .await?;
     let location = format!("/aanstellingen/{id}");
-    idempotency::answer(&mut tx, admin.user.user_id, key, &location).await?;
+    idempotency::answer(&mut tx, admin.user.user_id, &submission, &location).await?;
     tx.commit().await?;
     flash::redirect(
         &admin.session,

@@ -327,11 +327,24 @@ async fn create(
         (errors.is_empty(), partnership_id, fte, starts_on, ends_on)
     {
         let user_id = staff.user.user_id;
-        let key = idempotency::parse(&form.idempotency_key);
+        let submission = idempotency::Submission::new(
+            &form.idempotency_key,
+            &(
+                pid,
+                &person_name,
+                &person_email,
+                fte,
+                starts_on,
+                ends_on,
+                &note,
+            ),
+        );
         let mut tx = state.db.begin().await?;
         // A request sent twice is answered as the first one was (it would find itself as an
         // overlapping request of the same person).
-        if let Claim::Answered { location } = idempotency::claim(&mut tx, user_id, key).await? {
+        if let Claim::Answered { location } =
+            idempotency::claim(&mut tx, user_id, &submission).await?
+        {
             drop(tx);
             return Ok(idempotency::replay(&location));
         }
@@ -384,7 +397,7 @@ async fn create(
             .await?;
         let location = format!("/aanstellingen/{id}");
         let message = "Aanstelling aangevraagd.";
-        idempotency::answer(&mut tx, user_id, key, &location).await?;
+        idempotency::answer(&mut tx, user_id, &submission, &location).await?;
         tx.commit().await?;
         return flash::redirect(&staff.session, FlashKind::Success, message, &location).await;
     }
@@ -420,10 +433,7 @@ async fn refused(
 ) -> Result<Response> {
     // A refused form did not act: it keeps its key.
     let form = RequestForm {
-        idempotency_key: match form.idempotency_key.as_str() {
-            "" => idempotency::new_key(),
-            _ => form.idempotency_key.clone(),
-        },
+        idempotency_key: idempotency::keep_or_new(&form.idempotency_key),
         ..form
     };
     render_with_status(

@@ -264,7 +264,7 @@ impl Action {
             Self::ReviewerAssigned => "Beoordelaar van werkingsgebied toegewezen",
             Self::ReportDeadlineSet => "Indiendatum van jaarrapporten vastgelegd",
             Self::ReportChecksRequired => "Verplichte controles van jaarrapporten vastgelegd",
-            Self::PaymentCorrected => "Betaling tegengeboekt (correctie)",
+            Self::PaymentCorrected => "Betaling gecorrigeerd (tegenboeking)",
             Self::NotificationPreferencesChanged => "Voorkeuren voor e-mailmeldingen gewijzigd",
         }
     }

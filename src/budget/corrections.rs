@@ -19,7 +19,7 @@ use serde::Deserialize;
 use sqlx::{PgConnection, PgExecutor};
 
 use super::partnership::{self, Target};
-use super::payments::{MAX_NOTE, PaymentKind, above_allocation, overpayment};
+use super::payments::{MAX_NOTE, PaymentKind, admit, overpayment};
 use super::signals;
 use crate::audit::{self, Action};
 use crate::auth::SignedIn;
@@ -78,7 +78,7 @@ impl Original {
         }
         self.corrected_on.map(|on| {
             format!(
-                "Deze betaling werd al tegengeboekt op {}; dat gebeurt maar één keer.",
+                "Deze betaling werd al gecorrigeerd op {}; dat gebeurt maar één keer.",
                 format::date(on)
             )
         })
@@ -130,10 +130,7 @@ impl CorrectionPage {
         errors: FieldErrors,
     ) -> Result<Self> {
         let form = CorrectionForm {
-            idempotency_key: match form.idempotency_key.as_str() {
-                "" => idempotency::new_key(),
-                key => key.to_string(),
-            },
+            idempotency_key: idempotency::keep_or_new(&form.idempotency_key),
             ..form
         };
         Ok(Self {
@@ -149,10 +146,15 @@ impl CorrectionPage {
                 format::date(o.paid_on)
             ),
             effect: format!(
-                "De correctie boekt {} op het netto betaalde van {}; de betaling en haar \
+                "De correctie {} het netto betaalde van {} met {}; de betaling en haar \
                  correctie blijven allebei in de geschiedenis.",
-                format::euro_change(o.reversal()),
-                o.year
+                if o.reversal() < 0 {
+                    "verlaagt"
+                } else {
+                    "verhoogt"
+                },
+                o.year,
+                format::euro_cents(o.reversal().abs())
             ),
             refusal: o.refusal().unwrap_or_default(),
             raises: o.reversal() > 0,
@@ -207,7 +209,7 @@ const CONSTRAINT_ERRORS: &[(&str, FieldError)] = &[
         "payments_corrected_once",
         FieldError {
             field: "reden",
-            message: "Deze betaling werd intussen al tegengeboekt.",
+            message: "Deze betaling werd intussen al gecorrigeerd.",
         },
     ),
     (
@@ -216,6 +218,14 @@ const CONSTRAINT_ERRORS: &[(&str, FieldError)] = &[
             field: "reden",
             message: "Hiermee komt het netto betaalde boven de toekenning. Is dat bewust, vink \
                       dan „Overbetaling” aan en schrijf waarom.",
+        },
+    ),
+    (
+        "payments_not_below_zero",
+        FieldError {
+            field: "reden",
+            message: "Er kan niet meer teruggevorderd worden dan er betaald is (intussen \
+                      veranderde wat er betaald is).",
         },
     ),
 ];
@@ -229,55 +239,74 @@ async fn create(
     let target = partnership::target(&state, &signed_in, id, |a| a.pay).await?;
     let o = original(&state.db, id, payment).await?;
     let user_id = signed_in.user.user_id;
-    let key = idempotency::parse(&form.idempotency_key);
-    let mut errors = FieldErrors::new();
-    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
-    match validate(&form) {
-        Err(refused) => errors = refused,
+    let submission = idempotency::Submission::new(
+        &form.idempotency_key,
+        &(payment, &form.reden, &form.overbetaling, &form.motivering),
+    );
+    let (status, errors) = match validate(&form) {
+        Err(refused) => (StatusCode::UNPROCESSABLE_ENTITY, refused),
         Ok((reason, motivation)) => {
             let mut tx = state.db.begin().await?;
-            if let Claim::Answered { location } = idempotency::claim(&mut tx, user_id, key).await? {
-                drop(tx);
+            if let Claim::Answered { location } =
+                idempotency::claim(&mut tx, user_id, &submission).await?
+            {
                 return Ok(idempotency::replay(&location));
             }
-            if let Some(refusal) = o.refusal() {
-                status = StatusCode::CONFLICT;
-                errors.add("reden", refusal);
-            } else {
-                let position = signals::paid_against_allocation(&mut *tx, id, o.year).await?;
-                let above = above_allocation(o.year, o.reversal(), position);
-                match above.filter(|_| motivation.is_empty()) {
-                    Some(message) => errors.add("reden", message),
-                    None => {
-                        match insert(&mut tx, &signed_in, id, &o, (&reason, &motivation)).await? {
-                            Err(error) => errors.push(error),
-                            Ok(()) => {
-                                let location = format!("{}#betalingen", partnership::path(id));
-                                let message = format!(
-                                    "Betaling tegengeboekt: {} van {} voor {}.",
-                                    o.kind.label(),
-                                    format::euro_cents(o.amount_cents),
-                                    o.year
-                                );
-                                idempotency::answer(&mut tx, user_id, key, &location).await?;
-                                tx.commit().await?;
-                                return flash::redirect(
-                                    &signed_in.session,
-                                    FlashKind::Success,
-                                    message,
-                                    &location,
-                                )
-                                .await;
-                            }
-                        }
-                    }
+            match correct(&mut tx, &signed_in, id, &o, (&reason, &motivation)).await? {
+                Err(refused) => refused,
+                Ok(()) => {
+                    let location = format!("{}#betalingen", partnership::path(id));
+                    idempotency::answer(&mut tx, user_id, &submission, &location).await?;
+                    tx.commit().await?;
+                    let message = format!(
+                        "Betaling gecorrigeerd: {} van {} voor {}.",
+                        o.kind.with_article(),
+                        format::euro_cents(o.amount_cents),
+                        o.year
+                    );
+                    return flash::redirect(
+                        &signed_in.session,
+                        FlashKind::Success,
+                        message,
+                        &location,
+                    )
+                    .await;
                 }
             }
-            drop(tx);
         }
-    }
+    };
     let page = CorrectionPage::build(&signed_in, target, &o, form, errors).await?;
     render_with_status(status, &page)
+}
+
+/// Checks and stores the correction of `o` in the caller's transaction; a refusal comes back
+/// with its status and the form's errors.
+async fn correct(
+    conn: &mut PgConnection,
+    signed_in: &SignedIn,
+    id: i64,
+    o: &Original,
+    (reason, motivation): (&str, &str),
+) -> Result<std::result::Result<(), (StatusCode, FieldErrors)>> {
+    let mut errors = FieldErrors::new();
+    if let Some(refusal) = o.refusal() {
+        errors.add("reden", refusal);
+        return Ok(Err((StatusCode::CONFLICT, errors)));
+    }
+    let position = signals::paid_against_allocation(&mut *conn, id, o.year).await?;
+    let overpayment = match admit(o.year, o.reversal(), position, motivation) {
+        Ok(overpayment) => overpayment,
+        Err(message) => {
+            errors.add("reden", message);
+            return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, errors)));
+        }
+    };
+    Ok(insert(conn, signed_in, id, o, (reason, &overpayment))
+        .await?
+        .map_err(|error| {
+            errors.push(error);
+            (StatusCode::UNPROCESSABLE_ENTITY, errors)
+        }))
 }
 
 /// Stores the correction of `o` and audits it.
@@ -357,7 +386,7 @@ mod tests {
             original(PaymentKind::Saldo, true, false)
                 .refusal()
                 .unwrap()
-                .contains("al tegengeboekt op 01/04/2026")
+                .contains("al gecorrigeerd op 01/04/2026")
         );
         assert!(
             original(PaymentKind::Saldo, false, true)

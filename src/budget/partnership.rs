@@ -35,7 +35,9 @@ use crate::web::{format, render};
 mod forms;
 mod stored;
 
-use forms::*;
+use forms::{
+    PaymentFormView, PaymentLine, SpendingFormView, payment_form_view, spending_form_view,
+};
 use stored::*;
 
 pub fn router() -> Router<AppState> {

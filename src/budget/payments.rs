@@ -4,7 +4,8 @@
 //! - zero, negative and absurd amounts (above the year's whole envelope) get a field error;
 //! - a payment that would take the net paid of the werkingsgebied and year above its
 //!   allocation in force is refused, unless it is marked as an overpayment with a motivation
-//!   (the database checks the same, `payments_within_allocation`);
+//!   (kept only then), and a recovery that would take it below zero is refused ([`admit`]; the
+//!   database checks the same, `payments_within_allocation` and `payments_not_below_zero`);
 //! - a form sent twice records one payment ([`crate::web::idempotency`]).
 //!
 //! Route: `POST /werkingsgebieden/{id}/budget/betalingen`.
@@ -72,6 +73,15 @@ impl PaymentKind {
 
     pub fn parse(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.code() == code.trim())
+    }
+
+    /// The label with its article, as a sentence names one: "het voorschot".
+    pub fn with_article(self) -> &'static str {
+        match self {
+            Self::Voorschot => "het voorschot",
+            Self::Saldo => "het saldo",
+            Self::Terugvordering => "de terugvordering",
+        }
     }
 
     /// What the payment adds to the net amount paid: a recovery counts against it.
@@ -206,18 +216,34 @@ fn within_envelope(errors: &mut FieldErrors, year: i16, amount_cents: i64, envel
     }
 }
 
-/// Why a payment with `effect` on the net paid would go above the allocation, if it would.
-pub(super) fn above_allocation(
+/// Whether an entry (a payment or a correction) with `effect` on the net paid of `year` may be
+/// stored against the werkingsgebied's (allocation in force, net paid): the overpayment
+/// motivation to keep with it, or why it is refused. Above the allocation it needs the
+/// `motivation` of a deliberate overpayment (kept only then); below zero, more recovered than
+/// was paid, it is refused whatever is ticked.
+pub(super) fn admit(
     year: i16,
     effect: i64,
     (allocated, paid): (Option<i64>, i64),
-) -> Option<String> {
+    motivation: &str,
+) -> std::result::Result<String, String> {
     let after = paid + effect;
+    if effect < 0 && after < 0 {
+        return Err(format!(
+            "Er kan niet meer teruggevorderd worden dan er betaald is: het netto betaalde voor \
+             {year} is {}, dit zou {} worden.",
+            format::euro_cents(paid),
+            format::euro_cents(after)
+        ));
+    }
     if effect <= 0 || after <= allocated.unwrap_or(0) {
-        return None;
+        return Ok(String::new());
+    }
+    if !motivation.is_empty() {
+        return Ok(motivation.to_string());
     }
     let hint = "Is dat bewust, vink dan „Overbetaling” aan en schrijf waarom.";
-    Some(match allocated {
+    Err(match allocated {
         Some(allocated) => format!(
             "Hiermee komt het netto betaalde voor {year} op {}, {} meer dan de toekenning van \
              {}. {hint}",
@@ -317,6 +343,14 @@ const CONSTRAINT_ERRORS: &[(&str, FieldError)] = &[
                       en schrijf waarom.",
         },
     ),
+    (
+        "payments_not_below_zero",
+        FieldError {
+            field: "bedrag",
+            message: "Er kan niet meer teruggevorderd worden dan er betaald is (intussen \
+                      veranderde wat er betaald is).",
+        },
+    ),
 ];
 
 async fn create(
@@ -330,28 +364,46 @@ async fn create(
     let (valid, mut errors) = validate(&form, &target.years(), &envelopes);
     if let Some(v) = valid {
         let user_id = signed_in.user.user_id;
-        let key = idempotency::parse(&form.idempotency_key);
+        let submission = idempotency::Submission::new(
+            &form.idempotency_key,
+            &(
+                v.year,
+                v.kind.code(),
+                v.paid_on,
+                v.amount_cents,
+                &v.note,
+                &v.overpayment_reason,
+            ),
+        );
         let mut tx = state.db.begin().await?;
-        if let Claim::Answered { location } = idempotency::claim(&mut tx, user_id, key).await? {
+        if let Claim::Answered { location } =
+            idempotency::claim(&mut tx, user_id, &submission).await?
+        {
             drop(tx);
             return Ok(idempotency::replay(&location));
         }
         let position = signals::paid_against_allocation(&mut *tx, id, v.year).await?;
         let effect = v.kind.signed(v.amount_cents);
-        match above_allocation(v.year, effect, position).filter(|_| v.overpayment_reason.is_empty())
-        {
-            Some(message) => errors.add("bedrag", message),
-            None => match insert(&mut tx, &signed_in, id, &v).await? {
+        let admitted =
+            admit(v.year, effect, position, &v.overpayment_reason).map(|overpayment_reason| {
+                ValidPayment {
+                    overpayment_reason,
+                    ..v
+                }
+            });
+        match admitted {
+            Err(message) => errors.add("bedrag", message),
+            Ok(v) => match insert(&mut tx, &signed_in, id, &v).await? {
                 Ok(()) => {
                     let location = format!("{}#betalingen", partnership::path(id));
+                    idempotency::answer(&mut tx, user_id, &submission, &location).await?;
+                    tx.commit().await?;
                     let message = format!(
                         "Betaling geregistreerd: {} {} voor {}.",
                         v.kind.label(),
                         format::euro_cents(v.amount_cents),
                         v.year
                     );
-                    idempotency::answer(&mut tx, user_id, key, &location).await?;
-                    tx.commit().await?;
                     return flash::redirect(
                         &signed_in.session,
                         FlashKind::Success,
@@ -525,7 +577,7 @@ mod tests {
 
     #[test]
     fn a_payment_above_the_allocation_is_refused_with_the_figures() {
-        let refused = above_allocation(2026, 50_000_000, (Some(5_000_000), 0)).unwrap();
+        let refused = admit(2026, 50_000_000, (Some(5_000_000), 0), "").unwrap_err();
         assert!(
             refused.starts_with(
                 "Hiermee komt het netto betaalde voor 2026 op € 500.000,00, € 450.000,00 meer \
@@ -533,12 +585,32 @@ mod tests {
             ),
             "{refused}"
         );
-        let nothing_allocated = above_allocation(2026, 100, (None, 0)).unwrap();
+        let nothing_allocated = admit(2026, 100, (None, 0), "").unwrap_err();
         assert!(nothing_allocated.starts_with("Voor 2026 is er nog niets toegekend"));
-        assert_eq!(above_allocation(2026, 1_000, (Some(5_000), 4_000)), None);
-        assert!(above_allocation(2026, 1_001, (Some(5_000), 4_000)).is_some());
-        // A recovery only lowers what was paid.
-        assert_eq!(above_allocation(2026, -100, (Some(0), 500)), None);
+        assert_eq!(
+            admit(2026, 1_000, (Some(5_000), 4_000), ""),
+            Ok(String::new())
+        );
+        assert!(admit(2026, 1_001, (Some(5_000), 4_000), "").is_err());
+        // A motivation is kept only where the payment does go above the allocation.
+        assert_eq!(
+            admit(2026, 1_001, (Some(5_000), 4_000), "Beslist."),
+            Ok("Beslist.".to_string())
+        );
+        assert_eq!(
+            admit(2026, 1_000, (Some(5_000), 4_000), "Beslist."),
+            Ok(String::new())
+        );
+    }
+
+    #[test]
+    fn no_more_can_be_recovered_than_was_paid() {
+        assert_eq!(admit(2026, -500, (Some(0), 500), ""), Ok(String::new()));
+        let refused = admit(2026, -501, (Some(1_000), 500), "Toch.").unwrap_err();
+        assert!(
+            refused.starts_with("Er kan niet meer teruggevorderd worden"),
+            "{refused}"
+        );
     }
 
     #[test]

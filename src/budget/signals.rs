@@ -147,16 +147,15 @@ pub async fn paid_against_allocation(
     year: i16,
 ) -> Result<(Option<i64>, i64)> {
     let row = sqlx::query!(
-        r#"select (select amount_cents from allocations
-                   where partnership_id = $1 and year = $2 and superseded_at is null) as allocated,
-                  (select coalesce(sum(net_cents), 0) from payments
-                   where partnership_id = $1 and year = $2)::bigint as "paid!""#,
+        r#"select bp.allocated_cents, coalesce(bp.paid_cents, 0)::bigint as "paid!"
+           from (select 1) as one
+           left join budget_positions bp on bp.partnership_id = $1 and bp.year = $2"#,
         partnership_id,
         year
     )
     .fetch_one(db)
     .await?;
-    Ok((row.allocated, row.paid))
+    Ok((row.allocated_cents, row.paid))
 }
 
 #[cfg(test)]

@@ -224,11 +224,21 @@ async fn create(
     let mut conflict = false;
     if let Some(report) = valid {
         let user_id = signed_in.user.user_id;
-        let key = idempotency::parse(&form.idempotency_key);
+        let submission = idempotency::Submission::new(
+            &form.idempotency_key,
+            &(
+                report.year,
+                report.version,
+                report.amounts.json(),
+                &report.note,
+            ),
+        );
         let mut tx = state.db.begin().await?;
         // A form sent twice: the second would find its version taken by the first (a stale
         // form); it is answered as the first was instead.
-        if let Claim::Answered { location } = idempotency::claim(&mut tx, user_id, key).await? {
+        if let Claim::Answered { location } =
+            idempotency::claim(&mut tx, user_id, &submission).await?
+        {
             drop(tx);
             return Ok(idempotency::replay(&location));
         }
@@ -248,7 +258,7 @@ async fn create(
                     .await?;
                 let message = format!("Uitgaven van {} bewaard (versie {version}).", report.year);
                 let location = format!("{}#jaar-{}", partnership::path(id), report.year);
-                idempotency::answer(&mut tx, user_id, key, &location).await?;
+                idempotency::answer(&mut tx, user_id, &submission, &location).await?;
                 tx.commit().await?;
                 return flash::redirect(&signed_in.session, FlashKind::Success, message, &location)
                     .await;

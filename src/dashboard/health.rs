@@ -21,6 +21,7 @@ use chrono::NaiveDate;
 use sqlx::PgExecutor;
 
 use crate::agreements::model::AgreementStatus;
+use crate::budget::signals::{Position, SignalKind};
 use crate::error::Result;
 use crate::reports::model::ReportStatus;
 use crate::web::format;
@@ -238,41 +239,44 @@ pub fn priorities(covered: i64) -> (Signal, String) {
 }
 
 pub fn spending(allocated: Option<i64>, paid: i64, reported: Option<i64>) -> (Signal, String) {
-    if paid > allocated.unwrap_or(0) {
+    // Above the allocation is the rule of `budget::signals`; the words are the dashboard's.
+    let position = Position {
+        partnership_id: 0,
+        name: String::new(),
+        year: 0,
+        allocated_cents: allocated,
+        paid_cents: paid,
+        spent_cents: reported,
+    };
+    let signals = position.signals();
+    let above = |kind| signals.iter().find(|s| s.kind == kind);
+    let euro = format::euro_cents;
+    if let Some(s) = above(SignalKind::Overpaid) {
         let text = match allocated {
             Some(a) => format!(
                 "te veel betaald: {} van {}, {} te veel",
-                format::euro_cents(paid),
-                format::euro_cents(a),
-                format::euro_cents(paid - a)
+                euro(paid),
+                euro(a),
+                euro(s.excess_cents())
             ),
-            None => format!(
-                "te veel betaald: {} zonder toekenning",
-                format::euro_cents(paid)
-            ),
+            None => format!("te veel betaald: {} zonder toekenning", euro(paid)),
         };
         return (Signal::Red, text);
     }
-    match (reported, allocated) {
-        (None, _) => (Signal::Grey, "nog geen uitgaven gemeld".into()),
-        (Some(r), Some(a)) if r <= a => (
-            Signal::Green,
-            format!("{} van {}", format::euro_cents(r), format::euro_cents(a)),
-        ),
-        (Some(r), Some(a)) => (
+    match (reported, allocated, above(SignalKind::Overspent)) {
+        (None, _, _) => (Signal::Grey, "nog geen uitgaven gemeld".into()),
+        (Some(r), None, Some(_)) => (Signal::Red, format!("{} zonder toekenning", euro(r))),
+        (Some(r), Some(a), Some(s)) => (
             Signal::Red,
             format!(
                 "{} van {}: {} te veel",
-                format::euro_cents(r),
-                format::euro_cents(a),
-                format::euro_cents(r - a)
+                euro(r),
+                euro(a),
+                euro(s.excess_cents())
             ),
         ),
-        (Some(0), None) => (Signal::Green, "€ 0,00, geen toekenning".into()),
-        (Some(r), None) => (
-            Signal::Red,
-            format!("{} zonder toekenning", format::euro_cents(r)),
-        ),
+        (Some(r), Some(a), None) => (Signal::Green, format!("{} van {}", euro(r), euro(a))),
+        (Some(_), None, None) => (Signal::Green, "€ 0,00, geen toekenning".into()),
     }
 }
 
@@ -326,13 +330,6 @@ pub async fn rows(
                from action_priority_counts c join areas using (partnership_id)
                where c.year = $2 and c.priority between 1 and 4 and c.actions > 0
                group by c.partnership_id
-           ),
-           pa as (
-               select p.partnership_id,
-                      sum(p.net_cents) as paid
-               from payments p join areas using (partnership_id)
-               where p.year = $2
-               group by p.partnership_id
            )
            select a.partnership_id as "partnership_id!", a.name as "name!",
                   a.is_demo as "is_demo!",
@@ -342,9 +339,9 @@ pub async fn rows(
                   r.status as "report_status?: ReportStatus",
                   d.due_on as "due_on?: NaiveDate",
                   coalesce(pc.covered, 0) as "priorities!",
-                  al.amount_cents as "allocated?",
-                  coalesce(pa.paid, 0)::bigint as "paid!",
-                  sr.staff_cents + sr.operating_cents + sr.actions_cents as "reported?"
+                  bp.allocated_cents as "allocated?",
+                  coalesce(bp.paid_cents, 0)::bigint as "paid!",
+                  bp.spent_cents as "reported?"
            from areas a
            left join rg on rg.partnership_id = a.partnership_id
            left join ag on ag.partnership_id = a.partnership_id
@@ -352,10 +349,8 @@ pub async fn rows(
            left join reports r on r.partnership_id = a.partnership_id and r.year = $2
            left join report_deadlines d on d.year = $2
            left join pc on pc.partnership_id = a.partnership_id
-           left join allocations al
-                  on al.partnership_id = a.partnership_id and al.year = $2 and al.superseded_at is null
-           left join pa on pa.partnership_id = a.partnership_id
-           left join spending_reports sr on sr.partnership_id = a.partnership_id and sr.year = $2
+           -- Money as every budget page reads it (budget::signals).
+           left join budget_positions bp on bp.partnership_id = a.partnership_id and bp.year = $2
            order by a.name, a.partnership_id"#,
         period_id,
         year,

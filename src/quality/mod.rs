@@ -72,10 +72,14 @@ async fn index(State(state): State<AppState>, AdminOnly(admin): AdminOnly) -> Re
     })
 }
 
-/// "van 01/05/2010 tot 31/05/2010", or "op 01/05/2010" without an end.
+/// "van 01/05/2010 tot en met 31/05/2010", or "op 01/05/2010" without an end.
 fn dates(starts_on: NaiveDate, ends_on: Option<NaiveDate>) -> String {
     match ends_on {
-        Some(end) => format!("van {} tot {}", format::date(starts_on), format::date(end)),
+        Some(end) => format!(
+            "van {} tot en met {}",
+            format::date(starts_on),
+            format::date(end)
+        ),
         None => format!("op {}", format::date(starts_on)),
     }
 }
@@ -237,7 +241,7 @@ mod tests {
         let day = |m, d| NaiveDate::from_ymd_opt(2010, m, d).unwrap();
         assert_eq!(
             dates(day(5, 1), Some(day(5, 31))),
-            "van 01/05/2010 tot 31/05/2010"
+            "van 01/05/2010 tot en met 31/05/2010"
         );
         assert_eq!(dates(day(5, 1), None), "op 01/05/2010");
     }

@@ -279,18 +279,17 @@ pub async fn assemble(
 
     let agreements = agreements(conn, partnership_id, year).await?;
 
+    // Allocated, paid and spent as every budget page reads them (`budget::signals`).
     let budget = sqlx::query_as!(
         BudgetFigures,
-        r#"select
-             (select amount_cents from allocations
-              where partnership_id = $1 and year = $2 and superseded_at is null) as "allocated_cents",
-             (select coalesce(sum(net_cents), 0)::bigint
-              from payments where partnership_id = $1 and year = $2) as "paid_cents!",
-             (select staff_cents + operating_cents + actions_cents from spending_reports
-              where partnership_id = $1 and year = $2) as "spent_cents",
-             (select coalesce(sum(cost_cents), 0)::bigint from actions
-              where partnership_id = $1 and deleted_at is null
-                and extract(year from starts_on)::int = $2::int) as "action_costs_cents!""#,
+        r#"select bp.allocated_cents as "allocated_cents",
+                  coalesce(bp.paid_cents, 0)::bigint as "paid_cents!",
+                  bp.spent_cents as "spent_cents",
+                  (select coalesce(sum(cost_cents), 0)::bigint from actions
+                   where partnership_id = $1 and deleted_at is null
+                     and extract(year from starts_on)::int = $2::int) as "action_costs_cents!"
+           from (select 1) as one
+           left join budget_positions bp on bp.partnership_id = $1 and bp.year = $2"#,
         partnership_id,
         year as i16
     )

@@ -72,15 +72,15 @@ pub(super) struct DeadlinesPage {
     years: Vec<Choice>,
     form: DeadlineForm,
     errors: FieldErrors,
-    /// The form of the required checks: its years, and per check whether it is ticked.
-    check_years: Vec<Choice>,
-    checks: Vec<Choice>,
-    checks_error: String,
+    /// The form of the required checks: the checks' names, and per report year a box per check
+    /// (named `{check}_{year}`), ticked when required.
+    check_names: Vec<&'static str>,
+    check_rows: Vec<(i32, Vec<Choice>)>,
 }
 
 /// The report years: from the first policy period's first year to the last year of the period
 /// running today (or of the latest one).
-async fn year_range(state: &AppState) -> Result<Option<(i32, i32)>> {
+pub(super) async fn year_range(state: &AppState) -> Result<Option<(i32, i32)>> {
     let all = periods::list(&state.db).await?;
     let first = all.first().map(|p| p.starts_on.year());
     let last = periods::choose(&all, None).map(|p| p.ends_on.year());
@@ -139,28 +139,12 @@ async fn rows(state: &AppState, first: i32, last: i32) -> Result<Vec<YearRow>> {
         .collect())
 }
 
-/// The required checks as the form shows them: the year chosen and the checks ticked.
-pub(super) struct ChecksTyped {
-    pub year: String,
-    pub ticked: Vec<Check>,
-    pub error: String,
-}
-
 impl DeadlinesPage {
     pub(super) async fn build(
         state: &AppState,
         signed_in: &SignedIn,
         form: DeadlineForm,
         errors: FieldErrors,
-    ) -> Result<Self> {
-        Self::build_with(state, signed_in, (form, errors), None).await
-    }
-
-    pub(super) async fn build_with(
-        state: &AppState,
-        signed_in: &SignedIn,
-        (form, errors): (DeadlineForm, FieldErrors),
-        checks: Option<ChecksTyped>,
     ) -> Result<Self> {
         let rows = match year_range(state).await? {
             Some((first, last)) => rows(state, first, last).await?,
@@ -176,24 +160,17 @@ impl DeadlinesPage {
                 )
             })
             .collect();
-        // Unless a refused form is shown again: the chosen year's checks as stored.
-        let checks = checks.unwrap_or_else(|| ChecksTyped {
-            ticked: rows
-                .iter()
-                .find(|r| r.year.to_string() == form.year.trim())
-                .map(|r| r.required.clone())
-                .unwrap_or_default(),
-            year: form.year.clone(),
-            error: String::new(),
-        });
-        let check_years = rows
+        let check_rows = rows
             .iter()
             .map(|r| {
-                Choice::new(
-                    r.year,
-                    r.year.to_string(),
-                    checks.year.trim() == r.year.to_string(),
-                )
+                let boxes = Check::ALL
+                    .into_iter()
+                    .map(|c| {
+                        let name = format!("{}_{}", c.code(), r.year);
+                        Choice::new(name, c.label(), r.required.contains(&c))
+                    })
+                    .collect();
+                (r.year, boxes)
             })
             .collect();
         Ok(Self {
@@ -202,12 +179,8 @@ impl DeadlinesPage {
             years,
             form,
             errors,
-            check_years,
-            checks: Check::ALL
-                .into_iter()
-                .map(|c| Choice::new(c.code(), c.label(), checks.ticked.contains(&c)))
-                .collect(),
-            checks_error: checks.error,
+            check_names: Check::ALL.into_iter().map(Check::label).collect(),
+            check_rows,
         })
     }
 }

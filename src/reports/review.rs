@@ -155,28 +155,21 @@ async fn update(
     };
     save(&mut tx, &signed_in, &report, &items).await?;
     tx.commit().await?;
-    // The form also holds the remarks for a send-back; typed there but not sent, they stay.
+    // The form also holds the text of a decision; typed there but not sent, it stays in its
+    // field (no redirect: the page is shown again as it is now, with that text).
     let reason = form.get("reason").map_or("", |r| r.trim());
     if !reason.is_empty() {
         let typed = Typed {
-            step: Some((
-                Step::SendBack,
-                reason.to_string(),
-                "Controlelijst bewaard. Uw opmerkingen voor de regisseur zijn nog niet \
-                 verstuurd: dat doet „Terugsturen”."
-                    .to_string(),
-            )),
+            step: Some((Step::SendBack, reason.to_string(), String::new())),
+            notice: Some(
+                "Controlelijst bewaard. De toelichting bij uw beslissing is nog niet \
+                 verstuurd: ze gaat mee met de stap die u kiest."
+                    .into(),
+            ),
             ..Typed::default()
         };
-        return show::render(
-            &state,
-            &signed_in,
-            partnership_id,
-            year,
-            typed,
-            StatusCode::OK,
-        )
-        .await;
+        let status = StatusCode::OK;
+        return show::render(&state, &signed_in, partnership_id, year, typed, status).await;
     }
     flash::redirect(
         &signed_in.session,

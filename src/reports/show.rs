@@ -53,6 +53,9 @@ pub struct Typed {
     pub message: Option<(String, String, FieldErrors)>,
     /// The remark a message answers (`?antwoord=` or the refused form's `about`).
     pub about: Option<String>,
+    /// A page shown again after a save that kept something unsent (the checklist saved, the
+    /// decision's text still in its field): what was done.
+    pub notice: Option<String>,
 }
 
 /// `?antwoord=CODE`: open the message form as an answer to that remark.
@@ -69,12 +72,11 @@ pub struct StepButton {
     pub secondary: bool,
 }
 
-/// A workflow step the user may take now, as a small form.
-pub struct StepForm {
+/// A step with a form of its own (reopening, with its reason), not a button of the checklist
+/// form.
+pub struct OwnForm {
     pub slug: &'static str,
     pub label: &'static str,
-    /// Empty when the step needs no reason.
-    pub reason_label: &'static str,
     pub reason: String,
     pub error: String,
 }
@@ -145,12 +147,13 @@ struct ReportPage {
     unsaved: Option<Narrative>,
     version: i32,
     /// Steps with a form of their own (reopening).
-    steps: Vec<StepForm>,
+    steps: Vec<OwnForm>,
     /// Steps that are buttons of the checklist form, with the reason typed there and why a
     /// step was refused.
     review_steps: Vec<StepButton>,
     review_reason: String,
     review_error: String,
+    review_notice: String,
     /// The own regisseur may submit (from the narrative form).
     can_submit: bool,
     /// A sent-back report: the department's remarks, shown first.
@@ -222,7 +225,7 @@ fn steps(
     access: Access,
     status: Option<ReportStatus>,
     typed: Option<&(Step, String, String)>,
-) -> (Vec<StepButton>, Vec<StepForm>) {
+) -> (Vec<StepButton>, Vec<OwnForm>) {
     let Some(status) = status.filter(|_| access.review) else {
         return (Vec::new(), Vec::new());
     };
@@ -246,10 +249,9 @@ fn steps(
                 .filter(|(s, _, _)| *s == step)
                 .map(|(_, r, e)| (r.clone(), e.clone()))
                 .unwrap_or_default();
-            StepForm {
+            OwnForm {
                 slug: step.slug(),
                 label: step.label(),
-                reason_label: "Reden van heropening",
                 reason,
                 error,
             }
@@ -362,6 +364,7 @@ pub async fn render(
         review_steps,
         review_reason,
         review_error,
+        review_notice: typed.notice.unwrap_or_default(),
         can_submit: can_edit && Step::Submit.taken_by(signed_in.user.role),
         sent_back,
         answers_remarks: access.message && access.write,

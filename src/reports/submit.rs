@@ -141,23 +141,14 @@ async fn confirm(
     Form(form): Form<SubmitForm>,
 ) -> Result<Response> {
     let area = writer(&state, &signed_in, partnership_id, year).await?;
-    let mut conn = state.db.acquire().await?;
-    let report = db::find(&mut *conn, partnership_id, year).await?;
+    let report = db::find(&state.db, partnership_id, year).await?;
     let narrative = form.narrative(report.as_ref());
     let version = form.version.trim().parse().ok();
     if let Some((status, errors)) = refusal(report.as_ref(), version, &narrative) {
-        drop(conn);
         return back(&state, &signed_in, &area, year, narrative, errors, status).await;
     }
-    let page = ConfirmPage::build(
-        &mut conn,
-        &signed_in,
-        area,
-        year,
-        (narrative, version.unwrap_or_default()),
-        String::new(),
-    )
-    .await?;
+    let text = (narrative, version.unwrap_or_default());
+    let page = ConfirmPage::build(&state, &signed_in, area, year, text, String::new()).await?;
     render_with_status(StatusCode::OK, &page)
 }
 
@@ -169,10 +160,19 @@ async fn submit(
 ) -> Result<Response> {
     let area = writer(&state, &signed_in, partnership_id, year).await?;
     let user_id = signed_in.user.user_id;
-    let key = idempotency::parse(&form.idempotency_key);
+    // What is submitted: the text sent (absent fields: the text as saved) from that version.
+    let submission = idempotency::Submission::new(
+        &form.idempotency_key,
+        &(
+            &form.context,
+            &form.worked,
+            &form.not_worked,
+            &form.plans,
+            &form.version,
+        ),
+    );
     let mut tx = state.db.begin().await?;
-    if let Claim::Answered { location } = idempotency::claim(&mut tx, user_id, key).await? {
-        drop(tx);
+    if let Claim::Answered { location } = idempotency::claim(&mut tx, user_id, &submission).await? {
         return Ok(idempotency::replay(&location));
     }
     let report = db::lock(&mut tx, partnership_id, year).await?;
@@ -182,56 +182,23 @@ async fn submit(
         drop(tx);
         return back(&state, &signed_in, &area, year, narrative, errors, status).await;
     }
-    let version = version.unwrap_or_default();
-
-    let data = assemble::assemble(&mut tx, partnership_id, year).await?;
-    let required = completeness::required(&mut *tx, year).await?;
-    if completeness::blocks(&completeness::gaps(&data, &narrative, year, &required)) {
+    let text = (narrative, version.unwrap_or_default());
+    if blocked(&mut tx, partnership_id, year, &text.0).await? {
         drop(tx);
-        let mut conn = state.db.acquire().await?;
         let error = "Het rapport kan nog niet ingediend worden: het departement vraagt voor \
                      dit jaar wat hieronder als verplicht staat. Vul het aan en dien opnieuw in."
             .to_string();
-        let page = ConfirmPage::build(
-            &mut conn,
-            &signed_in,
-            area,
-            year,
-            (narrative, version),
-            error,
-        )
-        .await?;
+        let page = ConfirmPage::build(&state, &signed_in, area, year, text, error).await?;
         return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-
-    // The text as sent is saved first when it differs from the saved one (or nothing is saved
-    // yet), so the submission freezes exactly what the regisseur saw on the confirmation page.
-    let unsaved = report
-        .as_ref()
-        .is_none_or(|r| r.version == 0 || Narrative::from(r) != narrative);
-    let report = match report {
-        Some(r) if !unsaved => r,
-        _ => {
-            if edit::store(
-                &mut tx,
-                &signed_in,
-                partnership_id,
-                year,
-                &narrative,
-                version,
-            )
-            .await?
-            .is_none()
-            {
-                // A first save of someone else's came in between (no row to lock before it).
-                drop(tx);
-                let mut errors = FieldErrors::new();
-                errors.add("toelichting", edit::SAVED_MEANWHILE);
-                let status = StatusCode::CONFLICT;
-                return back(&state, &signed_in, &area, year, narrative, errors, status).await;
-            }
-            locked(&mut tx, partnership_id, year).await?
-        }
+    let Some(report) = saved(&mut tx, &signed_in, (partnership_id, year), report, &text).await?
+    else {
+        // A first save of someone else's came in between (no row to lock before it).
+        drop(tx);
+        let mut errors = FieldErrors::new();
+        errors.add("toelichting", edit::SAVED_MEANWHILE);
+        let status = StatusCode::CONFLICT;
+        return back(&state, &signed_in, &area, year, text.0, errors, status).await;
     };
     let to = Step::Submit
         .from(report.status)
@@ -244,10 +211,45 @@ async fn submit(
     };
     workflow::apply(&mut tx, &state, &signed_in, &area, transition).await?;
     let location = db::path(partnership_id, year);
-    let message = workflow::done(Step::Submit);
-    idempotency::answer(&mut tx, user_id, key, &location).await?;
+    idempotency::answer(&mut tx, user_id, &submission, &location).await?;
     tx.commit().await?;
+    let message = workflow::done(Step::Submit);
     flash::redirect(&signed_in.session, FlashKind::Success, message, &location).await
+}
+
+/// Whether a check the department requires for `year` finds a gap in the report with
+/// `narrative`, the figures as the data says now.
+async fn blocked(
+    conn: &mut PgConnection,
+    partnership_id: i64,
+    year: i32,
+    narrative: &Narrative,
+) -> Result<bool> {
+    let data = assemble::assemble(conn, partnership_id, year).await?;
+    let required = completeness::required(&mut *conn, year).await?;
+    Ok(completeness::blocks(&completeness::gaps(
+        &data, narrative, year, &required,
+    )))
+}
+
+/// The report with the text `narrative` as sent from `version`, saved first when it differs from
+/// the saved one (or nothing is saved yet), so that the submission freezes exactly what the
+/// regisseur saw on the confirmation page. None when someone else's first save came in between.
+async fn saved(
+    conn: &mut PgConnection,
+    signed_in: &SignedIn,
+    (partnership_id, year): (i64, i32),
+    report: Option<Report>,
+    (narrative, version): &(Narrative, i32),
+) -> Result<Option<Report>> {
+    if let Some(r) = report.filter(|r| r.version > 0 && Narrative::from(r) == *narrative) {
+        return Ok(Some(r));
+    }
+    let stored = edit::store(conn, signed_in, partnership_id, year, narrative, *version).await?;
+    match stored {
+        Some(_) => Ok(Some(locked(conn, partnership_id, year).await?)),
+        None => Ok(None),
+    }
 }
 
 /// The report just saved in this transaction, still locked.
@@ -277,15 +279,18 @@ async fn back(
 impl ConfirmPage {
     /// The page for `narrative` at `version`, with the figures as the data says now.
     async fn build(
-        conn: &mut PgConnection,
+        state: &AppState,
         signed_in: &SignedIn,
         area: Area,
         year: i32,
         (narrative, version): (Narrative, i32),
         error: String,
     ) -> Result<Self> {
-        let data = assemble::assemble(conn, area.partnership_id, year).await?;
+        let mut conn = state.db.acquire().await?;
+        let data = assemble::assemble(&mut conn, area.partnership_id, year).await?;
         let required = completeness::required(&mut *conn, year).await?;
+        // Back to the pool before the layout asks for its own.
+        drop(conn);
         let gaps = completeness::gaps(&data, &narrative, year, &required);
         Ok(Self {
             layout: signed_in

@@ -17,7 +17,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -179,12 +179,13 @@ async fn create(
     if let (true, Some(role)) = (errors.is_empty(), role) {
         let one_time = password::one_time_password();
         let hash = state.hasher.hash(one_time.clone()).await?;
-        let key = idempotency::parse(&form.idempotency_key);
+        let submission =
+            idempotency::Submission::new(&form.idempotency_key, &(&email, &full_name, role.code()));
         let mut tx = state.db.begin().await?;
         // Sent twice: the second is sent to the user the first created, and leaves the session
         // (which holds the one-time password the first issued) alone.
         if let Claim::Answered { location } =
-            idempotency::claim(&mut tx, admin.user.user_id, key).await?
+            idempotency::claim(&mut tx, admin.user.user_id, &submission).await?
         {
             return Ok(idempotency::replay(&location));
         }
@@ -208,16 +209,14 @@ async fn create(
                     .record(&mut *tx, &admin.ctx)
                     .await?;
                 let location = format!("/admin/gebruikers/{user_id}");
-                idempotency::answer(&mut tx, admin.user.user_id, key, &location).await?;
-                tx.commit().await?;
+                idempotency::answer(&mut tx, admin.user.user_id, &submission, &location).await?;
+                // The password is shown once: it is in the stored session before a second
+                // submission, waiting on this one's claim, can be answered (see idempotency).
                 hand_over_password(&admin.session, user_id, one_time).await?;
-                return flash::redirect(
-                    &admin.session,
-                    FlashKind::Success,
-                    "Gebruiker aangemaakt.",
-                    &location,
-                )
-                .await;
+                flash::push(&admin.session, FlashKind::Success, "Gebruiker aangemaakt.").await?;
+                admin.session.save().await?;
+                tx.commit().await?;
+                return Ok(Redirect::to(&location).into_response());
             }
             Err(db::EmailTaken) => {
                 errors.add("email", "Er bestaat al een gebruiker met dit e-mailadres.");

@@ -190,7 +190,7 @@ const ROUTES: &[(&str, &str, Expect, Expect, Expect, Expect, Expect)] = &[
     ("POST", "/werkingsgebieden/{partnership}/beoordelaar", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
     ("GET", "/admin/indiendata", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
     ("POST", "/admin/indiendata", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
-    ("POST", "/admin/indiendata/controles", ToLogin, Unprocessable, Forbidden, Forbidden, Forbidden),
+    ("POST", "/admin/indiendata/controles", ToLogin, Redirect, Forbidden, Forbidden, Forbidden),
     ("GET", "/admin/kwaliteit", ToLogin, Ok, Forbidden, Forbidden, Forbidden),
     // Notifications: everyone their own.
     ("GET", "/meldingen", ToLogin, Ok, Ok, Ok, Ok),

@@ -137,7 +137,7 @@ async fn a_wrong_payment_is_reversed_by_a_correction_that_names_it_and_both_stay
     let confirm = app.get(&url).await;
     assert_eq!(confirm.status, StatusCode::OK);
     confirm.assert_contains("voorschot van € 20.000,00 voor 2024, betaald op 01/02/2024");
-    confirm.assert_contains("De correctie boekt € -20.000,00 op het netto betaalde van 2024");
+    confirm.assert_contains("De correctie verlaagt het netto betaalde van 2024 met € 20.000,00");
 
     let refused = app.post_form(&url, &[("reden", "  ")]).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -160,16 +160,16 @@ async fn a_wrong_payment_is_reversed_by_a_correction_that_names_it_and_both_stay
     app.assert_audited("budget.payment_corrected").await;
 
     let page = app.get(&format!("/werkingsgebieden/{p}/budget")).await;
-    page.assert_contains("correctie van voorschot van 01/02/2024");
+    page.assert_contains("correctie van het voorschot van 01/02/2024");
     page.assert_contains("Reden: Dubbel ingegeven.");
-    page.assert_contains("tegengeboekt op");
+    page.assert_contains("gecorrigeerd op");
     page.assert_contains("<td class=\"num\" id=\"netto-2024\">€ 0,00</td>");
     assert!(!page.body.contains(&format!("href=\"{url}\"")));
 
     // Once only, and a correction is not corrected.
     let again = app.post_form(&url, &[("reden", "Nog eens.")]).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
-    again.assert_contains("al tegengeboekt op");
+    again.assert_contains("al gecorrigeerd op");
     let correction = stored[1].0;
     let of_correction = app
         .post_form(
@@ -254,4 +254,106 @@ async fn only_admins_correct_payments() {
         StatusCode::FORBIDDEN
     );
     assert_eq!(payments(&app, p).await.len(), 1);
+}
+
+#[tokio::test]
+async fn no_more_is_recovered_than_was_paid_and_a_correction_of_a_recovery_raises_what_was_paid() {
+    let app = TestApp::new().await;
+    let p = gent(&app).await;
+    app.sign_in_as(Role::Admin).await;
+    let refused = pay(&app, p, &[("soort", "terugvordering"), ("bedrag", "1.000")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    refused.assert_contains("Er kan niet meer teruggevorderd worden dan er betaald is");
+    assert!(payments(&app, p).await.is_empty());
+
+    pay(&app, p, &[("bedrag", "50.000")]).await;
+    pay(
+        &app,
+        p,
+        &[("soort", "terugvordering"), ("bedrag", "10.000")],
+    )
+    .await;
+    let recovery = payments(&app, p).await[1].0;
+    // Another 10.000 is paid meanwhile: correcting the recovery would now pay 60.000 for an
+    // allocation of 50.000, so it asks for the overpayment's motivation.
+    pay(&app, p, &[("soort", "saldo"), ("bedrag", "10.000")]).await;
+    let url = format!("/werkingsgebieden/{p}/budget/betalingen/{recovery}/corrigeren");
+    let page = app.get(&url).await;
+    page.assert_contains("De correctie verhoogt het netto betaalde van 2024 met € 10.000,00");
+    page.assert_contains("name=\"overbetaling\"");
+    let refused = app
+        .post_form(&url, &[("reden", "Ten onrechte teruggevorderd.")])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    refused.assert_contains("Hiermee komt het netto betaalde voor 2024 op € 60.000,00");
+    app.post_form(
+        &url,
+        &[
+            ("reden", "Ten onrechte teruggevorderd."),
+            ("overbetaling", "1"),
+            ("motivering", "Saldo en correctie kruisten elkaar."),
+        ],
+    )
+    .await
+    .assert_redirects_to(&format!("/werkingsgebieden/{p}/budget#betalingen"));
+    let stored = payments(&app, p).await;
+    assert_eq!(
+        stored[3].1, 1_000_000,
+        "a correction of a recovery adds to what was paid"
+    );
+    assert_eq!(stored[3].3, "Saldo en correctie kruisten elkaar.");
+    let net: i64 = stored.iter().map(|s| s.1).sum();
+    assert_eq!(net, 6_000_000);
+}
+
+#[tokio::test]
+async fn two_payments_at_once_cannot_both_pass_the_allocation() {
+    let app = TestApp::new().await;
+    let p = gent(&app).await;
+    let (one, two) = (app.other_browser(), app.other_browser());
+    one.sign_in_as(Role::Admin).await;
+    // Another admin (the same one's second sign-in would ask for the two-step code).
+    app.with_user(Role::Admin)
+        .email("tweede@vlaanderen.be")
+        .await;
+    two.sign_in("tweede@vlaanderen.be", crate::helpers::PASSWORD)
+        .await;
+    let fields = |key: &'static str| {
+        vec![
+            ("jaar", "2024"),
+            ("soort", "voorschot"),
+            ("datum", "2024-02-01"),
+            ("bedrag", "30.000"),
+            ("idempotency_key", key),
+        ]
+    };
+    let url = format!("/werkingsgebieden/{p}/budget/betalingen");
+    let (first, second) = (
+        fields("11111111-24aa-4000-8000-000000000001"),
+        fields("11111111-24aa-4000-8000-000000000002"),
+    );
+    let (a, b) = tokio::join!(one.post_form(&url, &first), two.post_form(&url, &second));
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::SEE_OTHER, StatusCode::UNPROCESSABLE_ENTITY],
+        "{}\n{}",
+        a.body,
+        b.body
+    );
+    assert_eq!(payments(&app, p).await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_same_key_with_other_content_is_another_payment() {
+    let app = TestApp::new().await;
+    let p = gent(&app).await;
+    app.sign_in_as(Role::Admin).await;
+    // Sent, then changed after going back in the browser, which kept the form's hidden key.
+    let key = ("idempotency_key", "22222222-24aa-4000-8000-000000000001");
+    pay(&app, p, &[("bedrag", "1.000"), key]).await;
+    pay(&app, p, &[("bedrag", "2.000"), key]).await;
+    let amounts: Vec<i64> = payments(&app, p).await.iter().map(|s| s.1).collect();
+    assert_eq!(amounts, [100_000, 200_000]);
 }

@@ -138,6 +138,12 @@ async fn every_page_and_export_tells_the_same_money_story() {
         "/werkingsgebieden/",
     )
     .await;
+    // And 5.000 of it comes back: spent on something the subsidy does not cover.
+    ok(
+        pay(gent, "terugvordering", "5.000", &[]).await,
+        "/werkingsgebieden/",
+    )
+    .await;
     // Kortrijk: an advance above its allocation, refused, then made on purpose.
     let refused = pay(kortrijk, "voorschot", "70.000", &[]).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -178,12 +184,12 @@ async fn every_page_and_export_tells_the_same_money_story() {
         .await;
     }
 
-    // The story's figures for 2024: allocated 100.000 + 65.000; paid 95.000 + 70.000; spent
+    // The story's figures for 2024: allocated 100.000 + 65.000; paid 90.000 + 70.000; spent
     // 97.500 + 66.000; Kortrijk paid 5.000 and spent 1.000 above its allocation.
     let budget = app.get("/budget").await;
     let year = text_at(&budget, "<a href=\"/budget/2024\">2024</a>", "</tr>");
     assert!(
-        year.starts_with("2024 € 300.000,00 € 165.000,00 € 135.000,00 € 165.000,00 € 163.500,00"),
+        year.starts_with("2024 € 300.000,00 € 165.000,00 € 135.000,00 € 160.000,00 € 163.500,00"),
         "{year}"
     );
     let signals = text_at(
@@ -230,9 +236,9 @@ async fn every_page_and_export_tells_the_same_money_story() {
         (
             gent,
             "€ 100.000,00",
-            "€ 95.000,00",
+            "€ 90.000,00",
             "€ 97.500,00",
-            "€ 5.000,00",
+            "€ 10.000,00",
         ),
         (
             kortrijk,
@@ -252,8 +258,8 @@ async fn every_page_and_export_tells_the_same_money_story() {
         );
     }
     let gent_page = app.get(&format!("/werkingsgebieden/{gent}/budget")).await;
-    gent_page.assert_contains("correctie van saldo van 01/03/2024");
-    gent_page.assert_contains("<td class=\"num\" id=\"netto-2024\">€ 95.000,00</td>");
+    gent_page.assert_contains("correctie van het saldo van 01/03/2024");
+    gent_page.assert_contains("<td class=\"num\" id=\"netto-2024\">€ 90.000,00</td>");
 
     let dashboard = app.get("/overzicht?jaar=2024").await;
     assert_eq!(
@@ -262,7 +268,7 @@ async fn every_page_and_export_tells_the_same_money_story() {
     );
     assert_eq!(
         text_at(&dashboard, "<dd id=\"budget-uitbetaald\">", "</dd>"),
-        "€ 165.000,00"
+        "€ 160.000,00"
     );
     assert!(
         text_at(&dashboard, "<dd id=\"budget-uitgaven\">", "</dd>").starts_with("€ 163.500,00"),

@@ -143,17 +143,14 @@ async fn a_check_the_department_requires_blocks_the_submission_until_it_is_met()
     let admin = app.other_browser();
     admin.sign_in_as(Role::Admin).await;
     admin
-        .post_form(
-            "/admin/indiendata/controles",
-            &[("year", "2024"), ("uitgaven", "1")],
-        )
+        .post_form("/admin/indiendata/controles", &[("uitgaven_2024", "1")])
         .await
-        .assert_redirects_to("/admin/indiendata");
+        .assert_redirects_to("/admin/indiendata#controles");
     admin.assert_audited("report.checks_required").await;
     admin
         .get("/admin/indiendata")
         .await
-        .assert_contains("De uitgaven van het jaar zijn gerapporteerd");
+        .assert_contains(r#"name="uitgaven_2024" value="1" checked>"#);
 
     app.sign_in_as_regisseur_of(p, "rita@leie.be").await;
     let page = app
@@ -186,17 +183,18 @@ async fn a_check_the_department_requires_blocks_the_submission_until_it_is_met()
         .assert_redirects_to(&path(p));
     assert_eq!(submissions(&app, p).await, 1);
 
-    // Only an admin sets them; a year that is none is refused.
+    // Only an admin sets them.
     let staff = app.other_browser();
     staff.sign_in_as(Role::Ministry).await;
     let response = staff
-        .post_form("/admin/indiendata/controles", &[("year", "2024")])
+        .post_form("/admin/indiendata/controles", &[("uitgaven_2025", "1")])
         .await;
     assert_eq!(response.status, StatusCode::FORBIDDEN);
-    let response = admin
-        .post_form("/admin/indiendata/controles", &[("year", "tja")])
-        .await;
-    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let required: i64 = sqlx::query_scalar("select count(*) from report_required_checks")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(required, 1);
 }
 
 #[tokio::test]
@@ -355,7 +353,7 @@ async fn saving_the_checklist_keeps_remarks_typed_for_a_send_back() {
     )
     .await;
     assert_eq!(response.status, StatusCode::OK);
-    response.assert_contains("Uw opmerkingen voor de regisseur zijn nog niet");
+    response.assert_contains("De toelichting bij uw beslissing is nog niet");
     response.assert_contains("Nog niet verstuurd.</textarea>");
 }
 

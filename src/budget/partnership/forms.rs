@@ -15,7 +15,7 @@ pub(super) struct PaymentLine {
     /// The reason of a correction, the motivation of an overpayment.
     pub(super) reason: String,
     pub(super) overpayment: String,
-    /// "tegengeboekt op ..." once corrected.
+    /// "gecorrigeerd op ..." once corrected.
     pub(super) corrected: String,
     /// Not corrected and no correction itself: the "Corrigeren" link (for who may pay).
     pub(super) correctable: bool,
@@ -29,7 +29,11 @@ impl From<StoredPayment> for PaymentLine {
             date: format::date(p.paid_on),
             kind: match p.corrects {
                 Some((_, on)) => {
-                    format!("correctie van {} van {}", p.kind.label(), format::date(on))
+                    format!(
+                        "correctie van {} van {}",
+                        p.kind.with_article(),
+                        format::date(on)
+                    )
                 }
                 None => p.kind.label().to_string(),
             },
@@ -39,7 +43,7 @@ impl From<StoredPayment> for PaymentLine {
             overpayment: p.overpayment_reason,
             corrected: p
                 .corrected_on
-                .map(|on| format!("tegengeboekt op {}", format::date(on)))
+                .map(|on| format!("gecorrigeerd op {}", format::date(on)))
                 .unwrap_or_default(),
             correctable: p.corrects.is_none() && p.corrected_on.is_none(),
             recorded: who_when(p.recorded_by, p.recorded_at),
@@ -123,10 +127,7 @@ pub(super) fn spending_form_view(
                 form.version.clone()
             },
             // A refused form did not act: it keeps its key.
-            idempotency_key: match form.idempotency_key.as_str() {
-                "" => idempotency::new_key(),
-                key => key.to_string(),
-            },
+            idempotency_key: idempotency::keep_or_new(&form.idempotency_key),
             amounts: amount_fields(
                 form.personeel.clone(),
                 form.werking.clone(),
@@ -187,10 +188,7 @@ pub(super) fn payment_form_view(
         overpayment: form.overbetaling == "1",
         motivation: form.motivering,
         // A refused form keeps its key: it did not act, so sending it again is still once.
-        idempotency_key: match form.idempotency_key.as_str() {
-            "" => idempotency::new_key(),
-            key => key.to_string(),
-        },
+        idempotency_key: idempotency::keep_or_new(&form.idempotency_key),
         errors,
     }
 }
