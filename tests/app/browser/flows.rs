@@ -1,5 +1,5 @@
 //! The main flows in the browser: signing in, a first password, logging an action, two-step
-//! sign-in, uploading a signed agreement, overriding an allocation.
+//! sign-in, uploading a signed agreement, overriding an allocation, paying and correcting.
 
 use fantoccini::Locator;
 use regie::identity::Role;
@@ -462,4 +462,123 @@ async fn an_admin_overrides_an_allocation_and_cannot_exceed_the_envelope() {
     .await
     .unwrap();
     assert_eq!(in_force, 29_000_000);
+}
+
+/// Issue #24 in the browser: an advance above the allocation is refused with the figures and
+/// the amount kept; marked as an overpayment with a motivation it is recorded and flagged; a
+/// wrong payment is corrected from its row, and both stay.
+#[tokio::test]
+async fn an_admin_pays_above_the_allocation_only_on_purpose_and_corrects_a_payment() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let gent = app
+        .with_partnership("Regio Gent 2")
+        .members(&["44021"])
+        .await;
+    app.with_envelope(2024, 3_000_000).await;
+    app.with_allocation(gent, 2024, 50_000).await;
+    app.with_user(Role::Admin)
+        .email("betaal@vlaanderen.be")
+        .name("Bert Betaal")
+        .await;
+    let base = serve(&app).await;
+    browser.visit(&format!("{base}/login")).await;
+    browser.fill("#email", "betaal@vlaanderen.be").await;
+    browser.fill("#password", PASSWORD).await;
+    browser
+        .click("form[action='/login'] button[type=submit]")
+        .await;
+    browser.wait_for_text("h1", "Welkom").await;
+
+    let budget = format!("{base}/werkingsgebieden/{gent}/budget");
+    browser.visit(&budget).await;
+    // A date field takes what the browser's locale types; its value is the ISO date.
+    browser
+        .client()
+        .execute(
+            "document.querySelector('#betaling-datum').value = '2024-03-01'; \
+             document.querySelector('#betaling-jaar').value = '2024'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.fill("#betaling-bedrag", "500.000").await;
+    let pay = "form[action$='/budget/betalingen'] button[type=submit]";
+    browser.click(pay).await;
+    browser
+        .wait_for_text(
+            ".error-summary",
+            "Hiermee komt het netto betaalde voor 2024 op € 500.000,00, € 450.000,00 meer dan de toekenning van € 50.000,00.",
+        )
+        .await;
+    let kept = browser
+        .client()
+        .find(Locator::Css("#betaling-bedrag"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("500.000"));
+    browser.fill("#betaling-bedrag", "60.000").await;
+    browser.click("input[name=overbetaling]").await;
+    browser
+        .fill(
+            "#betaling-motivering",
+            "Voorschot op een herziene toekenning.",
+        )
+        .await;
+    browser.click(pay).await;
+    browser
+        .wait_for_text(
+            "main",
+            "Betaling geregistreerd: voorschot € 60.000,00 voor 2024.",
+        )
+        .await;
+    browser
+        .wait_for_text(
+            "main",
+            "Te veel betaald: € 60.000,00 netto betaald, € 10.000,00 meer dan de toekenning van € 50.000,00.",
+        )
+        .await;
+
+    // The advance was wrong after all: corrected from its row, with a reason.
+    browser.click("a[href$='/corrigeren']").await;
+    browser.wait_for_text("h1", "Betaling corrigeren").await;
+    browser
+        .wait_for_text(
+            "main",
+            "De correctie verlaagt het netto betaalde van 2024 met € 60.000,00",
+        )
+        .await;
+    browser.fill("#reden", "Verkeerd werkingsgebied.").await;
+    browser
+        .click("form[action$='/corrigeren'] button[type=submit]")
+        .await;
+    browser
+        .wait_for_text(
+            "main",
+            "Betaling gecorrigeerd: het voorschot van € 60.000,00 voor 2024.",
+        )
+        .await;
+    let history = browser
+        .wait_for_text("main", "correctie van het voorschot van 01/03/2024")
+        .await;
+    assert!(
+        history.contains("Reden: Verkeerd werkingsgebied."),
+        "{history}"
+    );
+    assert!(history.contains("gecorrigeerd op"), "{history}");
+    browser.close().await;
+
+    let net: i64 = sqlx::query_scalar(
+        "select coalesce(sum(net_cents), 0)::bigint from payments where partnership_id = $1",
+    )
+    .bind(gent)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(net, 0);
 }
