@@ -205,7 +205,7 @@ async fn prepared(location: &Location, config: &Config) -> anyhow::Result<PgPool
     let db = database::owner_pool(location.options(), config.db_max_connections)
         .await
         .context("cannot connect to PostgreSQL")?;
-    database::prepare(&db).await?;
+    crate::prepare(&db).await?;
     Ok(db)
 }
 
@@ -430,7 +430,7 @@ async fn add_user(
     role: Role,
     password: String,
 ) -> anyhow::Result<()> {
-    if !users::is_plausible_email(&email) {
+    if !crate::identity::is_plausible_email(&email) {
         bail!("{email:?} is not a valid email address");
     }
     if name.trim().is_empty() || name.trim().chars().count() > 200 {
@@ -439,7 +439,9 @@ async fn add_user(
     if let Err(message) = password::check_policy(&password, &email, &name) {
         bail!("password refused: {message}");
     }
-    let hash = password::Hasher::default().hash(password).await?;
+    let hash = crate::identity::hashing::Hasher::default()
+        .hash(password)
+        .await?;
     let mut tx = db.begin().await?;
     let user_id = users_db::create(
         &mut *tx,

@@ -25,10 +25,13 @@ pub mod reference;
 pub mod reports;
 pub mod site;
 pub mod state;
+pub mod trail;
 pub mod users;
 pub mod web;
 
 use axum::Router;
+
+use sqlx::PgPool;
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -51,15 +54,28 @@ pub fn app(state: AppState) -> Router {
         .merge(dashboard::router())
         .merge(quality::router())
         .merge(users::router())
-        .merge(audit::router())
+        .merge(trail::router())
         .merge(web::static_files::router())
         .fallback(|| async { AppError::NotFound })
         .with_state(state.clone());
-    let app = web::middleware::stack(routes, &state);
+    let sessions = auth::PgSessions::new(state.db.clone());
+    let app = web::middleware::stack(routes, &state, sessions);
     // Outermost, so the time measured is the whole answer; only with REGIE_METRICS_BIND.
     if state.config.operations.metrics_bind.is_some() {
         app.layer(axum::middleware::from_fn(metrics::track))
     } else {
         app
     }
+}
+
+/// Brings a database up to this version: the migrations ([`database::migrate`]), then the
+/// reference data of `seeds/` (loaded only when it changed) and the seeded policy periods.
+/// Composed here, on top: the database layer names no feature.
+pub async fn prepare(db: &PgPool) -> anyhow::Result<()> {
+    database::migrate(db).await?;
+    if municipalities::seed::load(db).await? {
+        tracing::info!("reference data loaded from seeds/");
+    }
+    periods::seed(db).await?;
+    Ok(())
 }

@@ -251,7 +251,7 @@ impl SignedInUser {
 /// The typed email for the audit trail, unless it is no email address at all: people sometimes
 /// type their password into the email field, and that must not be stored.
 fn attempted_email(email_key: &str) -> serde_json::Value {
-    if crate::users::is_plausible_email(email_key) {
+    if crate::identity::is_plausible_email(email_key) {
         serde_json::json!({ "email": email_key })
     } else {
         serde_json::json!({ "email": "(geen geldig e-mailadres)" })

@@ -159,7 +159,7 @@ impl Config {
         };
 
         let admin_email = get("REGIE_ADMIN_EMAIL").unwrap_or_else(|| "admin@regie.local".into());
-        if !crate::users::is_plausible_email(&admin_email) {
+        if !crate::identity::is_plausible_email(&admin_email) {
             return Err(ConfigError {
                 name: "REGIE_ADMIN_EMAIL",
                 value: admin_email,

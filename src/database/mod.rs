@@ -375,14 +375,10 @@ async fn reconcile_checksums(db: &PgPool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs the migrations (sqlx holds an advisory lock: concurrent starts are safe) and loads the
-/// reference data.
-pub async fn prepare(db: &PgPool) -> anyhow::Result<()> {
+/// Runs the migrations (sqlx holds an advisory lock: concurrent starts are safe). The reference
+/// data comes after, from the features that own it ([`crate::prepare`]).
+pub async fn migrate(db: &PgPool) -> anyhow::Result<()> {
     reconcile_checksums(db).await?;
     MIGRATOR.run(db).await.context("running migrations")?;
-    if crate::municipalities::seed::load(db).await? {
-        tracing::info!("reference data loaded from seeds/");
-    }
-    crate::periods::seed(db).await?;
     Ok(())
 }

@@ -285,7 +285,7 @@ pub async fn synthetic(
         eprintln!("{year}: {count} of {total} synthetic actions");
     }
 
-    let hash = crate::auth::password::hash_now(password)?;
+    let hash = crate::identity::hashing::hash_now(password)?;
     for (email, name, role) in [
         (
             "bench.regisseur@synthetic.invalid",

@@ -8,8 +8,6 @@
 //!   instance stays ready after a newer one migrated: migrations are forward-only and keep the
 //!   previous release working), and the instance is not stopping. One statement.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::extract::State;
@@ -19,21 +17,6 @@ use axum::response::{IntoResponse, Response};
 use crate::database::MIGRATOR;
 use crate::error::AppError;
 use crate::state::AppState;
-
-/// Set once a shutdown began (`SIGTERM`, Ctrl-C): requests still in flight finish, but
-/// readiness says no, so a proxy that checks it sends the next ones elsewhere.
-#[derive(Clone, Default)]
-pub struct Stopping(Arc<AtomicBool>);
-
-impl Stopping {
-    pub fn begin(&self) {
-        self.0.store(true, Ordering::Relaxed);
-    }
-
-    pub fn is_set(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
-    }
-}
 
 pub async fn live() -> &'static str {
     "ok"

@@ -10,8 +10,6 @@
 mod health;
 mod start;
 
-pub use health::Stopping;
-
 use std::sync::Arc;
 
 use askama::Template;

@@ -28,7 +28,9 @@ pub async fn ensure_first_admin(db: &PgPool, email: &str) -> Result<Option<(Stri
         return Ok(None);
     }
     let one_time = password::one_time_password();
-    let hash = password::Hasher::default().hash(one_time.clone()).await?;
+    let hash = crate::identity::hashing::Hasher::default()
+        .hash(one_time.clone())
+        .await?;
     let created = db::create(
         &mut *tx,
         db::NewUser {

@@ -21,9 +21,7 @@ use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::SameSite;
-use tower_sessions::{Expiry, SessionManagerLayer};
-
-use crate::auth::PgSessions;
+use tower_sessions::{Expiry, SessionManagerLayer, SessionStore};
 use tracing::Level;
 
 use crate::config::Config;
@@ -53,9 +51,11 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
     img-src 'self'; font-src 'self'; connect-src 'self'; form-action 'self'; \
     object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-pub fn stack(router: Router, state: &AppState) -> Router {
+/// The stack around `router`; `store` keeps the sessions (the sign-in's, `auth::PgSessions`,
+/// which `lib` passes in: the web layer names no feature).
+pub fn stack(router: Router, state: &AppState, store: impl SessionStore + Clone) -> Router {
     let https = state.config.is_https();
-    let sessions = SessionManagerLayer::new(PgSessions::new(state.db.clone()))
+    let sessions = SessionManagerLayer::new(store)
         .with_name(if https {
             SECURE_SESSION_COOKIE
         } else {

@@ -131,7 +131,7 @@ async fn build_template(location: &Location) -> String {
         let pool = database::owner_pool(location.options_for(&build), 2)
             .await
             .unwrap();
-        database::prepare(&pool)
+        regie::prepare(&pool)
             .await
             .expect("migrate and seed the template");
         pool.close().await;
@@ -697,7 +697,7 @@ impl<'a> NewUser<'a> {
     }
 
     async fn insert(self) -> i64 {
-        let hash = regie::auth::password::hash_now(PASSWORD).unwrap();
+        let hash = regie::identity::hashing::hash_now(PASSWORD).unwrap();
         let user_id: i64 = sqlx::query_scalar(
             "insert into users (email, full_name, role, password_hash, must_change_password) values ($1, $2, $3, $4, $5) returning user_id",
         )

@@ -207,14 +207,12 @@ async fn a_database_that_applied_the_texts_shipped_in_between_still_starts() {
     .execute(&db)
     .await
     .unwrap();
-    regie::database::prepare(&db)
-        .await
-        .expect("starts after reconciling");
+    regie::prepare(&db).await.expect("starts after reconciling");
     assert_eq!(checksum().await, landed);
 
     sqlx::query("update _sqlx_migrations set checksum = '\\x00' where version = 20261128000001")
         .execute(&db)
         .await
         .unwrap();
-    assert!(regie::database::prepare(&db).await.is_err());
+    assert!(regie::prepare(&db).await.is_err());
 }

@@ -1,14 +1,16 @@
 //! The state every handler can reach.
 
+pub mod cache;
+
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use sqlx::PgPool;
 
-use crate::auth::password::Hasher;
 use crate::config::Config;
-use crate::reference::ReferenceCache;
-use crate::site::Stopping;
+use crate::identity::hashing::Hasher;
 use crate::web::csrf::CookieKey;
+use cache::ReferenceCache;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -33,5 +35,20 @@ impl AppState {
             reference: ReferenceCache::default(),
             stopping: Stopping::default(),
         }
+    }
+}
+
+/// Set once a shutdown began (`SIGTERM`, Ctrl-C): requests still in flight finish, but
+/// readiness says no, so a proxy that checks it sends the next ones elsewhere.
+#[derive(Clone, Default)]
+pub struct Stopping(Arc<AtomicBool>);
+
+impl Stopping {
+    pub fn begin(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
     }
 }

@@ -4,6 +4,8 @@
 //! an error sends a visitor to sign in) and the features (`auth` signs people in, `users`
 //! manages accounts), so that neither has to import the other to name a user.
 
+pub mod hashing;
+
 use serde::{Deserialize, Serialize};
 
 /// The sign-in page.
@@ -104,6 +106,21 @@ pub fn login_path_with_next(next: &str) -> String {
     }
 }
 
+/// A light check: something@domain.tld without spaces. The real proof is the user signing in.
+pub fn is_plausible_email(email: &str) -> bool {
+    let email = email.trim();
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && email.len() <= 254
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !domain.contains('@')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +137,16 @@ mod tests {
             login_path_with_next("/gemeenten?q=a b"),
             "/login?next=%2Fgemeenten%3Fq%3Da+b"
         );
+    }
+
+    #[test]
+    fn plausible_emails() {
+        assert!(is_plausible_email("an.peeters@gent.be"));
+        assert!(is_plausible_email(" an@gent.be "));
+        assert!(!is_plausible_email("an.peeters"));
+        assert!(!is_plausible_email("an@gent"));
+        assert!(!is_plausible_email("an peeters@gent.be"));
+        assert!(!is_plausible_email("@gent.be"));
+        assert!(!is_plausible_email("a@b@gent.be"));
     }
 }
