@@ -68,10 +68,10 @@ pub enum DemoCommand {
     /// whose password is read from standard input. Never on a production database.
     Volume {
         /// Actions per werkingsgebied and year.
-        #[arg(long, default_value_t = 500)]
+        #[arg(long, default_value_t = 850)]
         per_year: i32,
-        /// Years, counting back from 2025.
-        #[arg(long, default_value_t = 10)]
+        /// Years, counting back from 2025; only the years a policy period holds get actions.
+        #[arg(long, default_value_t = 6)]
         years: i32,
     },
 }

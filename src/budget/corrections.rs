@@ -19,14 +19,14 @@ use serde::Deserialize;
 use sqlx::{PgConnection, PgExecutor};
 
 use super::partnership::{self, Target};
-use super::payments::{MAX_NOTE, PaymentKind, admit, overpayment};
+use super::payments::{Entry, MAX_NOTE, PaymentKind, admit, overpayment, record};
 use super::signals;
-use crate::audit::{self, Action};
 use crate::auth::SignedIn;
-use crate::error::{AppError, Result, ResultExt};
+use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::web::extract::{Form, Path};
 use crate::web::flash::{self, FlashKind};
+use crate::web::format::today;
 use crate::web::forms::{FieldError, FieldErrors};
 use crate::web::idempotency::{self, Claim};
 use crate::web::layout::Layout;
@@ -301,58 +301,22 @@ async fn correct(
             return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, errors)));
         }
     };
-    Ok(insert(conn, signed_in, id, o, (reason, &overpayment))
+    let entry = Entry {
+        partnership_id: id,
+        year: o.year,
+        kind: o.kind,
+        paid_on: today(),
+        amount_cents: o.amount_cents,
+        note: "",
+        corrects: Some((o.payment_id, reason)),
+        overpayment_reason: &overpayment,
+    };
+    Ok(record(conn, signed_in, &entry, CONSTRAINT_ERRORS)
         .await?
         .map_err(|error| {
             errors.push(error);
             (StatusCode::UNPROCESSABLE_ENTITY, errors)
         }))
-}
-
-/// Stores the correction of `o` and audits it.
-async fn insert(
-    conn: &mut PgConnection,
-    signed_in: &SignedIn,
-    id: i64,
-    o: &Original,
-    (reason, motivation): (&str, &str),
-) -> Result<std::result::Result<(), FieldError>> {
-    let inserted = sqlx::query_scalar!(
-        r#"insert into payments (partnership_id, year, kind, paid_on, amount_cents,
-                                 corrects_payment_id, reason, overpayment_reason, recorded_by)
-           values ($1, $2, $3, (now() at time zone 'Europe/Brussels')::date, $4, $5, $6, $7, $8)
-           returning payment_id"#,
-        id,
-        o.year,
-        o.kind as PaymentKind,
-        o.amount_cents,
-        o.payment_id,
-        reason,
-        motivation,
-        signed_in.user.user_id
-    )
-    .fetch_one(&mut *conn)
-    .await
-    .on_constraint(CONSTRAINT_ERRORS)?;
-    let correction = match inserted {
-        Ok(correction) => correction,
-        Err(error) => return Ok(Err(error)),
-    };
-    // The reason stays out of the audit trail: it may name people.
-    audit::Entry::new(Action::PaymentCorrected)
-        .actor(&signed_in.user)
-        .object("payment", correction)
-        .details(serde_json::json!({
-            "partnership_id": id,
-            "year": o.year,
-            "corrects": o.payment_id,
-            "kind": o.kind.code(),
-            "net_cents": o.reversal(),
-            "overpayment": !motivation.is_empty(),
-        }))
-        .record(&mut *conn, &signed_in.ctx)
-        .await?;
-    Ok(Ok(()))
 }
 
 #[cfg(test)]

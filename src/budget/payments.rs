@@ -118,6 +118,21 @@ struct ValidPayment {
     overpayment_reason: String,
 }
 
+impl ValidPayment {
+    fn entry(&self, partnership_id: i64) -> Entry<'_> {
+        Entry {
+            partnership_id,
+            year: self.year,
+            kind: self.kind,
+            paid_on: self.paid_on,
+            amount_cents: self.amount_cents,
+            note: &self.note,
+            corrects: None,
+            overpayment_reason: &self.overpayment_reason,
+        }
+    }
+}
+
 /// The year a form names, if it is one of `years` (the werkingsgebied's policy period); the
 /// error names the years that are.
 pub(super) fn year_of_period(errors: &mut FieldErrors, value: &str, years: &[i16]) -> Option<i16> {
@@ -393,7 +408,7 @@ async fn create(
             });
         match admitted {
             Err(message) => errors.add("bedrag", message),
-            Ok(v) => match insert(&mut tx, &signed_in, id, &v).await? {
+            Ok(v) => match record(&mut tx, &signed_in, &v.entry(id), CONSTRAINT_ERRORS).await? {
                 Ok(()) => {
                     let location = format!("{}#betalingen", partnership::path(id));
                     idempotency::answer(&mut tx, user_id, &submission, &location).await?;
@@ -432,46 +447,68 @@ async fn envelopes(state: &AppState) -> Result<BTreeMap<i16, i64>> {
         .collect())
 }
 
-/// Stores the payment and audits it; a named constraint the form could not foresee comes back
-/// as a field error.
-async fn insert(
+/// A row of `payments` about to be stored: a payment, or the correction of one.
+pub(super) struct Entry<'a> {
+    pub partnership_id: i64,
+    pub year: i16,
+    pub kind: PaymentKind,
+    pub paid_on: NaiveDate,
+    pub amount_cents: i64,
+    pub note: &'a str,
+    /// The payment it corrects, with the reason.
+    pub corrects: Option<(i64, &'a str)>,
+    /// Empty unless it is a deliberate overpayment ([`admit`]).
+    pub overpayment_reason: &'a str,
+}
+
+/// Stores `entry` and audits it (a payment, or with `corrects` a correction), in the caller's
+/// transaction; a constraint of `known` comes back as the form's field error. The note, the
+/// reason and the motivation stay out of the audit trail: they may name people.
+pub(super) async fn record(
     conn: &mut PgConnection,
     signed_in: &SignedIn,
-    id: i64,
-    v: &ValidPayment,
+    entry: &Entry<'_>,
+    known: &[(&str, FieldError)],
 ) -> Result<std::result::Result<(), FieldError>> {
+    let (corrects, reason) = entry.corrects.unzip();
     let inserted = sqlx::query_scalar!(
         r#"insert into payments (partnership_id, year, kind, paid_on, amount_cents, note,
-                                 overpayment_reason, recorded_by)
-           values ($1, $2, $3, $4, $5, $6, $7, $8)
+                                 corrects_payment_id, reason, overpayment_reason, recorded_by)
+           values ($1, $2, $3, $4, $5, $6, $7, coalesce($8, ''), $9, $10)
            returning payment_id"#,
-        id,
-        v.year,
-        v.kind as PaymentKind,
-        v.paid_on as NaiveDate,
-        v.amount_cents,
-        v.note,
-        v.overpayment_reason,
+        entry.partnership_id,
+        entry.year,
+        entry.kind as PaymentKind,
+        entry.paid_on,
+        entry.amount_cents,
+        entry.note,
+        corrects,
+        reason,
+        entry.overpayment_reason,
         signed_in.user.user_id
     )
     .fetch_one(&mut *conn)
     .await
-    .on_constraint(CONSTRAINT_ERRORS)?;
+    .on_constraint(known)?;
     let payment_id = match inserted {
         Ok(payment_id) => payment_id,
         Err(error) => return Ok(Err(error)),
     };
-    // The note and the motivation stay out of the audit trail: they may name people.
-    audit::Entry::new(Action::PaymentRecorded)
+    let action = match corrects {
+        Some(_) => Action::PaymentCorrected,
+        None => Action::PaymentRecorded,
+    };
+    audit::Entry::new(action)
         .actor(&signed_in.user)
         .object("payment", payment_id)
         .details(serde_json::json!({
-            "partnership_id": id,
-            "year": v.year,
-            "kind": v.kind.code(),
-            "paid_on": v.paid_on,
-            "amount_cents": v.amount_cents,
-            "overpayment": !v.overpayment_reason.is_empty(),
+            "partnership_id": entry.partnership_id,
+            "year": entry.year,
+            "kind": entry.kind.code(),
+            "paid_on": entry.paid_on,
+            "amount_cents": entry.amount_cents,
+            "corrects": corrects,
+            "overpayment": !entry.overpayment_reason.is_empty(),
         }))
         .record(&mut *conn, &signed_in.ctx)
         .await?;

@@ -254,9 +254,11 @@ pub async fn generate(
     Ok(ids.len() as u64)
 }
 
-/// Benchmark volume: `per_year` synthetic actions per werkingsgebied of 2023-2025 for each of
-/// the `years` years up to 2025, plus a regisseur and a ministry account for the benchmark to
-/// sign in with. Loads the demo werkingsgebieden first when the database has none.
+/// Benchmark volume: `per_year` synthetic actions per werkingsgebied and year, for each of the
+/// `years` years up to 2025, in the werkingsgebieden of the policy period that holds the year
+/// (an action's dates lie within its period: a year no period holds gets none), plus a
+/// regisseur and a ministry account for the benchmark to sign in with. Loads the demo
+/// werkingsgebieden first when the database has none.
 pub async fn synthetic(
     db: &sqlx::PgPool,
     per_year: i32,
@@ -265,25 +267,28 @@ pub async fn synthetic(
 ) -> anyhow::Result<u64> {
     super::load(db).await?;
     let mut tx = db.begin().await?;
-    let partnerships: Vec<i64> = sqlx::query_scalar!(
-        r#"select p.partnership_id from partnerships p
-           join policy_periods pp using (policy_period_id)
-           where pp.name = '2023-2025' order by p.partnership_id"#
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    anyhow::ensure!(
-        !partnerships.is_empty(),
-        "no werkingsgebieden for 2023-2025"
-    );
     // One statement per year: one statement for all years (195,000 rows) ran into the 10 s
     // statement timeout on a busy machine.
-    let total = partnerships.len() as i64 * i64::from(per_year * years);
     let mut count = 0;
     for year in 2026 - years..=2025 {
+        let partnerships: Vec<i64> = sqlx::query_scalar!(
+            r#"select p.partnership_id from partnerships p
+               join policy_periods pp using (policy_period_id)
+               where $1 between extract(year from pp.starts_on)::int
+                            and extract(year from pp.ends_on)::int
+               order by p.partnership_id"#,
+            year
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        if partnerships.is_empty() {
+            eprintln!("{year}: no policy period holds this year; no synthetic actions");
+            continue;
+        }
         count += generate(&mut tx, &partnerships, year, year, per_year, "synthetic").await?;
-        eprintln!("{year}: {count} of {total} synthetic actions");
+        eprintln!("{year}: {count} synthetic actions so far");
     }
+    anyhow::ensure!(count > 0, "no policy period holds any of those years");
 
     let hash = crate::identity::hashing::hash_now(password)?;
     for (email, name, role) in [
@@ -310,13 +315,15 @@ pub async fn synthetic(
         .execute(&mut *tx)
         .await?;
     }
+    // The benchmark's regisseur writes for the first werkingsgebied of 2023-2025.
     sqlx::query!(
         r#"insert into appointments (partnership_id, person_name, person_email, fte, starts_on,
                                      ends_on, status, user_id, is_demo, request_note)
-           select $1, 'Benchmark Regisseur', u.email, 1, current_date - 1, current_date + 365,
+           select (select min(p.partnership_id) from partnerships p
+                   join policy_periods pp using (policy_period_id) where pp.name = '2023-2025'),
+                  'Benchmark Regisseur', u.email, 1, current_date - 1, current_date + 365,
                   'goedgekeurd', u.user_id, true, 'synthetisch, voor de benchmark'
-           from users u where u.email = 'bench.regisseur@synthetic.invalid'"#,
-        partnerships[0]
+           from users u where u.email = 'bench.regisseur@synthetic.invalid'"#
     )
     .execute(&mut *tx)
     .await?;

@@ -50,6 +50,30 @@ pub struct Check {
     pub findings: Vec<Finding>,
 }
 
+impl Check {
+    /// A check from its findings, each with the count of all (`count(*) over ()`: the list
+    /// shows at most [`SHOWN`]).
+    fn of(
+        (id, title, explanation): (&'static str, &'static str, &'static str),
+        found: impl Iterator<Item = (i64, Finding)>,
+    ) -> Self {
+        let mut total = 0;
+        let findings = found
+            .map(|(all, finding)| {
+                total = all;
+                finding
+            })
+            .collect();
+        Self {
+            id,
+            title,
+            explanation,
+            total,
+            findings,
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "quality/index.html")]
 struct QualityPage {
@@ -101,27 +125,30 @@ async fn actions_outside_period(db: &PgPool) -> Result<Check> {
     )
     .fetch_all(db)
     .await?;
-    Ok(Check {
-        id: "acties-buiten-periode",
-        title: "Acties buiten de beleidsperiode",
-        explanation: "Een actie telt alleen mee in de prioriteitencheck en de jaarrapporten van haar werkingsgebied als haar datums binnen de beleidsperiode liggen. Nieuwe datums buiten de periode worden geweigerd; deze acties zijn van vroeger.",
-        total: rows.first().map_or(0, |r| r.total),
-        findings: rows
-            .into_iter()
-            .map(|r| Finding {
-                subject: format!("{} ({})", r.title, r.partnership),
-                problem: format!(
-                    "loopt {}, buiten de beleidsperiode {} ({} tot en met {})",
-                    dates(r.starts_on, r.ends_on),
-                    r.period,
-                    format::date(r.period_starts),
-                    format::date(r.period_ends)
-                ),
-                fix_url: format!("/acties/{}/bewerken", r.action_id),
-                fix_label: "Datums aanpassen",
-            })
-            .collect(),
-    })
+    Ok(Check::of(
+        (
+            "acties-buiten-periode",
+            "Acties buiten de beleidsperiode",
+            "Een actie telt alleen mee in de prioriteitencheck en de jaarrapporten van haar werkingsgebied als haar datums binnen de beleidsperiode liggen. Nieuwe datums buiten de periode worden geweigerd; deze acties zijn van vroeger.",
+        ),
+        rows.into_iter().map(|r| {
+            (
+                r.total,
+                Finding {
+                    subject: format!("{} ({})", r.title, r.partnership),
+                    problem: format!(
+                        "loopt {}, buiten de beleidsperiode {} ({} tot en met {})",
+                        dates(r.starts_on, r.ends_on),
+                        r.period,
+                        format::date(r.period_starts),
+                        format::date(r.period_ends)
+                    ),
+                    fix_url: format!("/acties/{}/bewerken", r.action_id),
+                    fix_label: "Datums aanpassen",
+                },
+            )
+        }),
+    ))
 }
 
 async fn signed_without_decision(db: &PgPool) -> Result<Check> {
@@ -147,21 +174,24 @@ async fn signed_without_decision(db: &PgPool) -> Result<Check> {
     )
     .fetch_all(db)
     .await?;
-    Ok(Check {
-        id: "ondertekend-zonder-raadsbeslissing",
-        title: "Ondertekende overeenkomsten zonder raadsbeslissing",
-        explanation: "Een samenwerkingsovereenkomst bindt een gemeente pas met een beslissing van haar gemeenteraad. Vul de datum van de beslissing in, of laad ze op als PDF.",
-        total: rows.first().map_or(0, |r| r.total),
-        findings: rows
-            .into_iter()
-            .map(|r| Finding {
-                subject: format!("{} ({})", r.title, r.partnership),
-                problem: format!("geen raadsbeslissing van {}", r.municipalities.join(", ")),
-                fix_url: format!("/samenwerkingsovereenkomsten/{}", r.agreement_id),
-                fix_label: "Overeenkomst openen",
-            })
-            .collect(),
-    })
+    Ok(Check::of(
+        (
+            "ondertekend-zonder-raadsbeslissing",
+            "Ondertekende overeenkomsten zonder raadsbeslissing",
+            "Een samenwerkingsovereenkomst bindt een gemeente pas met een beslissing van haar gemeenteraad. Vul de datum van de beslissing in, of laad ze op als PDF.",
+        ),
+        rows.into_iter().map(|r| {
+            (
+                r.total,
+                Finding {
+                    subject: format!("{} ({})", r.title, r.partnership),
+                    problem: format!("geen raadsbeslissing van {}", r.municipalities.join(", ")),
+                    fix_url: format!("/samenwerkingsovereenkomsten/{}", r.agreement_id),
+                    fix_label: "Overeenkomst openen",
+                },
+            )
+        }),
+    ))
 }
 
 async fn payments_without_allocation(db: &PgPool) -> Result<Check> {
@@ -178,24 +208,27 @@ async fn payments_without_allocation(db: &PgPool) -> Result<Check> {
     )
     .fetch_all(db)
     .await?;
-    Ok(Check {
-        id: "betalingen-zonder-toekenning",
-        title: "Betalingen zonder toekenning",
-        explanation: "Er werd betaald voor een jaar waarin het werkingsgebied geen toekenning heeft. Leg de toekenning vast, of corrigeer de betaling.",
-        total: rows.first().map_or(0, |r| r.total),
-        findings: rows
-            .into_iter()
-            .map(|r| Finding {
-                subject: format!("{} ({})", r.name, r.year),
-                problem: format!(
-                    "{} netto betaald, niets toegekend",
-                    format::euro_cents(r.paid_cents)
-                ),
-                fix_url: format!("/budget/{}#werkingsgebied-{}", r.year, r.partnership_id),
-                fix_label: "Toekenningen van het jaar",
-            })
-            .collect(),
-    })
+    Ok(Check::of(
+        (
+            "betalingen-zonder-toekenning",
+            "Betalingen zonder toekenning",
+            "Er werd betaald voor een jaar waarin het werkingsgebied geen toekenning heeft. Leg de toekenning vast, of corrigeer de betaling.",
+        ),
+        rows.into_iter().map(|r| {
+            (
+                r.total,
+                Finding {
+                    subject: format!("{} ({})", r.name, r.year),
+                    problem: format!(
+                        "{} netto betaald, niets toegekend",
+                        format::euro_cents(r.paid_cents)
+                    ),
+                    fix_url: format!("/budget/{}#werkingsgebied-{}", r.year, r.partnership_id),
+                    fix_label: "Toekenningen van het jaar",
+                },
+            )
+        }),
+    ))
 }
 
 async fn allocations_without_members(db: &PgPool) -> Result<Check> {
@@ -212,24 +245,27 @@ async fn allocations_without_members(db: &PgPool) -> Result<Check> {
     )
     .fetch_all(db)
     .await?;
-    Ok(Check {
-        id: "toekenning-zonder-gemeenten",
-        title: "Toekenningen aan een werkingsgebied zonder gemeenten",
-        explanation: "Een werkingsgebied zonder gemeenten bereikt niemand. Voeg de gemeenten toe, of zet de toekenning op 0 met een motivering.",
-        total: rows.first().map_or(0, |r| r.total),
-        findings: rows
-            .into_iter()
-            .map(|r| Finding {
-                subject: format!("{} ({})", r.name, r.year),
-                problem: format!(
-                    "{} toegekend, geen enkele gemeente",
-                    format::euro_cents(r.amount_cents)
-                ),
-                fix_url: format!("/werkingsgebieden/{}/leden", r.partnership_id),
-                fix_label: "Gemeenten toevoegen",
-            })
-            .collect(),
-    })
+    Ok(Check::of(
+        (
+            "toekenning-zonder-gemeenten",
+            "Toekenningen aan een werkingsgebied zonder gemeenten",
+            "Een werkingsgebied zonder gemeenten bereikt niemand. Voeg de gemeenten toe, of zet de toekenning op 0 met een motivering.",
+        ),
+        rows.into_iter().map(|r| {
+            (
+                r.total,
+                Finding {
+                    subject: format!("{} ({})", r.name, r.year),
+                    problem: format!(
+                        "{} toegekend, geen enkele gemeente",
+                        format::euro_cents(r.amount_cents)
+                    ),
+                    fix_url: format!("/werkingsgebieden/{}/leden", r.partnership_id),
+                    fix_label: "Gemeenten toevoegen",
+                },
+            )
+        }),
+    ))
 }
 
 #[cfg(test)]

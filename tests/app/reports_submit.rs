@@ -6,7 +6,8 @@
 use axum::http::StatusCode;
 use regie::identity::Role;
 
-use crate::helpers::{TestApp, TestResponse, date};
+use crate::helpers::{TestApp, date};
+use crate::reports_workflow::review::{self, post_owned as post};
 
 const YEAR: i32 = 2024;
 
@@ -224,32 +225,14 @@ async fn nobody_but_the_own_regisseur_submits_or_sees_the_confirmation() {
     assert_eq!(submissions(&app, p).await, 0);
 }
 
-/// The checklist as the form sends it, every item "in orde" unless overridden.
-fn checklist(overrides: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut fields: Vec<(String, String)> = regie::reports::review::ITEMS
-        .iter()
-        .flat_map(|(code, _)| {
-            [
-                (format!("{code}_state"), "in_orde".to_string()),
-                (format!("{code}_remark"), String::new()),
-            ]
-        })
-        .collect();
-    for (name, value) in overrides {
-        match fields.iter_mut().find(|(n, _)| n == name) {
-            Some(field) => field.1 = value.to_string(),
-            None => fields.push((name.to_string(), value.to_string())),
-        }
-    }
+/// The checklist as the form sends it, and more fields.
+fn checklist(
+    overrides: &[(&'static str, &'static str)],
+    more: &[(&str, &str)],
+) -> Vec<(String, String)> {
+    let mut fields = review::checklist(overrides);
+    fields.extend(more.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     fields
-}
-
-async fn post(app: &TestApp, url: &str, fields: &[(String, String)]) -> TestResponse {
-    let fields: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    app.post_form(url, &fields).await
 }
 
 async fn version(app: &TestApp, p: i64) -> String {
@@ -273,11 +256,13 @@ async fn a_sent_back_report_shows_its_remarks_first_and_each_can_be_answered() {
     staff.sign_in_as(Role::Ministry).await;
 
     // The checklist typed and "Terugsturen" clicked, without saving the checklist first.
-    let mut fields = checklist(&[
-        ("budget_state", "opmerking"),
-        ("budget_remark", "De uitgaven 2024 ontbreken."),
-        ("reason", "Vul het rapport aan."),
-    ]);
+    let mut fields = checklist(
+        &[
+            ("budget_state", "opmerking"),
+            ("budget_remark", "De uitgaven 2024 ontbreken."),
+        ],
+        &[("reason", "Vul het rapport aan.")],
+    );
     fields.push(("version".into(), version(&app, p).await));
     post(&staff, &format!("{}/terugsturen", path(p)), &fields)
         .await
@@ -349,7 +334,7 @@ async fn saving_the_checklist_keeps_remarks_typed_for_a_send_back() {
     let response = post(
         &app,
         &format!("{}/controlelijst", path(p)),
-        &checklist(&[("reason", "Nog niet verstuurd.")]),
+        &checklist(&[], &[("reason", "Nog niet verstuurd.")]),
     )
     .await;
     assert_eq!(response.status, StatusCode::OK);
@@ -369,7 +354,7 @@ async fn approving_with_something_open_asks_first_and_keeps_the_motivation() {
         .assert_redirects_to(&path(p));
     app.sign_in_as(Role::Ministry).await;
     let url = |step: &str| format!("{}/{step}", path(p));
-    let mut take_up = checklist(&[]);
+    let mut take_up = checklist(&[], &[]);
     take_up.push(("version".into(), version(&app, p).await));
     post(&app, &url("in-behandeling"), &take_up)
         .await
@@ -381,10 +366,13 @@ async fn approving_with_something_open_asks_first_and_keeps_the_motivation() {
     )
     .await;
 
-    let mut fields = checklist(&[
-        ("partners_state", "opmerking"),
-        ("partners_remark", "Rol van VDAB onduidelijk."),
-    ]);
+    let mut fields = checklist(
+        &[
+            ("partners_state", "opmerking"),
+            ("partners_remark", "Rol van VDAB onduidelijk."),
+        ],
+        &[],
+    );
     fields.push(("version".into(), version(&app, p).await));
     let asked = post(&app, &url("goedkeuren"), &fields).await;
     assert_eq!(asked.status, StatusCode::OK);
@@ -485,7 +473,7 @@ async fn approving_a_complete_report_with_nothing_open_is_one_click() {
 
     app.sign_in_as(Role::Ministry).await;
     for step in ["in-behandeling", "goedkeuren"] {
-        let mut fields = checklist(&[]);
+        let mut fields = checklist(&[], &[]);
         fields.push(("version".into(), version(&app, p).await));
         post(&app, &format!("{}/{step}", path(p)), &fields)
             .await

@@ -11,7 +11,7 @@ use regie::reports::model::{ReportStatus, Step};
 
 use crate::helpers::{TestApp, TestResponse};
 
-mod review;
+pub(crate) mod review;
 
 const YEAR: i32 = 2024;
 

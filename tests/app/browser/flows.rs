@@ -4,7 +4,7 @@
 use fantoccini::Locator;
 use regie::identity::Role;
 
-use super::{Browser, serve};
+use super::{Browser, serve, sign_in};
 use crate::helpers::{PASSWORD, TestApp};
 
 #[tokio::test]
@@ -484,13 +484,7 @@ async fn an_admin_pays_above_the_allocation_only_on_purpose_and_corrects_a_payme
         .name("Bert Betaal")
         .await;
     let base = serve(&app).await;
-    browser.visit(&format!("{base}/login")).await;
-    browser.fill("#email", "betaal@vlaanderen.be").await;
-    browser.fill("#password", PASSWORD).await;
-    browser
-        .click("form[action='/login'] button[type=submit]")
-        .await;
-    browser.wait_for_text("h1", "Welkom").await;
+    sign_in(&browser, &base, "betaal@vlaanderen.be", "Welkom").await;
 
     let budget = format!("{base}/werkingsgebieden/{gent}/budget");
     browser.visit(&budget).await;

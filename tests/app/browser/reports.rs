@@ -30,15 +30,8 @@ async fn submit(regisseur: &Browser, year: i32) {
     regisseur.wait_for_text("main", "Rapport ingediend.").await;
 }
 
-#[tokio::test]
-async fn a_report_goes_round_the_whole_loop_and_both_sides_are_told_each_step() {
-    let Some(regisseur) = Browser::start().await else {
-        return;
-    };
-    let Some(reviewer) = Browser::start().await else {
-        return;
-    };
-    let app = TestApp::new().await;
+/// Regio Kortrijk (Kortrijk alone) and its regisseur Rita (rita@kortrijk.be).
+async fn kortrijk_with_rita(app: &TestApp) -> i64 {
     let area = app
         .with_partnership("Regio Kortrijk")
         .members(&["34022"])
@@ -48,6 +41,19 @@ async fn a_report_goes_round_the_whole_loop_and_both_sides_are_told_each_step() 
         .name("Rita Regisseur")
         .regisseur_of(area)
         .await;
+    area
+}
+
+#[tokio::test]
+async fn a_report_goes_round_the_whole_loop_and_both_sides_are_told_each_step() {
+    let Some(regisseur) = Browser::start().await else {
+        return;
+    };
+    let Some(reviewer) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let area = kortrijk_with_rita(&app).await;
     let mia = app
         .with_user(Role::Ministry)
         .email("mia@vlaanderen.be")
@@ -225,15 +231,7 @@ async fn indienen_without_saving_first_freezes_the_text_just_typed() {
         return;
     };
     let app = TestApp::new().await;
-    let area = app
-        .with_partnership("Regio Kortrijk")
-        .members(&["34022"])
-        .await;
-    app.with_user(Role::Regisseur)
-        .email("rita@kortrijk.be")
-        .name("Rita Regisseur")
-        .regisseur_of(area)
-        .await;
+    let area = kortrijk_with_rita(&app).await;
     let base = serve(&app).await;
     let report = format!("/jaarrapporten/{area}/2025");
 

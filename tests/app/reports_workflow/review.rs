@@ -114,7 +114,8 @@ async fn a_message_needs_text_an_answer_date_not_in_the_past_and_the_right_to_wr
     assert_eq!(response.status, StatusCode::FORBIDDEN);
 }
 
-fn checklist(overrides: &[(&'static str, &'static str)]) -> Vec<(String, String)> {
+/// The checklist as the form sends it, every item "in orde" unless overridden.
+pub(crate) fn checklist(overrides: &[(&'static str, &'static str)]) -> Vec<(String, String)> {
     let mut fields: Vec<(String, String)> = regie::reports::review::ITEMS
         .iter()
         .flat_map(|(code, _)| {
@@ -132,7 +133,11 @@ fn checklist(overrides: &[(&'static str, &'static str)]) -> Vec<(String, String)
     fields
 }
 
-async fn post_owned(app: &TestApp, url: &str, fields: &[(String, String)]) -> TestResponse {
+pub(crate) async fn post_owned(
+    app: &TestApp,
+    url: &str,
+    fields: &[(String, String)],
+) -> TestResponse {
     let fields: Vec<(&str, &str)> = fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
