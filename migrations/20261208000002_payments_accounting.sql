@@ -81,25 +81,14 @@ create trigger payments_2_guard before insert on payments
 -- What was allocated, paid (net) and reported as spent per werkingsgebied and year: the one
 -- definition the budget pages, the dashboard and the data-quality list read their signals from.
 create view budget_positions as
-with keys as (
-    select partnership_id, year from allocations where superseded_at is null
-    union
-    select partnership_id, year from payments
-    union
-    select partnership_id, year from spending_reports
-)
-select k.partnership_id,
-       k.year,
+select partnership_id,
+       year,
        a.amount_cents as allocated_cents,
        coalesce(p.paid_cents, 0)::bigint as paid_cents,
        s.staff_cents + s.operating_cents + s.actions_cents as spent_cents
-from keys k
-left join allocations a
-       on a.partnership_id = k.partnership_id and a.year = k.year and a.superseded_at is null
-left join (select partnership_id, year, sum(net_cents) as paid_cents
-           from payments group by partnership_id, year) p
-       on p.partnership_id = k.partnership_id and p.year = k.year
-left join spending_reports s
-       on s.partnership_id = k.partnership_id and s.year = k.year;
+from (select partnership_id, year, amount_cents from allocations where superseded_at is null) a
+full join (select partnership_id, year, sum(net_cents) as paid_cents
+           from payments group by partnership_id, year) p using (partnership_id, year)
+full join spending_reports s using (partnership_id, year);
 
 grant select on budget_positions to regie_app;

@@ -382,14 +382,19 @@ struct Money {
 }
 
 impl Money {
-    /// One statement: the positions of `budget_positions` (what the signals are made of, and
-    /// summed per year the paid and reported columns), then the action costs per year from
-    /// `action_cost_totals`, which triggers keep.
+    /// One statement: per year what was paid (net) and reported, and the costs of the actions
+    /// (from `action_cost_totals`, which triggers keep); and the positions of `budget_positions`
+    /// above their allocation (the signals: only those rows, so a request reads a handful).
     async fn load(db: &PgPool) -> Result<Self> {
         let rows = sqlx::query!(
-            r#"select 'position' as "kind!", b.partnership_id, p.name, b.year as "year!",
-                      b.allocated_cents, b.paid_cents as "amount!", b.spent_cents
-               from budget_positions b join partnerships p using (partnership_id)
+            r#"select 'paid' as "kind!", null::bigint as partnership_id, null::text as name,
+                      year as "year!", null::bigint as allocated_cents,
+                      sum(net_cents)::bigint as "amount!", null::bigint as spent_cents
+               from payments group by year
+               union all
+               select 'reported', null, null, year, null,
+                      sum(staff_cents + operating_cents + actions_cents)::bigint, null
+               from spending_reports group by year
                union all
                select 'actions', null, null, t.year, null, sum(t.cost_cents)::bigint, null
                from action_cost_totals t
@@ -398,7 +403,12 @@ impl Money {
                where t.year between extract(year from pp.starts_on)
                                 and extract(year from pp.ends_on)
                group by t.year
-               order by 1 desc, 4, 3, 2"#
+               union all
+               select 'above', b.partnership_id, p.name, b.year, b.allocated_cents, b.paid_cents,
+                      b.spent_cents
+               from budget_positions b join partnerships p using (partnership_id)
+               where b.paid_cents > coalesce(b.allocated_cents, 0)
+                  or b.spent_cents > coalesce(b.allocated_cents, 0)"#
         )
         .fetch_all(db)
         .await?;
@@ -410,9 +420,7 @@ impl Money {
         };
         for r in rows {
             match (r.kind.as_str(), r.partnership_id) {
-                ("position", Some(partnership_id)) => {
-                    *money.paid.entry(r.year).or_default() += r.amount;
-                    *money.reported.entry(r.year).or_default() += r.spent_cents.unwrap_or(0);
+                ("above", Some(partnership_id)) => {
                     let position = Position {
                         partnership_id,
                         name: r.name.unwrap_or_default(),
@@ -423,11 +431,20 @@ impl Money {
                     };
                     money.signals.extend(position.signals());
                 }
+                ("paid", _) => {
+                    money.paid.insert(r.year, r.amount);
+                }
+                ("reported", _) => {
+                    money.reported.insert(r.year, r.amount);
+                }
                 _ => {
                     money.action_costs.insert(r.year, r.amount);
                 }
             }
         }
+        money
+            .signals
+            .sort_by(|a, b| (a.year, &a.name).cmp(&(b.year, &b.name)));
         Ok(money)
     }
 }
